@@ -1,0 +1,151 @@
+//! Adapters: how a script is invoked and how its ending is read.
+
+mod command;
+mod python;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub use python::{PythonSource, resolve_python};
+
+use crate::context::ExecutionContext;
+use crate::execution::ExecutionResult;
+use crate::runner::Invocation;
+use crate::script::{AdapterKind, Script};
+use crate::workspace::Workspace;
+
+/// Errors preparing a script's process.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    /// The Python interpreter could not be found or does not run.
+    #[error("python interpreter `{interpreter}` ({source_of_choice}) is not usable: {detail}")]
+    PythonNotFound {
+        /// What was asked for.
+        interpreter: String,
+        /// Where the choice came from.
+        source_of_choice: PythonSource,
+        /// What happened when sf tried it.
+        detail: String,
+    },
+    /// A command script is neither executable nor a shell script.
+    #[error("{path} is not executable: run `chmod +x {}` or give it a .sh or .py extension", path.display())]
+    NotExecutable {
+        /// The script.
+        path: PathBuf,
+    },
+    /// sf could not write its runner into the workspace.
+    #[error("cannot prepare the run in {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the adapter needs beyond the script and its context.
+#[derive(Debug, Clone, Default)]
+pub struct AdapterOptions {
+    /// Interpreter for python-main scripts (`--python`); `SF_PYTHON`, then `python3`, otherwise.
+    pub python: Option<PathBuf>,
+    /// The data seed, exported as `SF_SEED` (and `PYTHONHASHSEED` for Python).
+    pub seed: u64,
+}
+
+/// A process ready to run, plus what the adapter needs to read the result.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) invocation: Invocation,
+    report_file: Option<PathBuf>,
+}
+
+pub(crate) fn prepare(
+    script: &Script,
+    workspace: &Workspace,
+    context: &ExecutionContext,
+    options: &AdapterOptions,
+) -> Result<Prepared, AdapterError> {
+    let mut env = common_env(workspace, context, options.seed);
+    let (program, args, report_file) = match script.adapter {
+        AdapterKind::PythonMain => python::prepare(script, workspace, options, &mut env)?,
+        AdapterKind::Command => {
+            let (program, args) = command::prepare(script, context)?;
+            (program, args, None)
+        }
+    };
+    Ok(Prepared {
+        invocation: Invocation {
+            program,
+            args,
+            env,
+            cwd: workspace.path().to_owned(),
+        },
+        report_file,
+    })
+}
+
+/// Fills in what only the adapter knows: the script's own error, or that its report is missing.
+pub(crate) fn interpret(prepared: &Prepared, result: &mut ExecutionResult) {
+    if let Some(report) = &prepared.report_file {
+        python::interpret(report, result);
+    }
+}
+
+/// `SF_INPUT_<NAME>` / `SF_OUTPUT_<NAME>` spelling of a channel name.
+pub fn channel_env_name(prefix: &str, channel: &str) -> String {
+    let upper: String = channel
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}{upper}")
+}
+
+fn common_env(
+    workspace: &Workspace,
+    context: &ExecutionContext,
+    seed: u64,
+) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = Vec::new();
+    let mut set = |k: String, v: OsString| env.push((k.into(), v));
+    set("HOME".into(), workspace.home().into());
+    for tmp in ["TMPDIR", "TMP", "TEMP"] {
+        set(tmp.into(), workspace.tmp().into());
+    }
+    set("SF_WORKSPACE".into(), workspace.path().into());
+    set("SF_CONTEXT".into(), workspace.context_file().into());
+    set("SF_SEED".into(), seed.to_string().into());
+    for (name, path) in &context.input_paths {
+        set(channel_env_name("SF_INPUT_", name), path.into());
+    }
+    for (name, path) in &context.output_paths {
+        set(channel_env_name("SF_OUTPUT_", name), path.into());
+    }
+    for (k, v) in &context.environ_vars {
+        set(k.clone(), v.into());
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_become_upper_case_variable_names() {
+        assert_eq!(
+            channel_env_name("SF_INPUT_", "input_data"),
+            "SF_INPUT_INPUT_DATA"
+        );
+        assert_eq!(
+            channel_env_name("SF_OUTPUT_", "model-artifacts.v2"),
+            "SF_OUTPUT_MODEL_ARTIFACTS_V2"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The `python-main` adapter: a fresh interpreter runs sf's runner, which imports the script and
+//! calls its `main` with the execution context, then reports the outcome through a JSON file.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+use serde::Deserialize;
+
+use super::{AdapterError, AdapterOptions};
+use crate::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
+use crate::script::Script;
+use crate::workspace::Workspace;
+
+/// The runner shipped inside sf; written into each workspace's `.sf/` directory.
+pub(crate) const RUNNER_SOURCE: &str = include_str!("runner.py");
+
+/// Where the interpreter choice came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonSource {
+    /// `--python` (or the API's explicit choice).
+    Flag,
+    /// The `SF_PYTHON` environment variable.
+    Env,
+    /// The default, `python3` on `PATH`.
+    Default,
+}
+
+impl fmt::Display for PythonSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PythonSource::Flag => "from --python",
+            PythonSource::Env => "from SF_PYTHON",
+            PythonSource::Default => "the default, python3 on PATH",
+        })
+    }
+}
+
+/// Picks the interpreter (`explicit`, then `SF_PYTHON`, then `python3`) and resolves it to the
+/// real executable by asking it for `sys.executable`, once per process. Resolving matters: a
+/// version-manager shim may need the caller's `HOME`, which the script's process does not get.
+pub fn resolve_python(explicit: Option<&Path>) -> Result<PathBuf, AdapterError> {
+    let (interpreter, source) = match (explicit, std::env::var_os("SF_PYTHON")) {
+        (Some(p), _) => (p.as_os_str().to_owned(), PythonSource::Flag),
+        (None, Some(p)) if !p.is_empty() => (p, PythonSource::Env),
+        _ => (OsString::from("python3"), PythonSource::Default),
+    };
+    static CACHE: OnceLock<Mutex<HashMap<OsString, Result<PathBuf, String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let cached = cache.lock().ok().and_then(|c| c.get(&interpreter).cloned());
+    let resolved = match cached {
+        Some(r) => r,
+        None => {
+            let r = ask_executable(&interpreter);
+            if let Ok(mut c) = cache.lock() {
+                c.insert(interpreter.clone(), r.clone());
+            }
+            r
+        }
+    };
+    resolved.map_err(|detail| AdapterError::PythonNotFound {
+        interpreter: interpreter.to_string_lossy().into_owned(),
+        source_of_choice: source,
+        detail,
+    })
+}
+
+fn ask_executable(interpreter: &OsString) -> Result<PathBuf, String> {
+    let output = Command::new(interpreter)
+        .args(["-c", "import sys; print(sys.executable)"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "not found".to_owned(),
+            _ => e.to_string(),
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "it {}: {}",
+            output.status,
+            stderr.lines().last().unwrap_or("").trim()
+        ));
+    }
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if path.is_empty() {
+        return Err("it did not report sys.executable".to_owned());
+    }
+    Ok(PathBuf::from(path))
+}
+
+pub(super) fn prepare(
+    script: &Script,
+    workspace: &Workspace,
+    options: &AdapterOptions,
+    env: &mut Vec<(OsString, OsString)>,
+) -> Result<(PathBuf, Vec<OsString>, Option<PathBuf>), AdapterError> {
+    let python = resolve_python(options.python.as_deref())?;
+    let runner = workspace.internal().join("runner.py");
+    std::fs::write(&runner, RUNNER_SOURCE).map_err(|source| AdapterError::Io {
+        path: runner.clone(),
+        source,
+    })?;
+    let report = workspace.internal().join("report.json");
+    // Importing the script must not write __pycache__ into the user's repository.
+    env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    env.push(("PYTHONUNBUFFERED".into(), "1".into()));
+    env.push((
+        "PYTHONHASHSEED".into(),
+        (options.seed % u64::from(u32::MAX)).to_string().into(),
+    ));
+    let args = vec![
+        runner.into_os_string(),
+        script.path.clone().into_os_string(),
+        workspace.context_file().into_os_string(),
+        report.clone().into_os_string(),
+    ];
+    Ok((python, args, Some(report)))
+}
+
+#[derive(Debug, Deserialize)]
+struct Report {
+    status: String,
+    kind: Option<ScriptErrorKind>,
+    #[serde(rename = "type")]
+    type_name: Option<String>,
+    message: Option<String>,
+    traceback: Option<String>,
+}
+
+pub(super) fn interpret(report_file: &Path, result: &mut ExecutionResult) {
+    let report = std::fs::read(report_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Report>(&b).ok());
+    match report {
+        Some(r) if r.status == "ok" => {}
+        Some(r) => {
+            result.script_error = Some(ScriptError {
+                kind: r.kind.unwrap_or(ScriptErrorKind::Exception),
+                exception_type: r.type_name.unwrap_or_else(|| "Error".to_owned()),
+                message: r.message.unwrap_or_default(),
+                traceback: r.traceback.filter(|t| !t.trim().is_empty()),
+            });
+        }
+        None => {
+            result.report_missing = matches!(result.outcome, Outcome::Exited { .. });
+        }
+    }
+}

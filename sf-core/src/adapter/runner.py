@@ -1,0 +1,176 @@
+"""sf's runner for python-main scripts.
+
+Usage: python runner.py SCRIPT CONTEXT_JSON REPORT_JSON
+
+Imports SCRIPT under a unique module name (so its ``__main__`` block does not run), calls its
+``main`` with the execution context, and writes the outcome to REPORT_JSON atomically. sf reads
+that file; it never scrapes stderr.
+"""
+import argparse
+import importlib.util
+import inspect
+import json
+import os
+import re
+import sys
+import traceback
+
+RUNNER_FILE = os.path.realpath(__file__)
+CANONICAL = ("input_paths", "output_paths", "environ_vars", "job_args", "logger")
+
+
+def write_report(path, payload):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(payload, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def format_traceback(exc):
+    te = traceback.TracebackException.from_exception(exc)
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if os.path.realpath(f.filename) != RUNNER_FILE]
+    )
+    return "".join(te.format())
+
+
+def error(kind, exc=None, type_name=None, message=None, exit_code=1):
+    return {
+        "status": "error",
+        "kind": kind,
+        "type": type_name or type(exc).__name__,
+        "message": message if message is not None else str(exc),
+        "traceback": format_traceback(exc) if exc is not None else None,
+        "exit_code": exit_code,
+    }
+
+
+class Logger:
+    """Passed as ``logger`` when main requires one: callable like print, and a logging.Logger."""
+
+    def __init__(self, name):
+        import logging
+
+        self._log = logging.getLogger(name)
+
+    def __call__(self, message, *args):
+        print(message % args if args else message, file=sys.stderr, flush=True)
+
+    def __getattr__(self, name):
+        return getattr(self._log, name)
+
+
+def bind(main, context, namespace, script_name):
+    values = {
+        "input_paths": dict(context["input_paths"]),
+        "output_paths": dict(context["output_paths"]),
+        "environ_vars": dict(context["environ_vars"]),
+        "job_args": namespace,
+        "logger": Logger(script_name),
+    }
+    try:
+        sig = inspect.signature(main)
+    except (TypeError, ValueError):
+        return (), {k: values[k] for k in CANONICAL[:4]}
+    params = [
+        p for p in sig.parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    expected = "main(input_paths, output_paths, environ_vars, job_args)"
+    if not params:
+        raise TypeError(
+            f"main{sig} takes no parameters; sf calls {expected} "
+            "(use the command adapter for scripts that read sys.argv)"
+        )
+    if any(p.name in values for p in params):
+        args, kwargs = [], {}
+        unknown = []
+        for p in params:
+            if p.name in values:
+                # Optional parameters such as logger=None keep their defaults.
+                if p.default is not p.empty and p.name == "logger":
+                    continue
+                if p.kind == p.POSITIONAL_ONLY:
+                    args.append(values[p.name])
+                else:
+                    kwargs[p.name] = values[p.name]
+            elif p.default is p.empty:
+                unknown.append(p.name)
+        if unknown:
+            raise TypeError(
+                f"main{sig} requires parameters sf cannot fill: {', '.join(unknown)}; "
+                f"sf calls {expected}"
+            )
+        return args, kwargs
+    # No familiar names (main(inputs, outputs, env, args)): pass the context by position.
+    required = [p for p in params if p.default is p.empty]
+    if len(required) > 4 or any(p.kind == p.KEYWORD_ONLY for p in required):
+        raise TypeError(f"main{sig} cannot be called as {expected}")
+    count = max(len(required), min(len(params), 4))
+    return [values[k] for k in CANONICAL[:count]], {}
+
+
+def run(script, context_file, report):
+    with open(context_file, encoding="utf-8") as f:
+        context = json.load(f)
+    script = os.path.abspath(script)
+    stem = os.path.splitext(os.path.basename(script))[0]
+    module_name = "sf_script_" + re.sub(r"\W", "_", stem) + f"_{os.getpid()}"
+    sys.path.insert(0, os.path.dirname(script))
+    sys.argv = [script]
+
+    spec = importlib.util.spec_from_file_location(module_name, script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        return error("syntax_error", exc)
+    except ImportError as exc:
+        return error("import_error", exc)
+    except SystemExit as exc:
+        return error("import_failed", exc, message=f"sys.exit({exc.code!r}) while importing the script")
+    except BaseException as exc:  # noqa: BLE001 - everything the script raises is reported
+        return error("import_failed", exc)
+
+    main = getattr(module, "main", None)
+    if not callable(main):
+        functions = sorted(
+            n for n, v in vars(module).items()
+            if inspect.isfunction(v) and v.__module__ == module_name
+        )
+        found = f"; functions found: {', '.join(functions)}" if functions else ""
+        return error("no_main", type_name="NoMainFunction",
+                     message=f"{os.path.basename(script)} defines no main() function{found}")
+
+    job_args = {k.replace("-", "_"): v for k, v in context.get("job_args", {}).items()}
+    try:
+        args, kwargs = bind(main, context, argparse.Namespace(**job_args), stem)
+    except TypeError as exc:
+        return error("bad_signature", type_name="BadSignature", message=str(exc))
+
+    try:
+        main(*args, **kwargs)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None or code == 0:
+            return {"status": "ok", "note": "main called sys.exit(0)"}
+        exit_code = code if isinstance(code, int) and 0 < code < 256 else 1
+        return error("system_exit", exc, message=f"main called sys.exit({code!r})", exit_code=exit_code)
+    except BaseException as exc:  # noqa: BLE001
+        return error("exception", exc)
+    return {"status": "ok"}
+
+
+if __name__ == "__main__":
+    script_path, context_path, report_path = sys.argv[1:4]
+    outcome = run(script_path, context_path, report_path)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - a closed stream must not lose the report
+        pass
+    write_report(report_path, outcome)
+    sys.exit(0 if outcome["status"] == "ok" else outcome.get("exit_code", 1))

@@ -1,0 +1,199 @@
+//! Checks: turn a run into a verdict (PASS / FAIL) and the one-line reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::execution::{ExecutionResult, Outcome, ScriptErrorKind};
+use crate::result::{Expectation, Status};
+use crate::script::AdapterKind;
+use crate::spec::OutputChecks;
+use crate::workspace::Workspace;
+
+/// Entries sf itself puts at the top of a workspace.
+const OWN_ENTRIES: [&str; 9] = [
+    "inputs",
+    "outputs",
+    "logs",
+    "tmp",
+    "home",
+    ".sf",
+    "context.json",
+    "result.json",
+    crate::workspace::WORKSPACE_MARKER,
+];
+
+/// Why the script itself failed, in one line; `None` when it succeeded.
+pub(crate) fn script_failure(execution: &ExecutionResult, adapter: AdapterKind) -> Option<String> {
+    if let Some(err) = &execution.script_error {
+        return Some(match err.kind {
+            ScriptErrorKind::SyntaxError => format!("syntax error: {}", err.headline()),
+            ScriptErrorKind::ImportError => format!("import error: {}", err.headline()),
+            ScriptErrorKind::ImportFailed => {
+                format!("the script raised while being imported: {}", err.headline())
+            }
+            ScriptErrorKind::NoMain => format!("no main function: {}", err.message),
+            ScriptErrorKind::BadSignature => {
+                format!("main has the wrong signature: {}", err.message)
+            }
+            ScriptErrorKind::SystemExit => err.message.clone(),
+            ScriptErrorKind::Exception => err.headline(),
+        });
+    }
+    match &execution.outcome {
+        Outcome::Exited { code: 0 } if execution.report_missing => Some(
+            "the interpreter exited with status 0 before sf's runner could report (os._exit() in the script?)"
+                .to_owned(),
+        ),
+        Outcome::Exited { code: 0 } => None,
+        Outcome::Exited { code } if adapter == AdapterKind::PythonMain && execution.report_missing => Some(format!(
+            "the interpreter exited with status {code} before sf's runner could report (os._exit({code}) in the script?)"
+        )),
+        Outcome::Exited { code } => Some(format!("script exited with status {code}")),
+        Outcome::Signaled { signal, name, .. } => Some(format!(
+            "script was killed by {name}{}",
+            signal_meaning(*signal).map(|m| format!(" ({m})")).unwrap_or_default()
+        )),
+        Outcome::TimedOut { .. } => Some(format!(
+            "script {}; sf killed its whole process group",
+            execution.outcome.describe()
+        )),
+        Outcome::SpawnFailed { message } => Some(format!("script could not be started: {message}")),
+    }
+}
+
+fn signal_meaning(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        libc::SIGSEGV => "segmentation fault",
+        libc::SIGKILL => "killed outright, often by the kernel's out-of-memory killer",
+        libc::SIGABRT => "aborted",
+        libc::SIGBUS => "bus error",
+        libc::SIGFPE => "arithmetic error",
+        libc::SIGTERM => "terminated",
+        libc::SIGILL => "illegal instruction",
+        _ => return None,
+    })
+}
+
+/// The verdict for a run against what the test expected and the output checks.
+pub(crate) fn verdict(
+    execution: &ExecutionResult,
+    adapter: AdapterKind,
+    expect: Expectation,
+    outputs: &BTreeMap<String, OutputChecks>,
+    workspace: &Workspace,
+) -> (Status, Option<String>) {
+    let failure = script_failure(execution, adapter);
+    match (expect, failure) {
+        (Expectation::Pass, Some(reason)) => (Status::Fail, Some(reason)),
+        (Expectation::Pass, None) => match failed_output_check(outputs, workspace) {
+            Some(reason) => (Status::Fail, Some(reason)),
+            None => (Status::Pass, None),
+        },
+        (Expectation::Fail, None) => (
+            Status::Fail,
+            Some("expected the script to fail, but it succeeded".to_owned()),
+        ),
+        (Expectation::Fail, Some(reason)) => match &execution.outcome {
+            Outcome::TimedOut { .. } | Outcome::SpawnFailed { .. } => (
+                Status::Fail,
+                Some(format!("expected the script to fail, but: {reason}")),
+            ),
+            _ => (Status::Pass, None),
+        },
+    }
+}
+
+fn failed_output_check(
+    outputs: &BTreeMap<String, OutputChecks>,
+    workspace: &Workspace,
+) -> Option<String> {
+    outputs.iter().find_map(|(name, checks)| {
+        (checks.non_empty && count_files(&workspace.output(name)) == 0)
+            .then(|| format!("output channel `{name}` is empty"))
+    })
+}
+
+/// Regular files under `dir`, without following symbolic links.
+pub(crate) fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            Ok(t) if t.is_file() => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// What the workspace looked like before the script ran, to tell what it changed outside its
+/// outputs afterwards.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    inputs: BTreeMap<PathBuf, (u64, Option<SystemTime>)>,
+}
+
+impl Snapshot {
+    pub(crate) fn take(workspace: &Workspace) -> Snapshot {
+        let mut inputs = BTreeMap::new();
+        collect_files(&workspace.path().join("inputs"), &mut inputs);
+        Snapshot { inputs }
+    }
+
+    /// Paths (relative to the workspace) the script created, changed or deleted outside its
+    /// outputs, logs, temp dir and home.
+    pub(crate) fn stray_writes(&self, workspace: &Workspace) -> Vec<String> {
+        let mut stray = BTreeSet::new();
+        if let Ok(entries) = fs::read_dir(workspace.path()) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !OWN_ENTRIES.contains(&name.as_str()) && !name.starts_with(".sf-tmp-") {
+                    stray.insert(name);
+                }
+            }
+        }
+        let mut now = BTreeMap::new();
+        collect_files(&workspace.path().join("inputs"), &mut now);
+        let rel = |p: &Path| {
+            p.strip_prefix(workspace.path())
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        };
+        for (path, meta) in &now {
+            match self.inputs.get(path) {
+                Some(before) if before == meta => {}
+                Some(_) => {
+                    stray.insert(format!("{} (modified)", rel(path)));
+                }
+                None => {
+                    stray.insert(format!("{} (created)", rel(path)));
+                }
+            }
+        }
+        for path in self.inputs.keys().filter(|p| !now.contains_key(*p)) {
+            stray.insert(format!("{} (deleted)", rel(path)));
+        }
+        stray.into_iter().collect()
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut BTreeMap<PathBuf, (u64, Option<SystemTime>)>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Ok(meta) = fs::symlink_metadata(e.path()) else {
+            continue;
+        };
+        if meta.is_dir() {
+            collect_files(&e.path(), out);
+        } else {
+            out.insert(e.path(), (meta.len(), meta.modified().ok()));
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! File formats a table can be written in.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::table::{Column, Table};
+
+/// A tabular file format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Comma-separated values with a header row (the default).
+    #[default]
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl Format {
+    /// Every supported format, for error messages and help.
+    pub const ALL: [Format; 3] = [Format::Csv, Format::Tsv, Format::Jsonl];
+
+    /// The name used on the command line and in configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        self.name()
+    }
+
+    /// Parses a format name (`csv`, `tsv`, `jsonl`; `json-lines` and `ndjson` are accepted too).
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "tsv" => Some(Format::Tsv),
+            "jsonl" | "json-lines" | "jsonlines" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Writes `table` to `out` in `format`.
+pub fn write_table<W: Write>(table: &Table, format: Format, out: W) -> io::Result<()> {
+    match format {
+        Format::Csv => write_delimited(table, b',', out),
+        Format::Tsv => write_delimited(table, b'\t', out),
+        Format::Jsonl => write_jsonl(table, out),
+    }
+}
+
+fn write_delimited<W: Write>(table: &Table, delimiter: u8, out: W) -> io::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .buffer_capacity(1 << 16)
+        .from_writer(out);
+    writer.write_record(table.names())?;
+    let mut record = csv::ByteRecord::with_capacity(256, table.columns().len());
+    let mut floats = ryu::Buffer::new();
+    let mut ints = itoa::Buffer::new();
+    for row in 0..table.rows() {
+        record.clear();
+        for column in table.columns() {
+            match column {
+                Column::Int(v) => match v[row] {
+                    Some(x) => record.push_field(ints.format(x).as_bytes()),
+                    None => record.push_field(b""),
+                },
+                Column::Float(v) => match v[row] {
+                    Some(x) => record.push_field(float_text(x, &mut floats).as_bytes()),
+                    None => record.push_field(b""),
+                },
+                Column::Text(v) => record.push_field(v[row].as_deref().unwrap_or("").as_bytes()),
+                Column::Bool(v) => record.push_field(match v[row] {
+                    Some(true) => b"true",
+                    Some(false) => b"false",
+                    None => b"",
+                }),
+            }
+        }
+        writer.write_byte_record(&record)?;
+    }
+    writer.flush()
+}
+
+/// Shortest round-trip text of a float, spelled the way pandas reads it back.
+fn float_text(x: f64, buf: &mut ryu::Buffer) -> &str {
+    if x.is_nan() {
+        "NaN"
+    } else if x == f64::INFINITY {
+        "inf"
+    } else if x == f64::NEG_INFINITY {
+        "-inf"
+    } else {
+        buf.format_finite(x)
+    }
+}
+
+fn write_jsonl<W: Write>(table: &Table, out: W) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    let mut row_value = serde_json::Map::with_capacity(table.columns().len());
+    for row in 0..table.rows() {
+        row_value.clear();
+        for (name, column) in table.names().iter().zip(table.columns()) {
+            let value = match column {
+                Column::Int(v) => v[row].map_or(serde_json::Value::Null, Into::into),
+                Column::Float(v) => match v[row] {
+                    // JSON has no NaN or infinity; write them as the strings pandas accepts.
+                    Some(x) if !x.is_finite() => {
+                        float_text(x, &mut ryu::Buffer::new()).to_owned().into()
+                    }
+                    Some(x) => x.into(),
+                    None => serde_json::Value::Null,
+                },
+                Column::Text(v) => v[row].clone().map_or(serde_json::Value::Null, Into::into),
+                Column::Bool(v) => v[row].map_or(serde_json::Value::Null, Into::into),
+            };
+            row_value.insert(name.clone(), value);
+        }
+        serde_json::to_writer(&mut out, &row_value)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table::new()
+            .with("id", Column::Int(vec![Some(1), Some(2)]))
+            .with("x", Column::Float(vec![Some(0.5), None]))
+            .with(
+                "name",
+                Column::Text(vec![Some("a,b".into()), Some("c".into())]),
+            )
+            .with("flag", Column::Bool(vec![Some(true), None]))
+    }
+
+    fn render(format: Format) -> String {
+        let mut out = Vec::new();
+        write_table(&sample(), format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_quotes_separators_and_leaves_missing_values_empty() {
+        assert_eq!(
+            render(Format::Csv),
+            "id,x,name,flag\n1,0.5,\"a,b\",true\n2,,c,\n"
+        );
+    }
+
+    #[test]
+    fn tsv_uses_tabs() {
+        assert_eq!(
+            render(Format::Tsv),
+            "id\tx\tname\tflag\n1\t0.5\ta,b\ttrue\n2\t\tc\t\n"
+        );
+    }
+
+    #[test]
+    fn json_lines_write_missing_values_as_null() {
+        assert_eq!(
+            render(Format::Jsonl),
+            "{\"id\":1,\"x\":0.5,\"name\":\"a,b\",\"flag\":true}\n{\"id\":2,\"x\":null,\"name\":\"c\",\"flag\":null}\n"
+        );
+    }
+
+    #[test]
+    fn non_finite_floats_are_spelled_as_pandas_reads_them() {
+        let t = Table::new().with(
+            "v",
+            Column::Float(vec![
+                Some(f64::NAN),
+                Some(f64::INFINITY),
+                Some(f64::NEG_INFINITY),
+            ]),
+        );
+        let mut out = Vec::new();
+        write_table(&t, Format::Csv, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "v\nNaN\ninf\n-inf\n");
+    }
+}

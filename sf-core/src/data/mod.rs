@@ -1,0 +1,12 @@
+//! Synthetic and literal input data: profiles, tables, file formats, and the data plan that lays
+//! them out in a workspace.
+
+mod format;
+mod plan;
+mod profile;
+mod table;
+
+pub use format::{Format, write_table};
+pub use plan::{ChannelPlan, DataError, DataPlan, GeneratedData, MaterializedFile, channel_seed};
+pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
+pub use table::{Column, Table};

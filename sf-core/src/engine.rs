@@ -1,0 +1,207 @@
+//! The engine: one [`TestSpec`] in, one [`TestResult`] out. Every front door (the attribute, the
+//! harness, the CLI) calls [`run`].
+
+use chrono::{DateTime, Utc};
+
+use crate::adapter;
+use crate::atomic::write_json_atomic;
+use crate::checks::{self, Snapshot};
+use crate::context::ExecutionContext;
+use crate::recommendations::{Findings, recommend};
+use crate::result::{Status, TestResult};
+use crate::runner::Runner;
+use crate::script;
+use crate::spec::{KeepWorkspace, TestSpec};
+use crate::workspace::Workspace;
+
+/// Runs one script test: creates a workspace, lays out the input data, runs the script in its own
+/// process, applies the checks, writes `result.json`, and returns the result.
+///
+/// Never panics on anything the script does, and never returns an error: a problem with the
+/// script, its data or its interpreter is a FAIL result that says what happened.
+pub fn run(spec: &TestSpec) -> TestResult {
+    let timestamp = Utc::now();
+    let name = spec.script_name();
+    let _span = tracing::info_span!("script", name = %name).entered();
+    let workspace = match Workspace::create(&spec.workspace_root, &name) {
+        Ok(ws) => ws,
+        Err(err) => {
+            let mut result = early_failure(
+                spec,
+                timestamp,
+                spec.workspace_root.clone(),
+                error_chain(&err),
+            );
+            result.recommendations.push(format!(
+                "Choose a writable workspace directory (--workspace-dir); {} is not usable",
+                spec.workspace_root.display()
+            ));
+            return result;
+        }
+    };
+    tracing::debug!(workspace = %workspace.path().display(), "workspace created");
+    let result = run_in(spec, &workspace, timestamp);
+    if let Err(err) = write_json_atomic(&workspace.result_file(), &result) {
+        tracing::warn!(%err, path = %workspace.result_file().display(), "cannot write result.json");
+    }
+    if spec.keep_workspace == KeepWorkspace::OnFailure && result.is_successful() {
+        if let Err(err) = workspace.remove() {
+            tracing::warn!(err = %error_chain(&err), "cannot remove workspace");
+        }
+    }
+    result
+}
+
+fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> TestResult {
+    let ws_path = workspace.path().to_owned();
+    let script = match script::find(&spec.script, &spec.base_dir, &spec.scripts_dirs) {
+        Ok(s) => s,
+        Err(err) => {
+            let mut r = early_failure(spec, timestamp, ws_path, err.to_string());
+            r.recommendations.push(
+                "Pass the script's path, or the directory holding it with --scripts-dir".to_owned(),
+            );
+            return r;
+        }
+    };
+    tracing::debug!(path = %script.path.display(), adapter = script.adapter.name(), "script found");
+
+    let files = match spec.data.materialize(spec.seed, |c| workspace.input(c)) {
+        Ok(files) => files,
+        Err(err) => {
+            return with_script(
+                early_failure(spec, timestamp, ws_path, error_chain(&err)),
+                &script,
+            );
+        }
+    };
+    for (channel, file) in &files {
+        tracing::debug!(
+            channel,
+            rows = file.rows,
+            bytes = file.bytes,
+            "input written"
+        );
+    }
+    let mut context = ExecutionContext {
+        environ_vars: spec.environ_vars.clone(),
+        job_args: spec.job_args.clone(),
+        ..ExecutionContext::default()
+    };
+    for channel in spec.data.channels.keys() {
+        context
+            .input_paths
+            .insert(channel.clone(), workspace.input(channel));
+    }
+    for channel in spec.outputs.keys() {
+        let dir = workspace.output(channel);
+        if let Err(err) = std::fs::create_dir_all(&dir) {
+            let msg = format!(
+                "cannot create output channel directory {}: {err}",
+                dir.display()
+            );
+            return with_script(early_failure(spec, timestamp, ws_path, msg), &script);
+        }
+        context.output_paths.insert(channel.clone(), dir);
+    }
+    if let Err(err) = write_json_atomic(&workspace.context_file(), &context) {
+        let msg = format!("cannot write {}: {err}", workspace.context_file().display());
+        return with_script(early_failure(spec, timestamp, ws_path, msg), &script);
+    }
+
+    let prepared = match adapter::prepare(&script, workspace, &context, &spec.adapter_options()) {
+        Ok(p) => p,
+        Err(err) => {
+            let mut r = with_script(
+                early_failure(spec, timestamp, ws_path, error_chain(&err)),
+                &script,
+            );
+            if matches!(err, adapter::AdapterError::PythonNotFound { .. }) {
+                r.recommendations.push(
+                    "Install Python 3, or point --python or SF_PYTHON at an interpreter".to_owned(),
+                );
+            }
+            return r;
+        }
+    };
+    let snapshot = Snapshot::take(workspace);
+    let mut execution =
+        Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.logs());
+    adapter::interpret(&prepared, &mut execution);
+    tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
+
+    let (status, error_message) = checks::verdict(
+        &execution,
+        script.adapter,
+        spec.expect,
+        &spec.outputs,
+        workspace,
+    );
+    let failure = checks::script_failure(&execution, script.adapter);
+    let findings = Findings {
+        execution: &execution,
+        failure: failure.as_deref(),
+        empty_outputs: spec
+            .outputs
+            .keys()
+            .filter(|c| checks::count_files(&workspace.output(c)) == 0)
+            .cloned()
+            .collect(),
+        stray_writes: snapshot.stray_writes(workspace),
+    };
+    let recommendations = recommend(&findings);
+    TestResult {
+        script_name: spec.script_name(),
+        status,
+        execution_time: execution.wall_time.as_secs_f64(),
+        memory_usage: execution.peak_memory_mb(),
+        error_message,
+        recommendations,
+        timestamp,
+        seed: spec.seed,
+        workspace: ws_path,
+        script_path: Some(script.path.clone()),
+        expected: spec.expect,
+        execution: Some(execution),
+    }
+}
+
+fn early_failure(
+    spec: &TestSpec,
+    timestamp: DateTime<Utc>,
+    workspace: std::path::PathBuf,
+    message: String,
+) -> TestResult {
+    tracing::info!(%message, "test failed before the script ran");
+    TestResult {
+        script_name: spec.script_name(),
+        status: Status::Fail,
+        execution_time: 0.0,
+        memory_usage: 0.0,
+        error_message: Some(message),
+        recommendations: Vec::new(),
+        timestamp,
+        seed: spec.seed,
+        workspace,
+        script_path: None,
+        expected: spec.expect,
+        execution: None,
+    }
+}
+
+fn with_script(mut result: TestResult, script: &script::Script) -> TestResult {
+    result.script_path = Some(script.path.clone());
+    result
+}
+
+/// An error and its causes, joined with `: `.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,79 @@
+//! The sf engine: run a data-pipeline script in its own process, in a fresh [`Workspace`], on
+//! data laid out by a [`DataPlan`], and turn what happened into a typed [`TestResult`].
+//!
+//! ```text
+//! TestSpec ─► Workspace ─► DataPlan::materialize ─► Runner::run ─► checks ─► TestResult ─► report
+//! ```
+//!
+//! Users normally reach this crate through the `sf` facade; the attribute macro, the harness and
+//! the command line all build a [`TestSpec`] and call [`engine::run`].
+#![warn(missing_docs)]
+
+mod adapter;
+mod atomic;
+mod checks;
+mod context;
+pub mod data;
+pub mod engine;
+mod execution;
+mod recommendations;
+pub mod report;
+mod result;
+mod runner;
+mod script;
+mod spec;
+mod store;
+mod sys;
+mod workspace;
+
+pub use adapter::{AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python};
+pub use atomic::{write_atomic, write_json_atomic};
+pub use context::ExecutionContext;
+pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
+pub use engine::run;
+pub use execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
+pub use recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
+pub use result::{Expectation, Status, TestResult};
+pub use runner::{Invocation, Limits, Runner, shell_quote};
+pub use script::{
+    AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
+};
+pub use spec::{
+    DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, KeepWorkspace,
+    OutputChecks, TestSpec,
+};
+pub use store::{Listing, StoredResult, list_results};
+pub use workspace::{
+    CleanReport, ROOT_LOG, ROOT_MARKER, WORKSPACE_MARKER, Workspace, WorkspaceError, clean_root,
+    ensure_root, is_sf_root, is_workspace, remove_workspace, scan_root,
+};
+
+use std::time::Duration;
+
+/// `850 ms`, `2.5 s`, `300 s`.
+pub fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 1.0 {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{secs:.1} s")
+    }
+}
+
+/// Serialises a `Duration` as fractional seconds.
+pub(crate) mod serde_secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
+}

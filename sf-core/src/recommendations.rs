@@ -1,0 +1,105 @@
+//! Recommendations: what to do next, derived from the run.
+
+use std::time::Duration;
+
+use crate::execution::{ExecutionResult, Outcome, ScriptErrorKind};
+
+/// Runs slower than this get a recommendation.
+pub const SLOW_RUN: Duration = Duration::from_secs(60);
+/// Peaks above this get a recommendation.
+pub const HIGH_MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Facts about a run that recommendations are made from.
+#[derive(Debug)]
+pub(crate) struct Findings<'a> {
+    pub(crate) execution: &'a ExecutionResult,
+    pub(crate) failure: Option<&'a str>,
+    pub(crate) empty_outputs: Vec<String>,
+    pub(crate) stray_writes: Vec<String>,
+}
+
+pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
+    let e = f.execution;
+    let mut out = Vec::new();
+    if let Some(failure) = f.failure {
+        out.push(format!("Address the error: {failure}"));
+    }
+    if let Some(err) = &e.script_error {
+        match err.kind {
+            ScriptErrorKind::ImportError => {
+                let module = err
+                    .message
+                    .split('\'')
+                    .nth(1)
+                    .map_or_else(|| "the missing module".to_owned(), |m| format!("`{m}`"));
+                out.push(format!(
+                    "Install {module} into the interpreter sf runs (choose it with --python or SF_PYTHON)"
+                ));
+            }
+            ScriptErrorKind::NoMain | ScriptErrorKind::BadSignature => out.push(
+                "Define `def main(input_paths, output_paths, environ_vars, job_args)`, or test the script with the command adapter"
+                    .to_owned(),
+            ),
+            ScriptErrorKind::SyntaxError => {
+                out.push("Run `python -m py_compile` on the script to see the syntax error in context".to_owned());
+            }
+            _ => {}
+        }
+    }
+    if e.report_missing {
+        out.push("Do not call os._exit() inside main: return, or raise an exception, so the result is known".to_owned());
+    }
+    match &e.outcome {
+        Outcome::TimedOut { .. } => out.push(
+            "Raise the timeout (--timeout) if the script needs longer, or look for an endless loop or a read from stdin"
+                .to_owned(),
+        ),
+        Outcome::Signaled { signal, .. } if *signal == libc::SIGKILL => out.push(
+            "SIGKILL usually means the kernel ran out of memory: check the peak memory and the data size".to_owned(),
+        ),
+        Outcome::Signaled { signal, .. } if *signal == libc::SIGSEGV => out.push(
+            "A native extension or the interpreter crashed: check the versions of compiled packages (numpy, pandas, xgboost)"
+                .to_owned(),
+        ),
+        Outcome::Exited { code } if *code != 0 && e.script_error.is_none() && e.stderr_tail.trim().is_empty() => {
+            out.push(format!(
+                "The script exited with status {code} and wrote nothing to stderr: log why before exiting"
+            ));
+        }
+        _ => {}
+    }
+    if e.wall_time > SLOW_RUN {
+        out.push(format!(
+            "The run took {:.1} s (over {} s): profile the script, or start with a smaller data size",
+            e.wall_time.as_secs_f64(),
+            SLOW_RUN.as_secs()
+        ));
+    }
+    if e.peak_memory_bytes > HIGH_MEMORY_BYTES {
+        out.push(format!(
+            "Peak memory was {:.0} MB (over 1 GiB): read the data in chunks or use narrower dtypes",
+            e.peak_memory_mb()
+        ));
+    }
+    for channel in &f.empty_outputs {
+        out.push(format!(
+            "Output channel `{channel}` is empty: the script wrote nothing under output_paths[\"{channel}\"]"
+        ));
+    }
+    if !f.stray_writes.is_empty() {
+        out.push(format!(
+            "The script wrote outside its output channels ({}): write only under output_paths",
+            f.stray_writes.join(", ")
+        ));
+    }
+    if e.stray_processes_killed > 0 {
+        out.push(format!(
+            "The script left {} background process(es) running; sf killed them. Wait for child processes before returning",
+            e.stray_processes_killed
+        ));
+    }
+    if e.output_truncated {
+        out.push("The script's output exceeded the log cap and was truncated: log less, or raise the cap".to_owned());
+    }
+    out
+}

@@ -1,0 +1,146 @@
+//! The human-readable report.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::result::{Status, TestResult};
+use crate::store::StoredResult;
+
+const STDERR_LINES: usize = 15;
+
+fn paint(text: &str, style: Style, color: bool) -> String {
+    if color {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_owned()
+    }
+}
+
+fn status_style(status: Status) -> Style {
+    let c = match status {
+        Status::Pass => AnsiColor::Green,
+        Status::Fail => AnsiColor::Red,
+        Status::Skip => AnsiColor::Yellow,
+    };
+    Style::new().fg_color(Some(c.into())).bold()
+}
+
+/// One result for a terminal: status, time, memory, seed, then the error, traceback, stderr
+/// tail, workspace and recommendations. `color` adds ANSI styles.
+pub fn render_text(result: &TestResult, color: bool) -> String {
+    let dim = Style::new().dimmed();
+    let label = Style::new().bold();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}  {:.2} s  {:.1} MB  seed {}",
+        paint(result.status.as_str(), status_style(result.status), color),
+        paint(&result.script_name, label, color),
+        result.execution_time,
+        result.memory_usage,
+        result.seed,
+    );
+    if let Some(error) = &result.error_message {
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            paint("error:", label, color),
+            paint(error, red, color)
+        );
+    }
+    if let Some(exec) = &result.execution {
+        if let Some(tb) = exec
+            .script_error
+            .as_ref()
+            .and_then(|e| e.traceback.as_deref())
+        {
+            let _ = writeln!(out, "  {}", paint("traceback:", label, color));
+            for line in tb.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        if !result.is_successful() && !exec.stderr_tail.trim().is_empty() {
+            let lines: Vec<&str> = exec.stderr_tail.lines().collect();
+            let shown = &lines[lines.len().saturating_sub(STDERR_LINES)..];
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                paint("stderr", label, color),
+                paint(
+                    &format!(
+                        "(last {} lines, full log {}):",
+                        shown.len(),
+                        exec.stderr_path.display()
+                    ),
+                    dim,
+                    color
+                )
+            );
+            for line in shown {
+                let _ = writeln!(out, "    {}", sanitize_line(line));
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        paint("workspace:", label, color),
+        result.workspace.display()
+    );
+    if !result.recommendations.is_empty() {
+        let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        let _ = writeln!(out, "  {}", paint("recommendations:", label, color));
+        for r in &result.recommendations {
+            let _ = writeln!(out, "    {} {r}", paint("-", yellow, color));
+        }
+    }
+    out
+}
+
+/// Removes control characters (terminal escapes) a script may have printed.
+fn sanitize_line(line: &str) -> String {
+    line.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '�'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Stored results as a table, newest first.
+pub fn render_listing(results: &[StoredResult], color: bool) -> String {
+    let width = results
+        .iter()
+        .map(|r| r.result.script_name.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let mut out = String::new();
+    let header = format!(
+        "{:<6}  {:<width$}  {:>9}  {:>10}  {}",
+        "STATUS", "SCRIPT", "TIME", "MEMORY", "WHEN"
+    );
+    let _ = writeln!(out, "{}", paint(&header, Style::new().bold(), color));
+    for r in results {
+        let status = r.result.status;
+        let _ = writeln!(
+            out,
+            "{}  {:<width$}  {:>7.2} s  {:>7.1} MB  {}",
+            paint(
+                &format!("{:<6}", status.as_str()),
+                status_style(status),
+                color
+            ),
+            r.result.script_name,
+            r.result.execution_time,
+            r.result.memory_usage,
+            r.result.timestamp.format("%Y-%m-%d %H:%M:%S UTC"),
+        );
+    }
+    out
+}

@@ -1,0 +1,87 @@
+//! The typed verdict of a script test.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::execution::ExecutionResult;
+
+/// The verdict of a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    /// The script behaved as expected and every check held.
+    Pass,
+    /// The script failed, a check did not hold, or the run could not happen.
+    Fail,
+    /// The test did not run (for example: ignored, or an upstream step failed).
+    Skip,
+}
+
+impl Status {
+    /// `PASS`, `FAIL` or `SKIP`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the test expects of the script.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expectation {
+    /// The script must succeed (the default).
+    #[default]
+    Pass,
+    /// The script must fail (raise, or exit non-zero); a timeout or a failure to start is still
+    /// a FAIL.
+    Fail,
+}
+
+/// The result of one script test: status, time, memory, the error and what to do about it.
+///
+/// Serialised as the workspace's `result.json` and as `sf test-script --output-format json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestResult {
+    /// The script's name (its file stem).
+    pub script_name: String,
+    /// PASS / FAIL / SKIP.
+    pub status: Status,
+    /// Wall-clock seconds the script ran.
+    pub execution_time: f64,
+    /// Peak memory of the script's process tree, in MB (MiB).
+    pub memory_usage: f64,
+    /// Why it failed, in one line (with the traceback in `execution`).
+    pub error_message: Option<String>,
+    /// What to do next.
+    pub recommendations: Vec<String>,
+    /// When the run started.
+    pub timestamp: DateTime<Utc>,
+    /// Seed of the generated data; the same seed gives the same bytes.
+    pub seed: u64,
+    /// The run's workspace directory.
+    pub workspace: PathBuf,
+    /// The script file that ran, when it was found.
+    pub script_path: Option<PathBuf>,
+    /// What the test expected.
+    pub expected: Expectation,
+    /// Process-level details, when the script was started.
+    pub execution: Option<ExecutionResult>,
+}
+
+impl TestResult {
+    /// True when the status is PASS.
+    pub fn is_successful(&self) -> bool {
+        self.status == Status::Pass
+    }
+}

@@ -1,0 +1,271 @@
+//! `TestSpec`: everything one script test needs. The macro, the harness and the CLI build one and
+//! hand it to [`engine::run`](crate::engine::run).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::adapter::AdapterOptions;
+use crate::data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount};
+use crate::result::Expectation;
+use crate::runner::Limits;
+use crate::script::ScriptRef;
+
+/// The default seed of generated data.
+pub const DEFAULT_SEED: u64 = 42;
+/// The input channel used when a test declares none.
+pub const DEFAULT_INPUT: &str = "input";
+/// The output channel used when a test declares none.
+pub const DEFAULT_OUTPUT: &str = "output";
+/// The default workspace root, relative to the current directory.
+pub const DEFAULT_WORKSPACE_ROOT: &str = "pipeline_testing";
+
+/// What must hold for an output channel after the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputChecks {
+    /// The channel directory must hold at least one file (a FAIL otherwise). When false, an empty
+    /// channel only earns a recommendation.
+    pub non_empty: bool,
+}
+
+/// When a run's workspace is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepWorkspace {
+    /// Always keep it (the CLI's choice: `sf list-results` reads them).
+    #[default]
+    Always,
+    /// Keep it only when the test does not pass.
+    OnFailure,
+}
+
+/// A complete description of one script test.
+#[derive(Debug, Clone)]
+pub struct TestSpec {
+    /// The script to run.
+    pub script: ScriptRef,
+    /// How each input channel is filled.
+    pub data: DataPlan,
+    /// Output channels and their checks.
+    pub outputs: BTreeMap<String, OutputChecks>,
+    /// Environment variables for the script.
+    pub environ_vars: BTreeMap<String, String>,
+    /// Job arguments for the script.
+    pub job_args: BTreeMap<String, serde_json::Value>,
+    /// Seed of generated data.
+    pub seed: u64,
+    /// Whether the script must pass or fail.
+    pub expect: Expectation,
+    /// Timeout and output bounds.
+    pub limits: Limits,
+    /// Interpreter choice.
+    pub python: Option<PathBuf>,
+    /// Directory that script names and relative paths are resolved against.
+    pub base_dir: PathBuf,
+    /// More directories to look for script names in, after the conventional ones.
+    pub scripts_dirs: Vec<PathBuf>,
+    /// Where workspaces are created.
+    pub workspace_root: PathBuf,
+    /// When the workspace is kept.
+    pub keep_workspace: KeepWorkspace,
+}
+
+impl TestSpec {
+    /// A spec for `script` (a name or a path) with the defaults: one input channel `input`
+    /// holding small data of the profile guessed from the script's name, one output channel
+    /// `output`, seed 42, a 300 s timeout, workspaces under `./pipeline_testing`.
+    pub fn new(script: impl AsRef<str>) -> TestSpec {
+        let script = ScriptRef::parse(script.as_ref());
+        let profile = Profile::guess(&script.name());
+        let base_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        TestSpec {
+            data: DataPlan::new().channel(
+                DEFAULT_INPUT,
+                ChannelPlan::Generated(GeneratedData::new(profile, RowCount::default())),
+            ),
+            outputs: BTreeMap::from([(DEFAULT_OUTPUT.to_owned(), OutputChecks::default())]),
+            script,
+            environ_vars: BTreeMap::new(),
+            job_args: BTreeMap::new(),
+            seed: DEFAULT_SEED,
+            expect: Expectation::Pass,
+            limits: Limits::default(),
+            python: None,
+            workspace_root: base_dir.join(DEFAULT_WORKSPACE_ROOT),
+            base_dir,
+            scripts_dirs: Vec::new(),
+            keep_workspace: KeepWorkspace::Always,
+        }
+    }
+
+    /// The script's name (file stem).
+    pub fn script_name(&self) -> String {
+        self.script.name()
+    }
+
+    /// Fills every generated input channel from `profile` instead of the guessed one.
+    pub fn profile(mut self, profile: Profile) -> TestSpec {
+        self.for_generated(|g| g.profile = profile);
+        self
+    }
+
+    /// Sets the row count of every generated input channel.
+    pub fn rows(mut self, rows: RowCount) -> TestSpec {
+        self.for_generated(|g| g.rows = rows);
+        self
+    }
+
+    /// Sets the file format of every generated input channel.
+    pub fn format(mut self, format: Format) -> TestSpec {
+        self.for_generated(|g| g.format = format);
+        self
+    }
+
+    fn for_generated(&mut self, mut f: impl FnMut(&mut GeneratedData)) {
+        for plan in self.data.channels.values_mut() {
+            if let ChannelPlan::Generated(g) = plan {
+                f(g);
+            }
+        }
+    }
+
+    /// Replaces the input channels with `names`, each filled like the current first generated
+    /// channel (or like the default).
+    pub fn inputs<I, S>(mut self, names: I) -> TestSpec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let template = self
+            .data
+            .channels
+            .values()
+            .find(|p| matches!(p, ChannelPlan::Generated(_)))
+            .cloned()
+            .unwrap_or_else(|| {
+                ChannelPlan::Generated(GeneratedData::new(
+                    Profile::guess(&self.script_name()),
+                    RowCount::default(),
+                ))
+            });
+        self.data = names
+            .into_iter()
+            .fold(DataPlan::new(), |plan, n| plan.channel(n, template.clone()));
+        self
+    }
+
+    /// Replaces the output channels with `names`, without checks.
+    pub fn outputs<I, S>(mut self, names: I) -> TestSpec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.outputs = names
+            .into_iter()
+            .map(|n| (n.into(), OutputChecks::default()))
+            .collect();
+        self
+    }
+
+    /// Sets an environment variable for the script.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> TestSpec {
+        self.environ_vars.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets a job argument.
+    pub fn job_arg(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> TestSpec {
+        self.job_args.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the data seed.
+    pub fn seed(mut self, seed: u64) -> TestSpec {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the expected outcome.
+    pub fn expect(mut self, expect: Expectation) -> TestSpec {
+        self.expect = expect;
+        self
+    }
+
+    /// Sets the timeout.
+    pub fn timeout(mut self, timeout: Duration) -> TestSpec {
+        self.limits.timeout = timeout;
+        self
+    }
+
+    /// Sets the Python interpreter.
+    pub fn python(mut self, python: impl Into<PathBuf>) -> TestSpec {
+        self.python = Some(python.into());
+        self
+    }
+
+    /// Sets the directory names and relative paths are resolved against; the workspace root
+    /// moves with it unless it was set explicitly afterwards.
+    pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> TestSpec {
+        self.base_dir = dir.into();
+        self.workspace_root = self.base_dir.join(DEFAULT_WORKSPACE_ROOT);
+        self
+    }
+
+    /// Adds a directory to look for script names in.
+    pub fn scripts_dir(mut self, dir: impl Into<PathBuf>) -> TestSpec {
+        self.scripts_dirs.push(dir.into());
+        self
+    }
+
+    /// Sets where workspaces are created.
+    pub fn workspace_root(mut self, dir: impl Into<PathBuf>) -> TestSpec {
+        self.workspace_root = dir.into();
+        self
+    }
+
+    /// Sets when the workspace is kept.
+    pub fn keep_workspace(mut self, keep: KeepWorkspace) -> TestSpec {
+        self.keep_workspace = keep;
+        self
+    }
+
+    pub(crate) fn adapter_options(&self) -> AdapterOptions {
+        AdapterOptions {
+            python: self.python.clone(),
+            seed: self.seed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_script_name() {
+        let spec = TestSpec::new("currency_conversion");
+        let Some(ChannelPlan::Generated(g)) = spec.data.channels.get(DEFAULT_INPUT) else {
+            panic!("{:?}", spec.data)
+        };
+        assert_eq!(g.profile, Profile::Currency);
+        assert_eq!(spec.seed, 42);
+        assert!(spec.outputs.contains_key(DEFAULT_OUTPUT));
+    }
+
+    #[test]
+    fn renamed_inputs_keep_the_chosen_profile() {
+        let spec = TestSpec::new("x")
+            .profile(Profile::Training)
+            .inputs(["a", "b"]);
+        assert_eq!(spec.data.channels.len(), 2);
+        for plan in spec.data.channels.values() {
+            assert!(matches!(plan, ChannelPlan::Generated(g) if g.profile == Profile::Training));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Linux process control: reaping with resource usage, signalling a process group, and reading
+//! the resident memory of a process tree from `/proc`.
+
+use std::fs;
+use std::io;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// How a reaped child ended, with the kernel's own peak-RSS figure for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reaped {
+    pub(crate) status: ExitStatus,
+    /// `ru_maxrss` of the child and the descendants it waited for, in bytes.
+    pub(crate) max_rss_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+    Exited(i32),
+    Signaled { signal: i32, core_dumped: bool },
+}
+
+/// True once `pid` has exited; the zombie is left in place (`WNOWAIT`) so its process group id
+/// stays reserved until the rest of the group has been signalled.
+pub(crate) fn has_exited(pid: u32) -> io::Result<bool> {
+    // SAFETY: siginfo_t is plain old data; zeroed is a valid value for waitid to fill.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointer to a siginfo_t owned by this frame.
+    let rc = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: after a successful waitid, si_pid is initialised (0 when nothing changed state).
+    Ok(unsafe { info.si_pid() } != 0)
+}
+
+/// Reaps `pid` (blocking) and returns its status and peak RSS.
+pub(crate) fn reap(pid: u32) -> io::Result<Reaped> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: valid pointers to locals.
+        let rc = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if rc == -1 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        break;
+    }
+    let status = if libc::WIFSIGNALED(status) {
+        ExitStatus::Signaled {
+            signal: libc::WTERMSIG(status),
+            core_dumped: libc::WCOREDUMP(status),
+        }
+    } else {
+        ExitStatus::Exited(libc::WEXITSTATUS(status))
+    };
+    // ru_maxrss is in kilobytes on Linux.
+    let max_rss_bytes = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
+    Ok(Reaped {
+        status,
+        max_rss_bytes,
+    })
+}
+
+/// Sends `signal` to every process in the group `pgid`. A group that no longer exists is not an
+/// error.
+pub(crate) fn signal_group(pgid: u32, signal: Signal) {
+    let Ok(raw) = i32::try_from(pgid) else { return };
+    match killpg(Pid::from_raw(raw), signal) {
+        Ok(()) | Err(nix::errno::Errno::ESRCH) => {}
+        Err(err) => tracing::warn!(pgid, %signal, %err, "could not signal process group"),
+    }
+}
+
+/// The conventional name of a signal number (`SIGSEGV`), or `signal N` when unknown.
+pub(crate) fn signal_name(signal: i32) -> String {
+    Signal::try_from(signal)
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_else(|_| format!("signal {signal}"))
+}
+
+pub(crate) use nix::sys::signal::Signal as Sig;
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(size).unwrap_or(4096)
+}
+
+/// Resident memory of `root` and all its descendants, in bytes, as the kernel reports it now.
+/// Processes that vanish while we walk the tree are simply not counted.
+pub(crate) fn tree_rss_bytes(root: u32) -> u64 {
+    let page = page_size();
+    let mut total = 0;
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    while let Some(pid) = stack.pop() {
+        seen += 1;
+        if seen > 100_000 {
+            break;
+        }
+        if let Ok(statm) = fs::read_to_string(format!("/proc/{pid}/statm")) {
+            if let Some(resident) = statm.split_whitespace().nth(1) {
+                total += resident.parse::<u64>().unwrap_or(0) * page;
+            }
+        }
+        push_children(pid, &mut stack);
+    }
+    total
+}
+
+fn push_children(pid: u32, out: &mut Vec<u32>) {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return;
+    };
+    for task in tasks.flatten() {
+        let mut path = task.path();
+        path.push("children");
+        if let Ok(children) = fs::read_to_string(&path) {
+            out.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+    }
+}
+
+/// Process ids whose process group is `pgid` (a full scan of `/proc`).
+pub(crate) fn group_members(pgid: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| process_group_of(*pid) == Some(pgid))
+        .collect()
+}
+
+/// The process group of `pid`, read from `/proc/PID/stat`.
+pub(crate) fn process_group_of(pid: u32) -> Option<u32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // state ppid pgrp ...
+    rest.split_whitespace().nth(2)?.parse().ok()
+}

@@ -1,0 +1,373 @@
+//! One directory per run, created by sf and marked as such, so that sf can clean up after itself
+//! without ever touching what it did not create.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::atomic::write_json_atomic;
+
+/// File at the top of every workspace that says sf created it.
+pub const WORKSPACE_MARKER: &str = ".sf-workspace";
+/// File at the top of a workspace root (such as `./pipeline_testing`) that sf created.
+pub const ROOT_MARKER: &str = ".sf-root";
+/// sf's own log file at the top of a workspace root.
+pub const ROOT_LOG: &str = "sf.log";
+
+const MARKER_SIGNATURE: &str = "sf-workspace";
+
+/// Errors creating or removing a workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    /// The workspace root or one of its subdirectories could not be created.
+    #[error("cannot create workspace under {root}")]
+    Create {
+        /// The workspace root.
+        root: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// A directory lacks sf's marker, so sf will not delete it.
+    #[error("{path} was not created by sf (no {WORKSPACE_MARKER} marker); refusing to delete it")]
+    NotOurs {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The path is a symbolic link; sf never follows links when deleting.
+    #[error("{path} is a symbolic link; refusing to follow it")]
+    SymbolicLink {
+        /// The link.
+        path: PathBuf,
+    },
+    /// Deleting failed part-way.
+    #[error("cannot remove workspace {path}")]
+    Remove {
+        /// The workspace.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Marker {
+    created_by: String,
+    sf_version: String,
+    script: String,
+}
+
+/// The directory of one run: `inputs/<channel>/`, `outputs/<channel>/`, `logs/`, `tmp/`,
+/// `home/`, `context.json`, `result.json`, and the `.sf-workspace` marker.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    dir: PathBuf,
+}
+
+impl Workspace {
+    /// Creates a fresh, uniquely named workspace for `script` under `root` (created if missing).
+    /// Two runs, in one process or in several, never get the same directory.
+    pub fn create(root: &Path, script: &str) -> Result<Workspace, WorkspaceError> {
+        let err = |source| WorkspaceError::Create {
+            root: root.to_owned(),
+            source,
+        };
+        ensure_root(root).map_err(err)?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+        let prefix = format!("{}-{stamp}-", sanitize(script));
+        let dir = tempfile::Builder::new()
+            .prefix(&prefix)
+            .rand_bytes(6)
+            .tempdir_in(root)
+            .map_err(err)?
+            .keep();
+        let dir = fs::canonicalize(&dir).map_err(err)?;
+        let ws = Workspace { dir };
+        write_json_atomic(
+            &ws.dir.join(WORKSPACE_MARKER),
+            &Marker {
+                created_by: MARKER_SIGNATURE.to_owned(),
+                sf_version: env!("CARGO_PKG_VERSION").to_owned(),
+                script: script.to_owned(),
+            },
+        )
+        .map_err(err)?;
+        for sub in ["inputs", "outputs", "logs", "tmp", "home", ".sf"] {
+            fs::create_dir_all(ws.dir.join(sub)).map_err(err)?;
+        }
+        Ok(ws)
+    }
+
+    /// The workspace directory (absolute).
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Directory of input channel `name`.
+    pub fn input(&self, name: &str) -> PathBuf {
+        self.dir.join("inputs").join(name)
+    }
+
+    /// Directory of output channel `name`.
+    pub fn output(&self, name: &str) -> PathBuf {
+        self.dir.join("outputs").join(name)
+    }
+
+    /// The logs directory (`stdout.log`, `stderr.log`).
+    pub fn logs(&self) -> PathBuf {
+        self.dir.join("logs")
+    }
+
+    /// The run's private temporary directory (`TMPDIR`).
+    pub fn tmp(&self) -> PathBuf {
+        self.dir.join("tmp")
+    }
+
+    /// The run's `HOME`.
+    pub fn home(&self) -> PathBuf {
+        self.dir.join("home")
+    }
+
+    /// sf's own files for the run (the Python runner and its report).
+    pub fn internal(&self) -> PathBuf {
+        self.dir.join(".sf")
+    }
+
+    /// `context.json`.
+    pub fn context_file(&self) -> PathBuf {
+        self.dir.join("context.json")
+    }
+
+    /// `result.json`.
+    pub fn result_file(&self) -> PathBuf {
+        self.dir.join("result.json")
+    }
+
+    /// Removes the workspace, with the same checks as [`remove_workspace`].
+    pub fn remove(self) -> Result<(), WorkspaceError> {
+        remove_workspace(&self.dir)
+    }
+}
+
+/// Creates the workspace root `root` (with sf's root marker) unless it exists.
+pub fn ensure_root(root: &Path) -> io::Result<()> {
+    if root.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(root)?;
+    fs::write(root.join(ROOT_MARKER), "created by sf\n")
+}
+
+fn sanitize(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if s.is_empty() { "script".to_owned() } else { s }
+}
+
+/// True when `dir` is a real directory (not a link) carrying a genuine sf marker file.
+pub fn is_workspace(dir: &Path) -> bool {
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return false;
+    };
+    if !meta.is_dir() {
+        return false;
+    }
+    let marker = dir.join(WORKSPACE_MARKER);
+    match fs::symlink_metadata(&marker) {
+        Ok(m) if m.is_file() => {}
+        _ => return false,
+    }
+    fs::read(&marker)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Marker>(&b).ok())
+        .is_some_and(|m| m.created_by == MARKER_SIGNATURE)
+}
+
+/// Deletes a workspace directory. Refuses a symbolic link and any directory without sf's marker;
+/// links inside the workspace are removed as links, never followed.
+pub fn remove_workspace(dir: &Path) -> Result<(), WorkspaceError> {
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(WorkspaceError::SymbolicLink {
+            path: dir.to_owned(),
+        });
+    }
+    if !is_workspace(dir) {
+        return Err(WorkspaceError::NotOurs {
+            path: dir.to_owned(),
+        });
+    }
+    // std's remove_dir_all removes symbolic links without following them.
+    fs::remove_dir_all(dir).map_err(|source| WorkspaceError::Remove {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// What [`clean_root`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CleanReport {
+    /// Workspaces deleted.
+    pub removed: Vec<PathBuf>,
+    /// Entries left alone because sf did not create them (or they are links).
+    pub left: Vec<PathBuf>,
+    /// Whether the root directory itself was removed (only when sf created it and it ended up
+    /// empty).
+    pub root_removed: bool,
+}
+
+/// The entries of a workspace root, split into sf workspaces and everything else.
+pub fn scan_root(root: &Path) -> io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let mut ours = Vec::new();
+    let mut other = Vec::new();
+    for entry in fs::read_dir(root)? {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .is_some_and(|n| n == ROOT_MARKER || n == ROOT_LOG)
+        {
+            continue;
+        }
+        if is_workspace(&path) {
+            ours.push(path);
+        } else {
+            other.push(path);
+        }
+    }
+    ours.sort();
+    other.sort();
+    Ok((ours, other))
+}
+
+/// True when `root` carries the marker sf writes when it creates a workspace root.
+pub fn is_sf_root(root: &Path) -> bool {
+    fs::symlink_metadata(root.join(ROOT_MARKER)).is_ok_and(|m| m.is_file())
+}
+
+/// Deletes every sf workspace directly under `root` and nothing else. The root itself goes only
+/// when sf created it and nothing else is left in it.
+pub fn clean_root(root: &Path) -> Result<CleanReport, WorkspaceError> {
+    let (ours, left) = scan_root(root).map_err(|source| WorkspaceError::Remove {
+        path: root.to_owned(),
+        source,
+    })?;
+    let mut report = CleanReport {
+        left,
+        ..CleanReport::default()
+    };
+    for ws in ours {
+        remove_workspace(&ws)?;
+        report.removed.push(ws);
+    }
+    if report.left.is_empty() && is_sf_root(root) {
+        let _ = fs::remove_file(root.join(ROOT_LOG));
+        let _ = fs::remove_file(root.join(ROOT_MARKER));
+        report.root_removed = fs::remove_dir(root).is_ok();
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_workspaces_for_the_same_script_never_share_a_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let a = Workspace::create(root.path(), "same").unwrap();
+        let b = Workspace::create(root.path(), "same").unwrap();
+        assert_ne!(a.path(), b.path());
+        assert!(is_workspace(a.path()) && is_workspace(b.path()));
+        for sub in ["inputs", "outputs", "logs", "tmp", "home"] {
+            assert!(a.path().join(sub).is_dir(), "{sub} missing");
+        }
+    }
+
+    #[test]
+    fn removal_refuses_a_directory_without_the_marker() {
+        let root = tempfile::tempdir().unwrap();
+        let plain = root.path().join("plain");
+        fs::create_dir(&plain).unwrap();
+        fs::write(plain.join("keep.txt"), "mine").unwrap();
+        let err = remove_workspace(&plain).unwrap_err();
+        assert!(matches!(err, WorkspaceError::NotOurs { .. }), "{err}");
+        assert!(plain.join("keep.txt").exists());
+    }
+
+    #[test]
+    fn a_forged_marker_with_other_content_is_not_trusted() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("forged");
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join(WORKSPACE_MARKER), "hello").unwrap();
+        assert!(!is_workspace(&dir));
+    }
+
+    #[test]
+    fn removal_does_not_follow_links_planted_inside_the_workspace() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("precious.txt"), "data").unwrap();
+        let ws = Workspace::create(root.path(), "linker").unwrap();
+        std::os::unix::fs::symlink(outside.path(), ws.output("escape")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("precious.txt"),
+            ws.path().join("file-link"),
+        )
+        .unwrap();
+        let dir = ws.path().to_owned();
+        ws.remove().unwrap();
+        assert!(!dir.exists());
+        assert_eq!(
+            fs::read_to_string(outside.path().join("precious.txt")).unwrap(),
+            "data"
+        );
+    }
+
+    #[test]
+    fn removal_refuses_a_symbolic_link_to_a_workspace() {
+        let root = tempfile::tempdir().unwrap();
+        let ws = Workspace::create(root.path(), "target").unwrap();
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(ws.path(), &link).unwrap();
+        assert!(matches!(
+            remove_workspace(&link),
+            Err(WorkspaceError::SymbolicLink { .. })
+        ));
+        assert!(ws.path().exists());
+    }
+
+    #[test]
+    fn clean_root_removes_only_workspaces_and_keeps_foreign_entries() {
+        let parent = tempfile::tempdir().unwrap();
+        let root = parent.path().join("pipeline_testing");
+        let ws = Workspace::create(&root, "s").unwrap();
+        fs::write(root.join("notes.txt"), "mine").unwrap();
+        let report = clean_root(&root).unwrap();
+        assert_eq!(report.removed, vec![ws.path().to_owned()]);
+        assert_eq!(report.left, vec![root.join("notes.txt")]);
+        assert!(!report.root_removed);
+        assert!(root.join("notes.txt").exists());
+    }
+
+    #[test]
+    fn clean_root_removes_a_root_it_created_once_empty() {
+        let parent = tempfile::tempdir().unwrap();
+        let root = parent.path().join("pipeline_testing");
+        Workspace::create(&root, "s").unwrap();
+        let report = clean_root(&root).unwrap();
+        assert!(report.root_removed);
+        assert!(!root.exists());
+    }
+}

@@ -1,0 +1,58 @@
+//! `sf`: test data-pipeline scripts from the command line.
+
+mod args;
+mod clean;
+mod generate;
+mod logging;
+mod results;
+mod test_script;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+use args::Command;
+
+use crate::exit_code;
+
+/// Parses the command line, runs the command, and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                exit_code::USAGE
+            } else {
+                exit_code::PASS
+            });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+/// Runs a parsed command line and returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    let log_file = match &cli.command {
+        Command::TestScript(a) => Some(a.workspace_dir.clone()),
+        _ => None,
+    };
+    logging::init(cli.verbose, cli.quiet, log_file.as_deref());
+    let outcome = match cli.command {
+        Command::TestScript(args) => test_script::run(args),
+        Command::GenerateData(args) => generate::run(args),
+        Command::ListResults(args) => results::run(args),
+        Command::CleanWorkspace(args) => clean::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            let style = anstyle::Style::new()
+                .fg_color(Some(anstyle::AnsiColor::Red.into()))
+                .bold();
+            anstream::eprintln!("{}error:{} {err:#}", style.render(), style.render_reset());
+            exit_code::USAGE
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! `sf test-script`.
+
+use sf_core::{Expectation, RowCount, TestSpec, report};
+
+use super::args::{ExpectArg, OutputFormat, TestScriptArgs};
+use crate::exit_code;
+
+/// A job-argument value: JSON when it parses as JSON (`3`, `true`, `["a"]`), else the text.
+fn job_arg_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
+pub(crate) fn spec_from_args(args: &TestScriptArgs) -> TestSpec {
+    let mut spec = TestSpec::new(&args.script)
+        .inputs(args.inputs.iter().cloned())
+        .outputs(args.outputs.iter().cloned())
+        .seed(args.seed)
+        .timeout(args.timeout)
+        .workspace_root(&args.workspace_dir)
+        .format(args.format)
+        .expect(match args.expect {
+            ExpectArg::Pass => Expectation::Pass,
+            ExpectArg::Fail => Expectation::Fail,
+        });
+    if let Some(profile) = args.data {
+        spec = spec.profile(profile);
+    }
+    match (args.rows, args.data_size) {
+        (Some(rows), _) => spec = spec.rows(RowCount::Rows(rows)),
+        (None, Some(size)) => spec = spec.rows(RowCount::Size(size)),
+        (None, None) => {}
+    }
+    for (k, v) in &args.env {
+        spec = spec.env(k, v);
+    }
+    for (k, v) in &args.job_args {
+        spec = spec.job_arg(k, job_arg_value(v));
+    }
+    if let Some(python) = &args.python {
+        spec = spec.python(python);
+    }
+    for dir in &args.scripts_dirs {
+        spec = spec.scripts_dir(dir);
+    }
+    spec
+}
+
+pub(crate) fn run(args: TestScriptArgs) -> anyhow::Result<u8> {
+    let spec = spec_from_args(&args);
+    let result = sf_core::run(&spec);
+    match args.output_format {
+        OutputFormat::Text => {
+            let color =
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+            anstream::print!("{}", report::render_text(&result, color));
+        }
+        OutputFormat::Json => println!("{}", report::render_json(&result)),
+    }
+    Ok(if result.is_successful() {
+        exit_code::PASS
+    } else {
+        exit_code::FAIL
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_arg_values_are_json_when_they_parse() {
+        assert_eq!(job_arg_value("3"), serde_json::json!(3));
+        assert_eq!(job_arg_value("true"), serde_json::json!(true));
+        assert_eq!(job_arg_value("[\"a\"]"), serde_json::json!(["a"]));
+        assert_eq!(job_arg_value("training"), serde_json::json!("training"));
+    }
+}

@@ -1,0 +1,1 @@
+//! The `#[script_test]` attribute of sf.

@@ -1,0 +1,1 @@
+//! Integration tests: the `sf` binary run as users run it.
