@@ -44,10 +44,11 @@ pub fn run(spec: &TestSpec) -> TestResult {
     if let Err(err) = write_json_atomic(&workspace.result_file(), &result) {
         tracing::warn!(%err, path = %workspace.result_file().display(), "cannot write result.json");
     }
-    if spec.keep_workspace == KeepWorkspace::OnFailure && result.is_successful() {
-        if let Err(err) = workspace.remove() {
-            tracing::warn!(err = %error_chain(&err), "cannot remove workspace");
-        }
+    if spec.keep_workspace == KeepWorkspace::OnFailure
+        && result.is_successful()
+        && let Err(err) = workspace.remove()
+    {
+        tracing::warn!(err = %error_chain(&err), "cannot remove workspace");
     }
     result
 }
@@ -141,12 +142,16 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     let findings = Findings {
         execution: &execution,
         failure: failure.as_deref(),
-        empty_outputs: spec
-            .outputs
-            .keys()
-            .filter(|c| checks::count_files(&workspace.output(c)) == 0)
-            .cloned()
-            .collect(),
+        // An empty output only says something when the script claims success.
+        empty_outputs: if failure.is_none() {
+            spec.outputs
+                .keys()
+                .filter(|c| checks::count_files(&workspace.output(c)) == 0)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        },
         stray_writes: snapshot.stray_writes(workspace),
     };
     let recommendations = recommend(&findings);

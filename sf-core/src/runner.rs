@@ -214,11 +214,19 @@ impl Runner {
 
         // The leader is a zombie now, which keeps its group id reserved: whatever is left of the
         // group (background children) is killed before the leader is reaped.
-        result.stray_processes_killed = sys::group_members(pid)
+        let strays: Vec<u32> = sys::live_group_members(pid)
             .into_iter()
             .filter(|p| *p != pid)
-            .count();
+            .collect();
+        result.stray_processes_killed = strays.len();
         sys::signal_group(pid, sys::Sig::SIGKILL);
+        if !strays.is_empty() {
+            // Signals are delivered asynchronously: wait until the processes are really gone.
+            let until = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < until && sys::live_group_members(pid).iter().any(|p| *p != pid) {
+                thread::sleep(POLL_MIN);
+            }
+        }
         let reaped = sys::reap(pid);
         drop(child);
 
@@ -254,17 +262,14 @@ impl Runner {
             }
             finished += 1;
         }
-        let mut tails = Vec::new();
-        for reader in readers {
-            if reader.is_finished() {
-                if let Ok(c) = reader.join() {
-                    tails.push(c);
-                    continue;
-                }
+        // A reader still blocked on a pipe held by a detached process is left behind.
+        let mut tails = readers.into_iter().map(|r| {
+            if r.is_finished() {
+                r.join().unwrap_or_default()
+            } else {
+                Captured::default()
             }
-            tails.push(Captured::default());
-        }
-        let mut tails = tails.into_iter();
+        });
         let (out, err) = (
             tails.next().unwrap_or_default(),
             tails.next().unwrap_or_default(),

@@ -55,6 +55,6 @@ pub fn list_results(root: &Path) -> io::Result<Listing> {
     }
     listing
         .results
-        .sort_by(|a, b| b.result.timestamp.cmp(&a.result.timestamp));
+        .sort_by_key(|r| std::cmp::Reverse(r.result.timestamp));
     Ok(listing)
 }

@@ -1,1 +1,11 @@
-//! Integration tests: the `sf` binary run as users run it.
+//! Integration tests: the `sf` binary run as users run it, on the examples and on a zoo of broken
+//! scripts under `tests/fixtures/`.
+
+mod clean;
+mod cli;
+mod data;
+mod examples;
+mod memory;
+mod results;
+mod support;
+mod zoo;

@@ -31,7 +31,10 @@ def write_report(path, payload):
 def format_traceback(exc):
     te = traceback.TracebackException.from_exception(exc)
     te.stack = traceback.StackSummary.from_list(
-        [f for f in te.stack if os.path.realpath(f.filename) != RUNNER_FILE]
+        [
+            f for f in te.stack
+            if not f.filename.startswith("<frozen ") and os.path.realpath(f.filename) != RUNNER_FILE
+        ]
     )
     return "".join(te.format())
 

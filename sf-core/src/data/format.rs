@@ -112,27 +112,35 @@ fn float_text(x: f64, buf: &mut ryu::Buffer) -> &str {
 
 fn write_jsonl<W: Write>(table: &Table, out: W) -> io::Result<()> {
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    let mut row_value = serde_json::Map::with_capacity(table.columns().len());
+    // Keys are written by hand so that objects keep the table's column order.
+    let keys: Vec<String> = table
+        .names()
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<_, _>>()?;
+    let mut floats = ryu::Buffer::new();
     for row in 0..table.rows() {
-        row_value.clear();
-        for (name, column) in table.names().iter().zip(table.columns()) {
-            let value = match column {
-                Column::Int(v) => v[row].map_or(serde_json::Value::Null, Into::into),
+        out.write_all(b"{")?;
+        for (i, (key, column)) in keys.iter().zip(table.columns()).enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(key.as_bytes())?;
+            out.write_all(b":")?;
+            match column {
+                Column::Int(v) => serde_json::to_writer(&mut out, &v[row])?,
+                // JSON has no NaN or infinity; they are written as the strings pandas accepts.
                 Column::Float(v) => match v[row] {
-                    // JSON has no NaN or infinity; write them as the strings pandas accepts.
                     Some(x) if !x.is_finite() => {
-                        float_text(x, &mut ryu::Buffer::new()).to_owned().into()
+                        serde_json::to_writer(&mut out, float_text(x, &mut floats))?
                     }
-                    Some(x) => x.into(),
-                    None => serde_json::Value::Null,
+                    other => serde_json::to_writer(&mut out, &other)?,
                 },
-                Column::Text(v) => v[row].clone().map_or(serde_json::Value::Null, Into::into),
-                Column::Bool(v) => v[row].map_or(serde_json::Value::Null, Into::into),
-            };
-            row_value.insert(name.clone(), value);
+                Column::Text(v) => serde_json::to_writer(&mut out, &v[row])?,
+                Column::Bool(v) => serde_json::to_writer(&mut out, &v[row])?,
+            }
         }
-        serde_json::to_writer(&mut out, &row_value)?;
-        out.write_all(b"\n")?;
+        out.write_all(b"}\n")?;
     }
     out.flush()
 }

@@ -43,11 +43,12 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
     );
     if let Some(error) = &result.error_message {
         let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+        let error = error.replace('\n', "\n    ");
         let _ = writeln!(
             out,
             "  {} {}",
             paint("error:", label, color),
-            paint(error, red, color)
+            paint(&error, red, color)
         );
     }
     if let Some(exec) = &result.execution {

@@ -112,10 +112,10 @@ pub(crate) fn tree_rss_bytes(root: u32) -> u64 {
         if seen > 100_000 {
             break;
         }
-        if let Ok(statm) = fs::read_to_string(format!("/proc/{pid}/statm")) {
-            if let Some(resident) = statm.split_whitespace().nth(1) {
-                total += resident.parse::<u64>().unwrap_or(0) * page;
-            }
+        if let Ok(statm) = fs::read_to_string(format!("/proc/{pid}/statm"))
+            && let Some(resident) = statm.split_whitespace().nth(1)
+        {
+            total += resident.parse::<u64>().unwrap_or(0) * page;
         }
         push_children(pid, &mut stack);
     }
@@ -139,23 +139,24 @@ fn push_children(pid: u32, out: &mut Vec<u32>) {
     }
 }
 
-/// Process ids whose process group is `pgid` (a full scan of `/proc`).
-pub(crate) fn group_members(pgid: u32) -> Vec<u32> {
+/// Live (not zombie) processes whose process group is `pgid` (a full scan of `/proc`).
+pub(crate) fn live_group_members(pgid: u32) -> Vec<u32> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| process_group_of(*pid) == Some(pgid))
+        .filter(|pid| matches!(stat_of(*pid), Some((state, group)) if group == pgid && state != 'Z' && state != 'X'))
         .collect()
 }
 
-/// The process group of `pid`, read from `/proc/PID/stat`.
-pub(crate) fn process_group_of(pid: u32) -> Option<u32> {
+/// State letter and process group of `pid`, read from `/proc/PID/stat`.
+fn stat_of(pid: u32) -> Option<(char, u32)> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may contain spaces and parentheses: fields start after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    // state ppid pgrp ...
-    rest.split_whitespace().nth(2)?.parse().ok()
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let pgrp = fields.nth(1)?.parse().ok()?;
+    Some((state, pgrp))
 }

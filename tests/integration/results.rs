@@ -1,0 +1,57 @@
+//! `sf list-results` reads `result.json`, newest first.
+
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+
+use crate::support::Sandbox;
+
+#[test]
+fn results_are_listed_newest_first_from_result_json() {
+    let sandbox = Sandbox::new();
+    sandbox.test_script("exit_0", &[]);
+    sandbox.test_script("raises", &[]);
+    // Folder names do not matter: the listing reads result.json.
+    let root = sandbox.path().join("pipeline_testing");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let renamed = path.with_file_name(format!(
+                "renamed-{}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+            std::fs::rename(&path, renamed).unwrap();
+        }
+    }
+    let out = sandbox
+        .sf()
+        .args(["list-results", "--output-format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let names: Vec<_> = list
+        .iter()
+        .map(|r| r["script_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["raises", "exit_0"]);
+    assert_eq!(list[0]["status"], "FAIL");
+    assert_eq!(list[1]["status"], "PASS");
+
+    sandbox.sf().arg("list-results").assert().success().stdout(
+        contains("STATUS")
+            .and(contains("raises"))
+            .and(contains("exit_0")),
+    );
+}
+
+#[test]
+fn listing_a_missing_root_says_so() {
+    Sandbox::new()
+        .sf()
+        .args(["list-results", "--workspace-dir", "nowhere"])
+        .assert()
+        .success()
+        .stdout(contains("does not exist"));
+}
