@@ -70,7 +70,7 @@ fn write_delimited<W: Write>(table: &Table, delimiter: u8, out: W) -> io::Result
         .from_writer(out);
     writer.write_record(table.names())?;
     let mut record = csv::ByteRecord::with_capacity(256, table.columns().len());
-    let mut floats = ryu::Buffer::new();
+    let mut floats = FloatBuf::default();
     let mut ints = itoa::Buffer::new();
     for row in 0..table.rows() {
         record.clear();
@@ -81,7 +81,7 @@ fn write_delimited<W: Write>(table: &Table, delimiter: u8, out: W) -> io::Result
                     None => record.push_field(b""),
                 },
                 Column::Float(v) => match v[row] {
-                    Some(x) => record.push_field(float_text(x, &mut floats).as_bytes()),
+                    Some(x) => record.push_field(floats.format(x)),
                     None => record.push_field(b""),
                 },
                 Column::Text(v) => record.push_field(v[row].as_deref().unwrap_or("").as_bytes()),
@@ -97,16 +97,60 @@ fn write_delimited<W: Write>(table: &Table, delimiter: u8, out: W) -> io::Result
     writer.flush()
 }
 
-/// Shortest round-trip text of a float, spelled the way pandas reads it back.
-fn float_text(x: f64, buf: &mut ryu::Buffer) -> &str {
-    if x.is_nan() {
-        "NaN"
-    } else if x == f64::INFINITY {
-        "inf"
-    } else if x == f64::NEG_INFINITY {
-        "-inf"
-    } else {
-        buf.format_finite(x)
+/// Formats floats as text that reads back to the same value, spelled the way pandas reads it.
+#[derive(Default)]
+struct FloatBuf {
+    ryu: ryu::Buffer,
+    fixed: [u8; 32],
+}
+
+impl FloatBuf {
+    fn format(&mut self, x: f64) -> &[u8] {
+        if x.is_nan() {
+            b"NaN"
+        } else if x == f64::INFINITY {
+            b"inf"
+        } else if x == f64::NEG_INFINITY {
+            b"-inf"
+        } else if let Some(len) = self.fixed6(x) {
+            &self.fixed[..len]
+        } else {
+            self.ryu.format_finite(x).as_bytes()
+        }
+    }
+
+    /// Plain decimal text (`-0.123457`, never `1e-6`) for values with at most six decimals,
+    /// which is what the generators produce. It is exact: the decimal `scaled / 10^6` parses back
+    /// to the nearest double, and the check below proves that double is `x`.
+    fn fixed6(&mut self, x: f64) -> Option<usize> {
+        if x.abs() >= 1e12 {
+            return None;
+        }
+        let scaled = (x * 1e6).round();
+        if scaled / 1e6 != x {
+            return None;
+        }
+        let scaled = scaled as i64;
+        let (int, frac) = (scaled.unsigned_abs() / 1_000_000, scaled.unsigned_abs() % 1_000_000);
+        let mut len = 0;
+        let mut put = |bytes: &[u8]| {
+            self.fixed[len..len + bytes.len()].copy_from_slice(bytes);
+            len += bytes.len();
+        };
+        if x.is_sign_negative() && scaled != 0 {
+            put(b"-");
+        }
+        put(itoa::Buffer::new().format(int).as_bytes());
+        put(b".");
+        let mut digits = [b'0'; 6];
+        let mut rest = frac;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        let keep = digits.iter().rposition(|d| *d != b'0').map_or(1, |i| i + 1);
+        put(&digits[..keep]);
+        Some(len)
     }
 }
 
@@ -118,7 +162,7 @@ fn write_jsonl<W: Write>(table: &Table, out: W) -> io::Result<()> {
         .iter()
         .map(serde_json::to_string)
         .collect::<Result<_, _>>()?;
-    let mut floats = ryu::Buffer::new();
+    let mut floats = FloatBuf::default();
     for row in 0..table.rows() {
         out.write_all(b"{")?;
         for (i, (key, column)) in keys.iter().zip(table.columns()).enumerate() {
@@ -132,9 +176,12 @@ fn write_jsonl<W: Write>(table: &Table, out: W) -> io::Result<()> {
                 // JSON has no NaN or infinity; they are written as the strings pandas accepts.
                 Column::Float(v) => match v[row] {
                     Some(x) if !x.is_finite() => {
-                        serde_json::to_writer(&mut out, float_text(x, &mut floats))?
+                        out.write_all(b"\"")?;
+                        out.write_all(floats.format(x))?;
+                        out.write_all(b"\"")?;
                     }
-                    other => serde_json::to_writer(&mut out, &other)?,
+                    Some(x) => out.write_all(floats.format(x))?,
+                    None => out.write_all(b"null")?,
                 },
                 Column::Text(v) => serde_json::to_writer(&mut out, &v[row])?,
                 Column::Bool(v) => serde_json::to_writer(&mut out, &v[row])?,
@@ -188,6 +235,22 @@ mod tests {
             render(Format::Jsonl),
             "{\"id\":1,\"x\":0.5,\"name\":\"a,b\",\"flag\":true}\n{\"id\":2,\"x\":null,\"name\":\"c\",\"flag\":null}\n"
         );
+    }
+
+    #[test]
+    fn floats_read_back_to_the_same_value() {
+        let mut buf = FloatBuf::default();
+        for x in [
+            0.0, -0.0, 1.0, -1.5, 0.000001, -0.000001, 123456.654321, 1e-7, 0.1 + 0.2, 1e300, -2.5e-300,
+            f64::MAX, f64::MIN_POSITIVE, 999_999_999_999.5,
+        ] {
+            let text = std::str::from_utf8(buf.format(x)).unwrap().to_owned();
+            assert_eq!(text.parse::<f64>().unwrap(), x, "{x} written as {text}");
+        }
+        assert_eq!(buf.format(0.000001), b"0.000001");
+        assert_eq!(buf.format(-2.5), b"-2.5");
+        assert_eq!(buf.format(3.0), b"3.0");
+        assert_eq!(buf.format(-0.0), b"0.0");
     }
 
     #[test]
