@@ -48,10 +48,13 @@ fn main() {
     let (gen_median, gen_best) = time_ms(|i| {
         std::hint::black_box(Profile::Training.generate(rows, 42 + i as u64));
     });
-    println!("| sf `training` large, in memory only | {rows} | {gen_median:.1} ms | {gen_best:.1} ms |");
+    println!(
+        "| sf `training` large, in memory only | {rows} | {gen_median:.1} ms | {gen_best:.1} ms |"
+    );
 
     let path = dir.path().join("training.csv");
-    let (sf_median, sf_best) = time_ms(|i| write_csv(Profile::Training, rows, 42 + i as u64, &path));
+    let (sf_median, sf_best) =
+        time_ms(|i| write_csv(Profile::Training, rows, 42 + i as u64, &path));
     let python = std::env::var("SF_BENCH_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pandas_generate.py");
     let out = Command::new(&python)
@@ -65,7 +68,9 @@ fn main() {
             let text = String::from_utf8_lossy(&out.stdout);
             let mut nums = text.split_whitespace().map(|n| n.parse::<f64>().unwrap());
             let (pd_median, pd_best) = (nums.next().unwrap(), nums.next().unwrap());
-            println!("| pandas/numpy `training` large → CSV | {rows} | {pd_median:.1} ms | {pd_best:.1} ms |");
+            println!(
+                "| pandas/numpy `training` large → CSV | {rows} | {pd_median:.1} ms | {pd_best:.1} ms |"
+            );
             println!();
             println!(
                 "sf `training` large → CSV: {sf_median:.1} ms median vs pandas/numpy {pd_median:.1} ms: \
@@ -75,7 +80,11 @@ fn main() {
         }
         Ok(out) => println!(
             "\npandas comparison skipped: `{python}` lacks numpy/pandas ({}); set SF_BENCH_PYTHON",
-            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").trim()
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
         ),
         Err(err) => println!("\npandas comparison skipped: cannot run `{python}`: {err}"),
     }

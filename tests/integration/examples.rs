@@ -91,7 +91,9 @@ fn strict_loader_fails_on_a_header_only_input_with_its_traceback() {
     assert_eq!(result["status"], "FAIL");
     let error = result["error_message"].as_str().unwrap();
     assert!(error.starts_with("ValueError: no data rows in "), "{error}");
-    let tb = result["execution"]["script_error"]["traceback"].as_str().unwrap();
+    let tb = result["execution"]["script_error"]["traceback"]
+        .as_str()
+        .unwrap();
     assert!(tb.contains("strict_loader.py\", line 17, in main"), "{tb}");
     let (code, _) = sandbox.test_script("strict_loader", &["--rows", "1"]);
     assert_eq!(code, 0);

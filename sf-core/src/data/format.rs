@@ -131,7 +131,10 @@ impl FloatBuf {
             return None;
         }
         let scaled = scaled as i64;
-        let (int, frac) = (scaled.unsigned_abs() / 1_000_000, scaled.unsigned_abs() % 1_000_000);
+        let (int, frac) = (
+            scaled.unsigned_abs() / 1_000_000,
+            scaled.unsigned_abs() % 1_000_000,
+        );
         let mut len = 0;
         let mut put = |bytes: &[u8]| {
             self.fixed[len..len + bytes.len()].copy_from_slice(bytes);
@@ -241,8 +244,20 @@ mod tests {
     fn floats_read_back_to_the_same_value() {
         let mut buf = FloatBuf::default();
         for x in [
-            0.0, -0.0, 1.0, -1.5, 0.000001, -0.000001, 123456.654321, 1e-7, 0.1 + 0.2, 1e300, -2.5e-300,
-            f64::MAX, f64::MIN_POSITIVE, 999_999_999_999.5,
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            0.000001,
+            -0.000001,
+            123456.654321,
+            1e-7,
+            0.1 + 0.2,
+            1e300,
+            -2.5e-300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            999_999_999_999.5,
         ] {
             let text = std::str::from_utf8(buf.format(x)).unwrap().to_owned();
             assert_eq!(text.parse::<f64>().unwrap(), x, "{x} written as {text}");
