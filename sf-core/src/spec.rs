@@ -107,7 +107,7 @@ impl TestSpec {
 
     /// Fills every generated input channel from `profile` instead of the guessed one.
     pub fn profile(mut self, profile: Profile) -> TestSpec {
-        self.for_generated(|g| g.profile = profile);
+        self.for_generated(|g| g.source = crate::data::TableSource::Profile(profile));
         self
     }
 
@@ -253,7 +253,7 @@ mod tests {
         let Some(ChannelPlan::Generated(g)) = spec.data.channels.get(DEFAULT_INPUT) else {
             panic!("{:?}", spec.data)
         };
-        assert_eq!(g.profile, Profile::Currency);
+        assert_eq!(g.profile(), Some(Profile::Currency));
         assert_eq!(spec.seed, 42);
         assert!(spec.outputs.contains_key(DEFAULT_OUTPUT));
     }
@@ -265,7 +265,9 @@ mod tests {
             .inputs(["a", "b"]);
         assert_eq!(spec.data.channels.len(), 2);
         for plan in spec.data.channels.values() {
-            assert!(matches!(plan, ChannelPlan::Generated(g) if g.profile == Profile::Training));
+            assert!(
+                matches!(plan, ChannelPlan::Generated(g) if g.profile() == Some(Profile::Training))
+            );
         }
     }
 }

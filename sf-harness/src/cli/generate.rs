@@ -16,21 +16,23 @@ pub(crate) fn run(args: GenerateDataArgs) -> anyhow::Result<u8> {
         ..GeneratedData::new(args.profile, rows)
     };
     let start = Instant::now();
-    let file = data.write_into(&args.out, args.seed).with_context(|| {
+    let files = data.write_into(&args.out, args.seed).with_context(|| {
         format!(
             "cannot write {} data into {}",
             args.profile,
             args.out.display()
         )
     })?;
-    println!(
-        "wrote {} ({} rows, {} bytes, {} profile, seed {}) in {:.1} ms",
-        file.path.display(),
-        file.rows,
-        file.bytes,
-        args.profile,
-        args.seed,
-        start.elapsed().as_secs_f64() * 1000.0
-    );
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    for file in files {
+        println!(
+            "wrote {} ({} rows, {} bytes, {} profile, seed {}) in {elapsed:.1} ms",
+            file.path.display(),
+            file.rows.unwrap_or(0),
+            file.bytes,
+            args.profile,
+            args.seed,
+        );
+    }
     Ok(exit_code::PASS)
 }
