@@ -59,6 +59,10 @@ pub(crate) fn script_failure(execution: &ExecutionResult, adapter: AdapterKind) 
             "script {}; sf killed its whole process group",
             execution.outcome.describe()
         )),
+        Outcome::OutOfMemory { .. } => Some(format!(
+            "script ran {}; sf killed its whole process group",
+            execution.outcome.describe()
+        )),
         Outcome::SpawnFailed { message } => Some(format!("script could not be started: {message}")),
     }
 }
@@ -96,7 +100,9 @@ pub(crate) fn verdict(
             Some("expected the script to fail, but it succeeded".to_owned()),
         ),
         (Expectation::Fail, Some(reason)) => match &execution.outcome {
-            Outcome::TimedOut { .. } | Outcome::SpawnFailed { .. } => (
+            Outcome::TimedOut { .. }
+            | Outcome::OutOfMemory { .. }
+            | Outcome::SpawnFailed { .. } => (
                 Status::Fail,
                 Some(format!("expected the script to fail, but: {reason}")),
             ),
@@ -109,10 +115,168 @@ fn failed_output_check(
     outputs: &BTreeMap<String, OutputChecks>,
     workspace: &Workspace,
 ) -> Option<String> {
-    outputs.iter().find_map(|(name, checks)| {
-        (checks.non_empty && count_files(&workspace.output(name)) == 0)
-            .then(|| format!("output channel `{name}` is empty"))
-    })
+    outputs
+        .iter()
+        .find_map(|(name, checks)| check_output(name, checks, &workspace.output(name)).err())
+}
+
+/// Applies one channel's checks; the error names the channel, the file and what is missing.
+pub(crate) fn check_output(name: &str, checks: &OutputChecks, dir: &Path) -> Result<(), String> {
+    if checks.non_empty && count_files(dir) == 0 {
+        return Err(format!("output channel `{name}` is empty"));
+    }
+    let wants_tables = checks.min_rows.is_some() || !checks.columns.is_empty();
+    if checks.files.is_none() && !wants_tables {
+        return Ok(());
+    }
+    let files = match &checks.files {
+        Some(pattern) => {
+            let matched = glob_files(dir, pattern)?;
+            if matched.is_empty() {
+                return Err(format!(
+                    "output channel `{name}` has no file matching `{pattern}`"
+                ));
+            }
+            matched
+        }
+        None => {
+            let mut all = Vec::new();
+            collect_paths(dir, &mut all);
+            all
+        }
+    };
+    if !wants_tables {
+        return Ok(());
+    }
+    let mut total = 0;
+    let mut tables = 0;
+    for file in files.iter().filter(|f| tabular_format(f).is_some()) {
+        tables += 1;
+        let shown = file.strip_prefix(dir).unwrap_or(file).display().to_string();
+        let (columns, rows) = read_table_shape(file)
+            .map_err(|e| format!("output channel `{name}`: cannot read {shown}: {e}"))?;
+        if let Some(missing) = checks.columns.iter().find(|c| !columns.contains(c)) {
+            return Err(format!(
+                "output channel `{name}`: {shown} has no column `{missing}` (columns: {})",
+                columns.join(", ")
+            ));
+        }
+        total += rows;
+    }
+    if tables == 0 {
+        return Err(format!(
+            "output channel `{name}` holds no CSV, TSV or JSON Lines file to check"
+        ));
+    }
+    if let Some(min) = checks.min_rows
+        && total < min
+    {
+        return Err(format!(
+            "output channel `{name}` holds {total} data rows, fewer than the {min} required"
+        ));
+    }
+    Ok(())
+}
+
+fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+    let full = format!(
+        "{}/{pattern}",
+        glob::Pattern::escape(&dir.to_string_lossy())
+    );
+    let paths = glob::glob(&full).map_err(|e| format!("invalid glob `{pattern}`: {e}"))?;
+    let mut files: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
+    files.sort();
+    Ok(files)
+}
+
+fn collect_paths(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => collect_paths(&e.path(), out),
+            Ok(t) if t.is_file() => out.push(e.path()),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tabular {
+    Delimited(u8),
+    JsonLines,
+}
+
+fn tabular_format(path: &Path) -> Option<Tabular> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".csv") {
+        Some(Tabular::Delimited(b','))
+    } else if name.ends_with(".tsv") {
+        Some(Tabular::Delimited(b'\t'))
+    } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        Some(Tabular::JsonLines)
+    } else {
+        None
+    }
+}
+
+/// Column names and data-row count of a CSV, TSV or JSON Lines file (gzip-compressed when its
+/// name ends in `.gz`).
+pub(crate) fn read_table_shape(path: &Path) -> Result<(Vec<String>, usize), String> {
+    let format = tabular_format(path).ok_or("not a tabular file")?;
+    let file = fs::File::open(path).map_err(|e| e.to_string())?;
+    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    match format {
+        Tabular::Delimited(delimiter) => {
+            let mut csv = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .flexible(true)
+                .from_reader(reader);
+            let columns = csv
+                .headers()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            let mut rows = 0;
+            let mut record = csv::ByteRecord::new();
+            while csv
+                .read_byte_record(&mut record)
+                .map_err(|e| e.to_string())?
+            {
+                rows += 1;
+            }
+            Ok((columns, rows))
+        }
+        Tabular::JsonLines => {
+            use std::io::BufRead;
+            let mut columns = Vec::new();
+            let mut rows = 0;
+            for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
+                let line = line.map_err(|e| e.to_string())?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value: serde_json::Value =
+                    serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", i + 1))?;
+                if rows == 0
+                    && let Some(obj) = value.as_object()
+                {
+                    columns = obj.keys().cloned().collect();
+                }
+                rows += 1;
+            }
+            Ok((columns, rows))
+        }
+    }
 }
 
 /// Regular files under `dir`, without following symbolic links.

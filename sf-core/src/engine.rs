@@ -65,6 +65,10 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
             return r;
         }
     };
+    let script = script::Script {
+        adapter: spec.adapter.unwrap_or(script.adapter),
+        ..script
+    };
     tracing::debug!(path = %script.path.display(), adapter = script.adapter.name(), "script found");
 
     let files = match spec.data.materialize(spec.seed, |c| workspace.input(c)) {

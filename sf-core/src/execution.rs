@@ -29,6 +29,13 @@ pub enum Outcome {
         #[serde(with = "crate::serde_secs")]
         after: Duration,
     },
+    /// sf killed the process group because its resident memory passed the limit.
+    OutOfMemory {
+        /// The limit, in bytes.
+        limit_bytes: u64,
+        /// The peak seen, in bytes.
+        peak_bytes: u64,
+    },
     /// The process could not be started at all.
     SpawnFailed {
         /// Why, in words.
@@ -50,6 +57,14 @@ impl Outcome {
             Outcome::TimedOut { after } => {
                 format!("timed out after {}", crate::format_duration(*after))
             }
+            Outcome::OutOfMemory {
+                limit_bytes,
+                peak_bytes,
+            } => format!(
+                "out of memory (limit {} MB, peak {} MB)",
+                limit_bytes >> 20,
+                peak_bytes >> 20
+            ),
             Outcome::SpawnFailed { message } => format!("failed to start: {message}"),
         }
     }

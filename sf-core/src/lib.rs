@@ -12,6 +12,7 @@
 mod adapter;
 mod atomic;
 mod checks;
+pub mod config;
 mod context;
 pub mod data;
 pub mod engine;
@@ -24,10 +25,12 @@ mod script;
 mod spec;
 mod store;
 mod sys;
+pub mod units;
 mod workspace;
 
 pub use adapter::{AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python};
 pub use atomic::{write_atomic, write_json_atomic};
+pub use config::{ConfigError, Suite, SuiteTest};
 pub use context::ExecutionContext;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
 pub use engine::run;

@@ -54,6 +54,9 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
             "Raise the timeout (--timeout) if the script needs longer, or look for an endless loop or a read from stdin"
                 .to_owned(),
         ),
+        Outcome::OutOfMemory { .. } => out.push(
+            "Raise the memory limit if the script needs more, or read the data in chunks".to_owned(),
+        ),
         Outcome::Signaled { signal, .. } if *signal == libc::SIGKILL => out.push(
             "SIGKILL usually means the kernel ran out of memory: check the peak memory and the data size".to_owned(),
         ),

@@ -26,6 +26,8 @@ pub struct Limits {
     pub tail_bytes: usize,
     /// Bytes of stdout and of stderr written to each log file; the rest is counted and dropped.
     pub log_limit_bytes: u64,
+    /// Resident memory the whole process tree may use; past it the group is killed.
+    pub memory_limit: Option<u64>,
 }
 
 impl Default for Limits {
@@ -35,6 +37,7 @@ impl Default for Limits {
             kill_grace: Duration::from_secs(2),
             tail_bytes: 16 * 1024,
             log_limit_bytes: 100 * 1024 * 1024,
+            memory_limit: None,
         }
     }
 }
@@ -180,6 +183,7 @@ impl Runner {
         let deadline = start + self.limits.timeout;
         let mut term_sent: Option<Instant> = None;
         let mut kill_sent = false;
+        let mut out_of_memory = false;
         loop {
             match sys::has_exited(pid) {
                 Ok(true) => break,
@@ -190,6 +194,19 @@ impl Runner {
                 }
             }
             peak_tree = peak_tree.max(sys::tree_rss_bytes(pid));
+            if let Some(limit) = self.limits.memory_limit
+                && peak_tree > limit
+                && !out_of_memory
+            {
+                tracing::info!(
+                    pid,
+                    limit,
+                    peak_tree,
+                    "memory limit exceeded: killing the process group"
+                );
+                sys::signal_group(pid, sys::Sig::SIGKILL);
+                out_of_memory = true;
+            }
             let now = Instant::now();
             match term_sent {
                 None if now >= deadline => {
@@ -230,7 +247,13 @@ impl Runner {
         let reaped = sys::reap(pid);
         drop(child);
 
+        let rusage_peak = reaped.as_ref().map(|r| r.max_rss_bytes).unwrap_or(0);
+        result.peak_memory_bytes = peak_tree.max(rusage_peak);
         result.outcome = match (&reaped, term_sent) {
+            _ if out_of_memory => Outcome::OutOfMemory {
+                limit_bytes: self.limits.memory_limit.unwrap_or(0),
+                peak_bytes: result.peak_memory_bytes,
+            },
             (_, Some(_)) => Outcome::TimedOut {
                 after: self.limits.timeout,
             },
@@ -249,8 +272,6 @@ impl Runner {
                 message: format!("lost track of process {pid}: {err}"),
             },
         };
-        let rusage_peak = reaped.map(|r| r.max_rss_bytes).unwrap_or(0);
-        result.peak_memory_bytes = peak_tree.max(rusage_peak);
 
         // A detached process may still hold the pipes open; do not wait on it forever.
         let wait_until = Instant::now() + Duration::from_secs(2);
@@ -439,6 +460,26 @@ mod tests {
             .unwrap()
             .len();
         assert!(log < 1100, "{log}");
+    }
+
+    #[test]
+    fn exceeding_the_memory_limit_kills_the_group_and_says_so() {
+        let limits = Limits {
+            memory_limit: Some(50 << 20),
+            ..Limits::default()
+        };
+        // A shell that keeps doubling a string until something stops it.
+        let (r, _dir) = sh("x=xxxxxxxxxxxxxxxx; while :; do x=\"$x$x\"; done", limits);
+        match r.outcome {
+            Outcome::OutOfMemory {
+                limit_bytes,
+                peak_bytes,
+            } => {
+                assert_eq!(limit_bytes, 50 << 20);
+                assert!(peak_bytes > limit_bytes, "{peak_bytes}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

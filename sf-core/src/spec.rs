@@ -11,7 +11,7 @@ use crate::adapter::AdapterOptions;
 use crate::data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount};
 use crate::result::Expectation;
 use crate::runner::Limits;
-use crate::script::ScriptRef;
+use crate::script::{AdapterKind, ScriptRef};
 
 /// The default seed of generated data.
 pub const DEFAULT_SEED: u64 = 42;
@@ -22,12 +22,20 @@ pub const DEFAULT_OUTPUT: &str = "output";
 /// The default workspace root, relative to the current directory.
 pub const DEFAULT_WORKSPACE_ROOT: &str = "pipeline_testing";
 
-/// What must hold for an output channel after the run.
+/// What must hold for an output channel after a successful run; any violation is a FAIL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputChecks {
-    /// The channel directory must hold at least one file (a FAIL otherwise). When false, an empty
-    /// channel only earns a recommendation.
+    /// The channel directory must hold at least one file. When false, an empty channel only earns
+    /// a recommendation.
     pub non_empty: bool,
+    /// A glob relative to the channel (`train/*.csv`) that must match at least one file; it also
+    /// selects the files `min_rows` and `columns` look at.
+    pub files: Option<String>,
+    /// The tabular files (CSV, TSV, JSON Lines, optionally `.gz`) together hold at least this
+    /// many data rows.
+    pub min_rows: Option<usize>,
+    /// Every tabular file has at least these columns.
+    pub columns: Vec<String>,
 }
 
 /// When a run's workspace is kept.
@@ -70,6 +78,15 @@ pub struct TestSpec {
     pub workspace_root: PathBuf,
     /// When the workspace is kept.
     pub keep_workspace: KeepWorkspace,
+    /// The adapter, when not chosen from the file extension.
+    pub adapter: Option<AdapterKind>,
+    /// A command line for the `command` adapter instead of running the script file itself.
+    /// Placeholders: `{script}`, `{workspace}`, `{input:NAME}`, `{output:NAME}`, and `{job_args}`
+    /// (an argument of its own, replaced by the job arguments as `--key value` flags).
+    pub argv: Option<Vec<String>>,
+    /// Distinguishes tests of the same script (for example `small`, `large`); see
+    /// [`TestSpec::test_name`].
+    pub variant: Option<String>,
 }
 
 impl TestSpec {
@@ -97,6 +114,32 @@ impl TestSpec {
             base_dir,
             scripts_dirs: Vec::new(),
             keep_workspace: KeepWorkspace::Always,
+            adapter: None,
+            argv: None,
+            variant: None,
+        }
+    }
+
+    /// The test's name: `script::variant`, where the variant is the one set explicitly or else
+    /// derived from the data: the size of the first generated channel (`small`), its row count
+    /// (`rows_100`), or `fixed` when no channel is generated. The harness, the macro and the CLI
+    /// all name tests this way, so `cargo test NAME`, `--exact` and nextest filters agree.
+    pub fn test_name(&self) -> String {
+        format!("{}::{}", self.script_name(), self.variant_label())
+    }
+
+    fn variant_label(&self) -> String {
+        if let Some(v) = &self.variant {
+            return v.clone();
+        }
+        let generated = self.data.channels.values().find_map(|p| match p {
+            ChannelPlan::Generated(g) => Some(g.rows),
+            _ => None,
+        });
+        match generated {
+            Some(RowCount::Size(size)) => size.name().to_owned(),
+            Some(RowCount::Rows(n)) => format!("rows_{n}"),
+            None => "fixed".to_owned(),
         }
     }
 
@@ -229,6 +272,12 @@ impl TestSpec {
         self
     }
 
+    /// Sets the memory limit of the whole process tree, in bytes.
+    pub fn memory_limit(mut self, bytes: u64) -> TestSpec {
+        self.limits.memory_limit = Some(bytes);
+        self
+    }
+
     /// Sets when the workspace is kept.
     pub fn keep_workspace(mut self, keep: KeepWorkspace) -> TestSpec {
         self.keep_workspace = keep;
@@ -239,6 +288,7 @@ impl TestSpec {
         AdapterOptions {
             python: self.python.clone(),
             seed: self.seed,
+            argv: self.argv.clone(),
         }
     }
 }
@@ -256,6 +306,20 @@ mod tests {
         assert_eq!(g.profile(), Some(Profile::Currency));
         assert_eq!(spec.seed, 42);
         assert!(spec.outputs.contains_key(DEFAULT_OUTPUT));
+    }
+
+    #[test]
+    fn test_names_come_from_the_data_unless_a_variant_is_set() {
+        assert_eq!(TestSpec::new("a").test_name(), "a::small");
+        assert_eq!(
+            TestSpec::new("a").rows(RowCount::Rows(5)).test_name(),
+            "a::rows_5"
+        );
+        let mut spec = TestSpec::new("scripts/b.py");
+        spec.data = DataPlan::new();
+        assert_eq!(spec.test_name(), "b::fixed");
+        spec.variant = Some("large".into());
+        assert_eq!(spec.test_name(), "b::large");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use super::AdapterError;
 use crate::context::ExecutionContext;
 use crate::script::Script;
+use crate::workspace::Workspace;
 
 pub(super) fn prepare(
     script: &Script,
@@ -28,6 +29,50 @@ pub(super) fn prepare(
     Err(AdapterError::NotExecutable {
         path: script.path.clone(),
     })
+}
+
+/// Expands a configured command line: `{script}`, `{workspace}`, `{input:NAME}`,
+/// `{output:NAME}` inside any argument, and `{job_args}` as an argument of its own.
+pub(super) fn expand_argv(
+    argv: &[String],
+    script: &Script,
+    workspace: &Workspace,
+    context: &ExecutionContext,
+) -> Result<(PathBuf, Vec<OsString>), AdapterError> {
+    let mut out: Vec<OsString> = Vec::new();
+    for arg in argv {
+        if arg == "{job_args}" {
+            out.extend(job_args_as_flags(context));
+            continue;
+        }
+        let mut text = arg
+            .replace("{script}", &script.path.to_string_lossy())
+            .replace("{workspace}", &workspace.path().to_string_lossy());
+        for (prefix, paths) in [
+            ("input", &context.input_paths),
+            ("output", &context.output_paths),
+        ] {
+            while let Some(start) = text.find(&format!("{{{prefix}:")) {
+                let rest = &text[start + prefix.len() + 2..];
+                let end = rest.find('}').ok_or_else(|| {
+                    AdapterError::BadArgv(format!("unclosed placeholder in `{arg}`"))
+                })?;
+                let name = &rest[..end];
+                let path = paths.get(name).ok_or_else(|| {
+                    AdapterError::BadArgv(format!(
+                        "`{arg}` names {prefix} channel `{name}`, which the test does not have"
+                    ))
+                })?;
+                text = format!("{}{}{}", &text[..start], path.display(), &rest[end + 1..]);
+            }
+        }
+        out.push(text.into());
+    }
+    let mut parts = out.into_iter();
+    let program = parts
+        .next()
+        .ok_or_else(|| AdapterError::BadArgv("the command line is empty".to_owned()))?;
+    Ok((PathBuf::from(program), parts.collect()))
 }
 
 /// Job arguments as command-line flags: `--key value`; strings as they are, numbers and

@@ -33,6 +33,9 @@ pub enum AdapterError {
         /// The script.
         path: PathBuf,
     },
+    /// A command line is empty or names a channel that does not exist.
+    #[error("bad command line: {0}")]
+    BadArgv(String),
     /// sf could not write its runner into the workspace.
     #[error("cannot prepare the run in {path}")]
     Io {
@@ -51,6 +54,10 @@ pub struct AdapterOptions {
     pub python: Option<PathBuf>,
     /// The data seed, exported as `SF_SEED` (and `PYTHONHASHSEED` for Python).
     pub seed: u64,
+    /// A command line replacing the script file as the program (see [`TestSpec::argv`]).
+    ///
+    /// [`TestSpec::argv`]: crate::TestSpec::argv
+    pub argv: Option<Vec<String>>,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.
@@ -70,7 +77,10 @@ pub(crate) fn prepare(
     let (program, args, report_file) = match script.adapter {
         AdapterKind::PythonMain => python::prepare(script, workspace, options, &mut env)?,
         AdapterKind::Command => {
-            let (program, args) = command::prepare(script, context)?;
+            let (program, args) = match &options.argv {
+                Some(argv) => command::expand_argv(argv, script, workspace, context)?,
+                None => command::prepare(script, context)?,
+            };
             (program, args, None)
         }
     };

@@ -1,0 +1,144 @@
+//! `sf.toml` as written: serde structures that reject unknown keys.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub(crate) workspace_dir: Option<Spanned<String>>,
+    pub(crate) discover: Option<Spanned<RawDiscover>>,
+    #[serde(default)]
+    pub(crate) defaults: Option<Spanned<RawScript>>,
+    #[serde(default)]
+    pub(crate) scripts: BTreeMap<String, Spanned<RawScript>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDiscover {
+    pub(crate) globs: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub(crate) exclude: Vec<Spanned<String>>,
+}
+
+/// A number of seconds, or a duration such as `"90s"`, `"2m"`, `"500ms"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawDuration {
+    Seconds(f64),
+    Text(String),
+}
+
+/// A number of MB, or a size such as `"512MB"`, `"2GiB"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawBytes {
+    Megabytes(f64),
+    Text(String),
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScript {
+    pub(crate) path: Option<Spanned<String>>,
+    pub(crate) adapter: Option<Spanned<String>>,
+    pub(crate) argv: Option<Spanned<Vec<String>>>,
+    pub(crate) env: Option<BTreeMap<String, String>>,
+    pub(crate) job_args: Option<BTreeMap<String, toml::Value>>,
+    pub(crate) timeout: Option<Spanned<RawDuration>>,
+    pub(crate) memory_limit: Option<Spanned<RawBytes>>,
+    pub(crate) expect: Option<Spanned<String>>,
+    pub(crate) ignore: Option<bool>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) python: Option<String>,
+    pub(crate) sizes: Option<Vec<Spanned<String>>>,
+    pub(crate) inputs: Option<BTreeMap<String, Spanned<RawChannel>>>,
+    pub(crate) outputs: Option<BTreeMap<String, Spanned<RawOutput>>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChannel {
+    // Generated tables.
+    pub(crate) data: Option<Spanned<String>>,
+    pub(crate) columns: Option<Vec<Spanned<RawColumn>>>,
+    pub(crate) label: Option<Spanned<RawLabel>>,
+    pub(crate) size: Option<Spanned<String>>,
+    pub(crate) rows: Option<usize>,
+    pub(crate) format: Option<Spanned<String>>,
+    pub(crate) layout: Option<Spanned<String>>,
+    pub(crate) shards: Option<usize>,
+    pub(crate) splits: Option<Vec<String>>,
+    pub(crate) ratios: Option<Spanned<Vec<f64>>>,
+    pub(crate) file_pattern: Option<String>,
+    pub(crate) gzip: Option<bool>,
+    pub(crate) file_name: Option<String>,
+    // Literal content.
+    pub(crate) text: Option<String>,
+    pub(crate) json: Option<toml::Value>,
+    pub(crate) fixture: Option<Spanned<String>>,
+    pub(crate) tar_gz: Option<String>,
+    pub(crate) entries: Option<Vec<Spanned<RawTarEntry>>>,
+    pub(crate) empty: Option<bool>,
+    pub(crate) several: Option<Vec<Spanned<RawChannel>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTarEntry {
+    pub(crate) path: String,
+    pub(crate) text: Option<String>,
+    pub(crate) json: Option<toml::Value>,
+    pub(crate) file: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawColumn {
+    pub(crate) name: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: Spanned<String>,
+    #[serde(default)]
+    pub(crate) null_rate: f64,
+    pub(crate) min: Option<toml::Value>,
+    pub(crate) max: Option<toml::Value>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) std: Option<f64>,
+    pub(crate) values: Option<Vec<String>>,
+    pub(crate) weights: Option<Vec<f64>>,
+    pub(crate) p_true: Option<f64>,
+    pub(crate) start: Option<toml::Value>,
+    pub(crate) end: Option<toml::Value>,
+    pub(crate) step: Option<i64>,
+    pub(crate) prefix: Option<String>,
+    pub(crate) format: Option<String>,
+    pub(crate) pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLabel {
+    pub(crate) name: String,
+    pub(crate) weights: BTreeMap<String, f64>,
+    #[serde(default = "default_noise")]
+    pub(crate) noise: f64,
+    #[serde(default)]
+    pub(crate) threshold: f64,
+}
+
+fn default_noise() -> f64 {
+    0.5
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOutput {
+    #[serde(default)]
+    pub(crate) non_empty: bool,
+    pub(crate) files: Option<Spanned<String>>,
+    pub(crate) min_rows: Option<usize>,
+    pub(crate) columns: Option<Vec<String>>,
+}

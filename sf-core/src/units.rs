@@ -1,0 +1,89 @@
+//! Durations and byte sizes as people write them in configuration: `90s`, `2m`, `512MB`, `2GiB`.
+
+use std::time::Duration;
+
+/// Parses `"90s"`, `"2m"`, `"1h 30m"`, `"500ms"` (humantime syntax) or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<f64>() {
+        return seconds(secs);
+    }
+    humantime::parse_duration(t).map_err(|e| {
+        format!("`{text}` is not a duration ({e}); write for example \"90s\" or \"2m\"")
+    })
+}
+
+/// A positive, finite number of seconds.
+pub fn seconds(secs: f64) -> Result<Duration, String> {
+    if secs.is_finite() && secs > 0.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!("{secs} is not a positive number of seconds"))
+    }
+}
+
+/// Parses `"512MB"`, `"2GiB"`, `"1.5G"`, `"300 MiB"` or a bare number of MB (MiB). Decimal and
+/// binary units are both read as powers of 1024, the way memory is usually meant.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; write for example \"512MB\" or \"2GiB\""))?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "b" => 1.0,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{text}`; use KB, MB or GB"
+            ));
+        }
+    };
+    megabytes_to_bytes(value * factor / (1024.0 * 1024.0))
+}
+
+/// A positive number of MB (MiB) in bytes.
+pub fn megabytes_to_bytes(mb: f64) -> Result<u64, String> {
+    if mb.is_finite() && mb > 0.0 {
+        Ok((mb * 1024.0 * 1024.0) as u64)
+    } else {
+        Err(format!("{mb} MB is not a positive size"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("`soon` is not a duration")
+        );
+        assert!(parse_duration("0").is_err());
+    }
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(parse_bytes("512MB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_bytes("300"), Ok(300 << 20));
+        assert_eq!(parse_bytes("1.5 G"), Ok(1536 << 20));
+        assert!(
+            parse_bytes("12 parsecs")
+                .unwrap_err()
+                .contains("unknown size unit")
+        );
+    }
+}
