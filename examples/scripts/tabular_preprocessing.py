@@ -1,22 +1,25 @@
 """Cleans tabular data and writes train/test/val splits.
 
-Input channel `input`: CSV files with id, feature_1, feature_2, feature_3, target.
+Input channel `input`: CSV files (plain or gzip-compressed, for example part-00000.csv.gz shards)
+with id, feature_1, feature_2, feature_3, target.
 Output channel `output`: train/, test/ and val/ folders, each with <split>_processed_data.csv.
 Missing feature_1 values are imputed with the column mean; feature_3 is one-hot encoded.
 """
 import argparse
 import csv
 import glob
+import gzip
 import os
 import random
 
 
 def main(input_paths, output_paths, environ_vars, job_args):
     label = environ_vars.get("LABEL_FIELD", "target")
-    files = sorted(glob.glob(os.path.join(input_paths["input"], "*.csv")))
+    files = sorted(glob.glob(os.path.join(input_paths["input"], "*.csv*")))
     rows = []
     for path in files:
-        with open(path, newline="") as f:
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt", newline="") as f:
             rows.extend(csv.DictReader(f))
     if not rows:
         raise ValueError("no input rows")

@@ -3,3 +3,4 @@
 
 pub mod cli;
 pub mod exit_code;
+pub mod harness;

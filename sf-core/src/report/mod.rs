@@ -1,10 +1,28 @@
 //! Reports: a test result (or many) rendered for people and for machines.
 
+mod junit;
 mod text;
 
-pub use text::{render_listing, render_text};
+pub use junit::{NamedResult, render_junit};
+pub use text::{render_listing, render_summary, render_text};
 
 use crate::result::TestResult;
+
+/// The message of a failing test in a test harness: the full text report (status, error,
+/// traceback, stderr tail, workspace), the seed, and the command that replays the test.
+pub fn failure_message(result: &TestResult, replay: &str) -> String {
+    let mut text = render_text(result, false);
+    let kept = if result.workspace.exists() {
+        "kept for inspection"
+    } else {
+        "removed"
+    };
+    text.push_str(&format!(
+        "  workspace is {kept}; data seed {}\n  replay: {replay}\n",
+        result.seed
+    ));
+    text
+}
 
 /// The result as pretty JSON (the same document as the workspace's `result.json`).
 pub fn render_json(result: &TestResult) -> String {

@@ -113,6 +113,70 @@ fn sanitize_line(line: &str) -> String {
         .collect()
 }
 
+/// A suite's results as a table (test, status, time, memory) and a closing count line:
+/// `3 passed, 1 failed, 0 skipped` (with `; N ignored` when some were).
+pub fn render_summary(
+    entries: &[crate::report::NamedResult],
+    wall_secs: f64,
+    color: bool,
+) -> String {
+    let width = entries
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut out = String::new();
+    let header = format!(
+        "{:<7} {:<width$}  {:>9}  {:>10}",
+        "STATUS", "TEST", "TIME", "MEMORY"
+    );
+    let _ = writeln!(out, "{}", paint(&header, Style::new().bold(), color));
+    let (mut passed, mut failed, mut skipped, mut ignored) = (0, 0, 0, 0);
+    for e in entries {
+        match &e.result {
+            None => {
+                ignored += 1;
+                let _ = writeln!(
+                    out,
+                    "{} {:<width$}",
+                    paint(&format!("{:<7}", "IGNORED"), Style::new().dimmed(), color),
+                    e.name
+                );
+            }
+            Some(r) => {
+                match r.status {
+                    Status::Pass => passed += 1,
+                    Status::Fail => failed += 1,
+                    Status::Skip => skipped += 1,
+                }
+                let _ = writeln!(
+                    out,
+                    "{} {:<width$}  {:>7.2} s  {:>7.1} MB",
+                    paint(
+                        &format!("{:<7}", r.status.as_str()),
+                        status_style(r.status),
+                        color
+                    ),
+                    e.name,
+                    r.execution_time,
+                    r.memory_usage
+                );
+            }
+        }
+    }
+    let ignored = if ignored > 0 {
+        format!("; {ignored} ignored")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "\n{passed} passed, {failed} failed, {skipped} skipped{ignored} (in {wall_secs:.2} s)"
+    );
+    out
+}
+
 /// Stored results as a table, newest first.
 pub fn render_listing(results: &[StoredResult], color: bool) -> String {
     let width = results

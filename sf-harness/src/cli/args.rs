@@ -24,6 +24,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run every test sf.toml describes (or those matching FILTER) and report them.
+    Test(TestArgs),
+    /// Scaffold sf.toml, the harness test target and the dev-dependency in a repository.
+    Init(InitArgs),
     /// Run one script on generated data and report PASS or FAIL.
     TestScript(TestScriptArgs),
     /// Write a generated dataset to a directory.
@@ -48,6 +52,62 @@ pub enum OutputFormat {
     Text,
     /// One JSON document.
     Json,
+}
+
+/// How suite results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuiteFormat {
+    /// A table and the failures in detail, colored on a terminal.
+    Text,
+    /// A JSON array of `{name, result}`.
+    Json,
+    /// JUnit XML, for CI systems.
+    Junit,
+}
+
+/// `sf test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Run only tests whose name contains this (or equals it, with --exact).
+    pub filter: Option<String>,
+    /// The configuration file.
+    #[arg(long, default_value = sf_core::config::CONFIG_FILE)]
+    pub config: PathBuf,
+    /// FILTER must match a test name exactly.
+    #[arg(long)]
+    pub exact: bool,
+    /// Skip tests whose name contains this (repeatable).
+    #[arg(long, value_name = "FILTER")]
+    pub skip: Vec<String>,
+    /// Run only the ignored tests.
+    #[arg(long, conflicts_with = "include_ignored")]
+    pub ignored: bool,
+    /// Run the ignored tests too.
+    #[arg(long)]
+    pub include_ignored: bool,
+    /// List the tests instead of running them.
+    #[arg(long)]
+    pub list: bool,
+    /// Tests run at once (default: the number of CPUs).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// How to print the results.
+    #[arg(long, value_enum, default_value_t = SuiteFormat::Text)]
+    pub output_format: SuiteFormat,
+    /// Also write the report (in --output-format) to this file, atomically.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// `sf init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository to set up.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite sf.toml and tests/scripts.rs when they exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What the test expects of the script.

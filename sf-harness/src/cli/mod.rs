@@ -3,8 +3,10 @@
 mod args;
 mod clean;
 mod generate;
+mod init;
 mod logging;
 mod results;
+mod test;
 mod test_script;
 
 use std::process::ExitCode;
@@ -36,10 +38,16 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> u8 {
     let log_file = match &cli.command {
         Command::TestScript(a) => Some(a.workspace_dir.clone()),
-        _ => None,
+        Command::Test(_)
+        | Command::Init(_)
+        | Command::GenerateData(_)
+        | Command::ListResults(_)
+        | Command::CleanWorkspace(_) => None,
     };
     logging::init(cli.verbose, cli.quiet, log_file.as_deref());
     let outcome = match cli.command {
+        Command::Test(args) => test::run(args),
+        Command::Init(args) => init::run(args),
         Command::TestScript(args) => test_script::run(args),
         Command::GenerateData(args) => generate::run(args),
         Command::ListResults(args) => results::run(args),

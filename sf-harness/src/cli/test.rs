@@ -1,0 +1,152 @@
+//! `sf test`: what the harness would run, from the command line.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use sf_core::report::{self, NamedResult};
+use sf_core::{Suite, SuiteTest};
+
+use super::args::{SuiteFormat, TestArgs};
+use crate::exit_code;
+use crate::harness::{keep_policy, replay_command};
+
+/// Tests selected by the filters, with whether each is to be run (ignored ones are listed but not
+/// run unless asked for) — libtest's rules.
+fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(&'a SuiteTest, bool)> {
+    suite
+        .tests
+        .iter()
+        .filter(|t| match &args.filter {
+            Some(f) if args.exact => t.name == *f,
+            Some(f) => t.name.contains(f.as_str()),
+            None => true,
+        })
+        .filter(|t| !args.skip.iter().any(|s| t.name.contains(s.as_str())))
+        .filter(|t| !args.ignored || t.ignored)
+        .map(|t| (t, !t.ignored || args.ignored || args.include_ignored))
+        .collect()
+}
+
+pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
+    let suite = match Suite::load(&args.config) {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(exit_code::USAGE);
+        }
+    };
+    let selected = select(&suite, &args);
+    if args.list {
+        for (t, _) in &selected {
+            println!("{}: test", t.name);
+        }
+        return Ok(exit_code::PASS);
+    }
+    let to_run: Vec<&SuiteTest> = selected
+        .iter()
+        .filter(|(_, run)| *run)
+        .map(|(t, _)| *t)
+        .collect();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let progress = (to_run.len() > 3 && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(to_run.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let keep = keep_policy();
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<sf_core::TestResult>>> = Mutex::new(vec![None; to_run.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(to_run.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(test) = to_run.get(i) else { break };
+                    let result = sf_core::run(&test.spec.clone().keep_workspace(keep));
+                    if let Some(bar) = &progress {
+                        bar.set_message(format!("{} {}", result.status, test.name));
+                        bar.inc(1);
+                    }
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let mut by_name = results.into_inner().unwrap_or_default().into_iter();
+    let entries: Vec<NamedResult> = selected
+        .iter()
+        .map(|(t, run)| NamedResult {
+            name: t.name.clone(),
+            result: if *run { by_name.next().flatten() } else { None },
+        })
+        .collect();
+    let failed = entries.iter().any(|e| {
+        e.result
+            .as_ref()
+            .is_some_and(|r| !r.is_successful() && r.status != sf_core::Status::Skip)
+    });
+
+    let rendered = match args.output_format {
+        SuiteFormat::Text => {
+            let color =
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+            let mut text = String::new();
+            for e in &entries {
+                if let Some(r) = e.result.as_ref().filter(|r| !r.is_successful()) {
+                    text.push_str(&format!("--- {} ---\n", e.name));
+                    text.push_str(&report::failure_message(
+                        r,
+                        &replay_command(&suite, &e.name),
+                    ));
+                    text.push('\n');
+                }
+            }
+            text.push_str(&report::render_summary(&entries, wall, color));
+            text
+        }
+        SuiteFormat::Json => {
+            let list: Vec<_> = entries
+                .iter()
+                .map(|e| serde_json::json!({"name": e.name, "ignored": e.result.is_none(), "result": e.result}))
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&list)?)
+        }
+        SuiteFormat::Junit => report::render_junit("sf", &entries),
+    };
+    anstream::print!("{rendered}");
+    if let Some(path) = &args.report {
+        let plain = anstream::adapter::strip_str(&rendered).to_string();
+        sf_core::write_atomic(path, plain.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if selected.is_empty() {
+        eprintln!(
+            "warning: no test matches{}",
+            args.filter
+                .as_deref()
+                .map(|f| format!(" `{f}`"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(if failed {
+        exit_code::FAIL
+    } else {
+        exit_code::PASS
+    })
+}
