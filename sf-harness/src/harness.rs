@@ -8,7 +8,7 @@
 //! name = "scripts"
 //! harness = false
 //! ```
-//! ```ignore
+//! ```text
 //! // tests/scripts.rs
 //! fn main() -> std::process::ExitCode { sf::harness::main() }
 //! ```

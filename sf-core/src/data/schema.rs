@@ -1,12 +1,17 @@
 //! Column schemas: tables described column by column instead of by a named profile.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
-use chrono::NaiveDate;
+use chrono::format::{Item, StrftimeItems};
+use chrono::{Days, NaiveDate};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::profile::Size;
-use super::table::Table;
+use super::table::{Column, Table};
 
 /// A table described column by column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,7 +106,8 @@ pub enum ColumnKind {
 pub struct LabelSpec {
     /// Column name of the label.
     pub name: String,
-    /// Feature column → weight. Features must be numeric columns of the schema.
+    /// Feature column → weight. Features must be numeric columns of the schema: `int`, `normal`,
+    /// `uniform`, `bool` (true counts as 1) or an `id` without a prefix.
     pub weights: BTreeMap<String, f64>,
     /// Standard deviation of the noise added before thresholding.
     pub noise: f64,
@@ -138,16 +144,1059 @@ impl Schema {
     /// Checks everything that would make generation fail or surprise: no columns, duplicate
     /// names, `min > max`, a null rate outside 0–1, an empty category list, weights that do not
     /// match the values, a label tied to a missing or non-numeric column, a label whose name
-    /// clashes with a column.
+    /// clashes with a column. Also rejected: non-finite numbers, a negative standard deviation,
+    /// negative or all-zero weights, a `p_true` outside 0–1, a date format that cannot print a
+    /// date, and a pattern ending in a lone `\`.
     pub fn validate(&self) -> Result<(), SchemaError> {
-        Err(SchemaError::Schema(
-            "schemas are not supported yet".to_owned(),
-        ))
+        if self.columns.is_empty() {
+            return Err(SchemaError::Schema("schema has no columns".to_owned()));
+        }
+        let mut seen = BTreeMap::new();
+        for column in &self.columns {
+            let problem = |problem: String| SchemaError::Column {
+                column: column.name.clone(),
+                problem,
+            };
+            if column.name.is_empty() {
+                return Err(problem("column name is empty".to_owned()));
+            }
+            if seen.insert(column.name.as_str(), ()).is_some() {
+                return Err(problem("duplicate column name".to_owned()));
+            }
+            if !(0.0..=1.0).contains(&column.null_rate) {
+                return Err(problem(format!(
+                    "null rate {} is outside 0–1",
+                    column.null_rate
+                )));
+            }
+            column.kind.validate().map_err(problem)?;
+        }
+        if let Some(label) = &self.label {
+            self.validate_label(label)?;
+        }
+        Ok(())
+    }
+
+    fn validate_label(&self, label: &LabelSpec) -> Result<(), SchemaError> {
+        let problem = |column: &str, problem: String| SchemaError::Column {
+            column: column.to_owned(),
+            problem,
+        };
+        if label.name.is_empty() {
+            return Err(problem("", "label name is empty".to_owned()));
+        }
+        if self.columns.iter().any(|c| c.name == label.name) {
+            return Err(problem(
+                &label.name,
+                "label name clashes with a column of the schema".to_owned(),
+            ));
+        }
+        if !label.noise.is_finite() || label.noise < 0.0 {
+            return Err(problem(
+                &label.name,
+                format!(
+                    "label noise {} is not a finite, non-negative number",
+                    label.noise
+                ),
+            ));
+        }
+        if !label.threshold.is_finite() {
+            return Err(problem(
+                &label.name,
+                format!("label threshold {} is not finite", label.threshold),
+            ));
+        }
+        for (feature, weight) in &label.weights {
+            let Some(spec) = self.columns.iter().find(|c| &c.name == feature) else {
+                return Err(problem(
+                    feature,
+                    format!(
+                        "label `{}` uses it as a feature but no such column exists",
+                        label.name
+                    ),
+                ));
+            };
+            if !spec.kind.is_numeric() {
+                return Err(problem(
+                    feature,
+                    format!(
+                        "label `{}` uses it as a feature but it is not numeric",
+                        label.name
+                    ),
+                ));
+            }
+            if !weight.is_finite() {
+                return Err(problem(
+                    feature,
+                    format!(
+                        "label `{}` gives it weight {weight}, which is not finite",
+                        label.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Generates `rows` rows; the same `(rows, seed)` always gives the same table.
+    ///
+    /// Every column draws from its own ChaCha stream of `seed` (and its missing values from
+    /// another), so changing one column's settings or adding a column at the end leaves the other
+    /// columns' values as they were. Call [`Schema::validate`] first: an invalid schema gives
+    /// unspecified (but not panicking) values.
     pub fn generate(&self, rows: usize, seed: u64) -> Table {
-        let _ = (rows, seed);
-        Table::new()
+        let mut table = Table::new();
+        for (i, spec) in self.columns.iter().enumerate() {
+            let stream = 2 * i as u64;
+            let mut column = spec.kind.generate(rows, &mut stream_rng(seed, stream));
+            if spec.null_rate > 0.0 {
+                let mut rng = stream_rng(seed, stream + 1);
+                let missing: Vec<bool> = (0..rows)
+                    .map(|_| rng.random::<f64>() < spec.null_rate)
+                    .collect();
+                blank(&mut column, &missing);
+            }
+            table.push(spec.name.clone(), column);
+        }
+        if let Some(label) = &self.label {
+            let mut rng = stream_rng(seed, 2 * self.columns.len() as u64);
+            let column = label_column(label, &table, rows, &mut rng);
+            table.push(label.name.clone(), column);
+        }
+        table
+    }
+}
+
+/// A generator for one column's stream: `seed` as in the profiles, then the stream number.
+fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+/// Rounds to six decimals, like the profiles.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// Sets the values flagged in `missing` to `None`.
+fn blank(column: &mut Column, missing: &[bool]) {
+    fn apply<T>(values: &mut [Option<T>], missing: &[bool]) {
+        for (value, &gone) in values.iter_mut().zip(missing) {
+            if gone {
+                *value = None;
+            }
+        }
+    }
+    match column {
+        Column::Int(v) => apply(v, missing),
+        Column::Float(v) => apply(v, missing),
+        Column::Text(v) => apply(v, missing),
+        Column::Bool(v) => apply(v, missing),
+    }
+}
+
+fn label_column(label: &LabelSpec, table: &Table, rows: usize, rng: &mut ChaCha8Rng) -> Column {
+    let mut score = vec![0.0_f64; rows];
+    for (feature, &weight) in &label.weights {
+        let Some(column) = table.column(feature) else {
+            continue;
+        };
+        // Missing feature values add nothing, as documented on `LabelSpec`.
+        match column {
+            Column::Int(v) => add_scaled(&mut score, v, weight, |x| x as f64),
+            Column::Float(v) => add_scaled(&mut score, v, weight, |x| x),
+            Column::Bool(v) => add_scaled(&mut score, v, weight, |x| f64::from(u8::from(x))),
+            Column::Text(_) => {}
+        }
+    }
+    Column::Int(
+        score
+            .into_iter()
+            .map(|s| {
+                let noise: f64 = StandardNormal.sample(rng);
+                Some(i64::from(s + label.noise * noise > label.threshold))
+            })
+            .collect(),
+    )
+}
+
+fn add_scaled<T: Copy>(
+    score: &mut [f64],
+    values: &[Option<T>],
+    weight: f64,
+    num: impl Fn(T) -> f64,
+) {
+    for (s, v) in score.iter_mut().zip(values) {
+        if let Some(x) = v {
+            *s += weight * num(*x);
+        }
+    }
+}
+
+/// One step of a parsed [`ColumnKind::Pattern`].
+#[derive(Debug, Clone, Copy)]
+enum PatternPart {
+    Digit,
+    Upper,
+    Alphanumeric,
+    Literal(char),
+}
+
+fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, String> {
+    let mut parts = Vec::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        parts.push(match c {
+            '#' => PatternPart::Digit,
+            '?' => PatternPart::Upper,
+            '*' => PatternPart::Alphanumeric,
+            '\\' => match chars.next() {
+                Some(escaped) => PatternPart::Literal(escaped),
+                None => return Err(format!("pattern `{pattern}` ends with a lone `\\`")),
+            },
+            other => PatternPart::Literal(other),
+        });
+    }
+    Ok(parts)
+}
+
+const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn checked_date_format(format: &str) -> Result<Vec<Item<'_>>, String> {
+    let items = StrftimeItems::new(format)
+        .parse()
+        .map_err(|_| format!("date format `{format}` is not a valid strftime format"))?;
+    // Time and time-zone fields parse fine but cannot print a bare date.
+    let probe = NaiveDate::MIN.format_with_items(items.iter());
+    let mut out = String::new();
+    write!(out, "{probe}")
+        .map_err(|_| format!("date format `{format}` asks for more than a date"))?;
+    Ok(items)
+}
+
+impl ColumnKind {
+    /// Whether a label may use the column as a feature: numbers, booleans (as 0 / 1) and
+    /// numeric ids.
+    fn is_numeric(&self) -> bool {
+        match self {
+            ColumnKind::Int { .. }
+            | ColumnKind::Normal { .. }
+            | ColumnKind::Uniform { .. }
+            | ColumnKind::Bool { .. } => true,
+            ColumnKind::Id { prefix, .. } => prefix.is_none(),
+            ColumnKind::Category { .. } | ColumnKind::Date { .. } | ColumnKind::Pattern { .. } => {
+                false
+            }
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let finite = |what: &str, x: f64| {
+            if x.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("{what} {x} is not finite"))
+            }
+        };
+        match self {
+            ColumnKind::Int { min, max } => {
+                if min > max {
+                    return Err(format!("min {min} is greater than max {max}"));
+                }
+            }
+            ColumnKind::Normal {
+                mean,
+                std,
+                min,
+                max,
+            } => {
+                finite("mean", *mean)?;
+                finite("standard deviation", *std)?;
+                if *std < 0.0 {
+                    return Err(format!("standard deviation {std} is negative"));
+                }
+                if let Some(min) = min {
+                    finite("min", *min)?;
+                }
+                if let Some(max) = max {
+                    finite("max", *max)?;
+                }
+                if let (Some(min), Some(max)) = (min, max)
+                    && min > max
+                {
+                    return Err(format!("min {min} is greater than max {max}"));
+                }
+            }
+            ColumnKind::Uniform { min, max } => {
+                finite("min", *min)?;
+                finite("max", *max)?;
+                if min > max {
+                    return Err(format!("min {min} is greater than max {max}"));
+                }
+                if !(max - min).is_finite() {
+                    return Err(format!("range {min}..{max} is too wide"));
+                }
+            }
+            ColumnKind::Category { values, weights } => {
+                if values.is_empty() {
+                    return Err("category has no values".to_owned());
+                }
+                if let Some(weights) = weights {
+                    if weights.len() != values.len() {
+                        return Err(format!(
+                            "{} weights for {} values",
+                            weights.len(),
+                            values.len()
+                        ));
+                    }
+                    if let Some(w) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+                        return Err(format!("weight {w} is not a finite, non-negative number"));
+                    }
+                    let total: f64 = weights.iter().sum();
+                    if !(total > 0.0 && total.is_finite()) {
+                        return Err("weights must add up to a positive, finite total".to_owned());
+                    }
+                }
+            }
+            ColumnKind::Bool { p_true } => {
+                if !(0.0..=1.0).contains(p_true) {
+                    return Err(format!("p_true {p_true} is outside 0–1"));
+                }
+            }
+            ColumnKind::Date { start, end, format } => {
+                if start > end {
+                    return Err(format!("start {start} is after end {end}"));
+                }
+                checked_date_format(format)?;
+            }
+            ColumnKind::Pattern { pattern } => {
+                parse_pattern(pattern)?;
+            }
+            ColumnKind::Id { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn generate(&self, rows: usize, rng: &mut ChaCha8Rng) -> Column {
+        match self {
+            ColumnKind::Int { min, max } => Column::Int(if min <= max {
+                (0..rows)
+                    .map(|_| Some(rng.random_range(*min..=*max)))
+                    .collect()
+            } else {
+                vec![Some(*min); rows]
+            }),
+            ColumnKind::Normal {
+                mean,
+                std,
+                min,
+                max,
+            } => Column::Float(
+                (0..rows)
+                    .map(|_| {
+                        let z: f64 = StandardNormal.sample(rng);
+                        // Clip after rounding so that the bounds hold exactly.
+                        let mut x = round6(mean + std * z);
+                        if let Some(min) = min {
+                            x = x.max(*min);
+                        }
+                        if let Some(max) = max {
+                            x = x.min(*max);
+                        }
+                        Some(x)
+                    })
+                    .collect(),
+            ),
+            ColumnKind::Uniform { min, max } => Column::Float(
+                (0..rows)
+                    .map(|_| {
+                        let u: f64 = rng.random();
+                        let x = min + (max - min) * u;
+                        let rounded = round6(x);
+                        // Rounding (or float error) may reach the open upper bound; the unrounded
+                        // value, or failing that `min`, keeps the promised `[min, max)`.
+                        Some(if rounded >= *min && rounded < *max {
+                            rounded
+                        } else if x >= *min && x < *max {
+                            x
+                        } else {
+                            *min
+                        })
+                    })
+                    .collect(),
+            ),
+            ColumnKind::Category { values, weights } => {
+                Column::Text(pick_categories(values, weights.as_deref(), rows, rng))
+            }
+            ColumnKind::Bool { p_true } => {
+                let p = p_true.clamp(0.0, 1.0);
+                Column::Bool((0..rows).map(|_| Some(rng.random::<f64>() < p)).collect())
+            }
+            ColumnKind::Date { start, end, format } => {
+                let days = (*end - *start).num_days().max(0) as u64;
+                let items = checked_date_format(format).unwrap_or_default();
+                Column::Text(
+                    (0..rows)
+                        .map(|_| {
+                            let date = *start + Days::new(rng.random_range(0..=days));
+                            let mut text = String::with_capacity(format.len() + 8);
+                            write!(text, "{}", date.format_with_items(items.iter()))
+                                .ok()
+                                .map(|()| text)
+                        })
+                        .collect(),
+                )
+            }
+            ColumnKind::Pattern { pattern } => {
+                let parts = parse_pattern(pattern).unwrap_or_default();
+                Column::Text(
+                    (0..rows)
+                        .map(|_| {
+                            let mut text = String::with_capacity(parts.len());
+                            for part in &parts {
+                                text.push(match part {
+                                    PatternPart::Digit => {
+                                        char::from(b'0' + rng.random_range(0..10u8))
+                                    }
+                                    PatternPart::Upper => {
+                                        char::from(UPPER[rng.random_range(0..UPPER.len())])
+                                    }
+                                    PatternPart::Alphanumeric => char::from(
+                                        ALPHANUMERIC[rng.random_range(0..ALPHANUMERIC.len())],
+                                    ),
+                                    PatternPart::Literal(c) => *c,
+                                });
+                            }
+                            Some(text)
+                        })
+                        .collect(),
+                )
+            }
+            ColumnKind::Id {
+                start,
+                step,
+                prefix,
+            } => {
+                // Saturate rather than overflow: a huge step is odd, not a reason to panic.
+                let values = (0..rows).map(|i| {
+                    let i = i64::try_from(i).unwrap_or(i64::MAX);
+                    start.saturating_add(step.saturating_mul(i))
+                });
+                match prefix {
+                    None => Column::Int(values.map(Some).collect()),
+                    Some(prefix) => {
+                        let mut digits = itoa::Buffer::new();
+                        Column::Text(
+                            values
+                                .map(|n| {
+                                    let n = digits.format(n);
+                                    let mut text = String::with_capacity(prefix.len() + n.len());
+                                    text.push_str(prefix);
+                                    text.push_str(n);
+                                    Some(text)
+                                })
+                                .collect(),
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn pick_categories(
+    values: &[String],
+    weights: Option<&[f64]>,
+    rows: usize,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Option<String>> {
+    if values.is_empty() {
+        return vec![None; rows];
+    }
+    let Some(weights) = weights.filter(|w| w.len() == values.len()) else {
+        return (0..rows)
+            .map(|_| Some(values[rng.random_range(0..values.len())].clone()))
+            .collect();
+    };
+    let cumulative: Vec<f64> = weights
+        .iter()
+        .scan(0.0, |total, w| {
+            *total += w.max(0.0);
+            Some(*total)
+        })
+        .collect();
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    // A draw rounding up to the total must not land on a trailing zero-weight value.
+    let last = weights.iter().rposition(|w| *w > 0.0).unwrap_or(0);
+    (0..rows)
+        .map(|_| {
+            let x = rng.random::<f64>() * total;
+            let i = cumulative.partition_point(|c| *c <= x).min(last);
+            Some(values[i].clone())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str, kind: ColumnKind, null_rate: f64) -> ColumnSpec {
+        ColumnSpec {
+            name: name.to_owned(),
+            kind,
+            null_rate,
+        }
+    }
+
+    fn schema(columns: Vec<ColumnSpec>) -> Schema {
+        Schema {
+            columns,
+            label: None,
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// One column of every kind, each with some missing values.
+    fn every_kind() -> Schema {
+        schema(vec![
+            column("int", ColumnKind::Int { min: -3, max: 7 }, 0.1),
+            column(
+                "normal",
+                ColumnKind::Normal {
+                    mean: 10.0,
+                    std: 5.0,
+                    min: Some(0.0),
+                    max: Some(12.0),
+                },
+                0.2,
+            ),
+            column(
+                "uniform",
+                ColumnKind::Uniform {
+                    min: -1.5,
+                    max: 2.5,
+                },
+                0.3,
+            ),
+            column(
+                "category",
+                ColumnKind::Category {
+                    values: vec!["a".into(), "b".into(), "c".into()],
+                    weights: None,
+                },
+                0.0,
+            ),
+            column("bool", ColumnKind::Bool { p_true: 0.25 }, 0.5),
+            column(
+                "date",
+                ColumnKind::Date {
+                    start: date(2024, 2, 27),
+                    end: date(2024, 3, 2),
+                    format: "%d/%m/%Y".into(),
+                },
+                0.05,
+            ),
+            column(
+                "pattern",
+                ColumnKind::Pattern {
+                    pattern: r"C-#?*\#\\".into(),
+                },
+                0.0,
+            ),
+            column(
+                "id",
+                ColumnKind::Id {
+                    start: 5,
+                    step: 3,
+                    prefix: None,
+                },
+                0.0,
+            ),
+            column(
+                "code",
+                ColumnKind::Id {
+                    start: 1,
+                    step: 1,
+                    prefix: Some("ID-".into()),
+                },
+                0.0,
+            ),
+            column("gone", ColumnKind::Bool { p_true: 0.5 }, 1.0),
+        ])
+    }
+
+    fn values<T>(column: &[Option<T>]) -> impl Iterator<Item = &T> {
+        column.iter().flatten()
+    }
+
+    fn null_share(column: &Column) -> f64 {
+        let missing = match column {
+            Column::Int(v) => v.iter().filter(|x| x.is_none()).count(),
+            Column::Float(v) => v.iter().filter(|x| x.is_none()).count(),
+            Column::Text(v) => v.iter().filter(|x| x.is_none()).count(),
+            Column::Bool(v) => v.iter().filter(|x| x.is_none()).count(),
+        };
+        missing as f64 / column.len() as f64
+    }
+
+    #[test]
+    fn every_kind_generates_values_within_its_bounds_at_its_null_rate() {
+        let s = every_kind();
+        s.validate().unwrap();
+        let rows = 20_000;
+        let t = s.generate(rows, 7);
+        assert_eq!(t.rows(), rows);
+        assert_eq!(
+            t.names(),
+            s.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>()
+        );
+        for spec in &s.columns {
+            let share = null_share(t.column(&spec.name).unwrap());
+            assert!(
+                (share - spec.null_rate).abs() < 0.015,
+                "{}: {share} missing, expected {}",
+                spec.name,
+                spec.null_rate
+            );
+        }
+
+        let Some(Column::Int(ints)) = t.column("int") else {
+            panic!()
+        };
+        assert!(values(ints).all(|x| (-3..=7).contains(x)));
+        assert!(values(ints).any(|x| *x == -3) && values(ints).any(|x| *x == 7));
+
+        let Some(Column::Float(normal)) = t.column("normal") else {
+            panic!()
+        };
+        assert!(values(normal).all(|x| (0.0..=12.0).contains(x)));
+        // Clipping piles values up on the bound instead of dropping them.
+        assert!(values(normal).filter(|x| **x == 12.0).count() > rows / 5);
+        assert!(values(normal).all(|x| round6(*x) == *x));
+
+        let Some(Column::Float(uniform)) = t.column("uniform") else {
+            panic!()
+        };
+        assert!(values(uniform).all(|x| (-1.5..2.5).contains(x) && round6(*x) == *x));
+        let mean = values(uniform).sum::<f64>() / values(uniform).count() as f64;
+        assert!((mean - 0.5).abs() < 0.05, "{mean}");
+
+        let Some(Column::Text(category)) = t.column("category") else {
+            panic!()
+        };
+        for v in ["a", "b", "c"] {
+            let share = values(category).filter(|x| *x == v).count() as f64 / rows as f64;
+            assert!((share - 1.0 / 3.0).abs() < 0.02, "{v}: {share}");
+        }
+
+        let Some(Column::Bool(flags)) = t.column("bool") else {
+            panic!()
+        };
+        let p = values(flags).filter(|x| **x).count() as f64 / values(flags).count() as f64;
+        assert!((p - 0.25).abs() < 0.02, "{p}");
+
+        let Some(Column::Text(dates)) = t.column("date") else {
+            panic!()
+        };
+        let days: std::collections::BTreeSet<&str> = values(dates).map(String::as_str).collect();
+        let expected = [
+            "27/02/2024",
+            "28/02/2024",
+            "29/02/2024",
+            "01/03/2024",
+            "02/03/2024",
+        ];
+        assert_eq!(days, expected.into_iter().collect());
+
+        let Some(Column::Text(patterns)) = t.column("pattern") else {
+            panic!()
+        };
+        for p in values(patterns) {
+            let b = p.as_bytes();
+            assert_eq!(b.len(), 7, "{p}");
+            assert_eq!(&b[..2], b"C-");
+            assert!(b[2].is_ascii_digit(), "{p}");
+            assert!(b[3].is_ascii_uppercase(), "{p}");
+            assert!(b[4].is_ascii_alphanumeric(), "{p}");
+            assert_eq!(&b[5..], b"#\\");
+        }
+
+        let Some(Column::Int(ids)) = t.column("id") else {
+            panic!()
+        };
+        assert_eq!(&ids[..3], &[Some(5), Some(8), Some(11)]);
+        assert_eq!(ids[rows - 1], Some(5 + 3 * (rows as i64 - 1)));
+
+        let Some(Column::Text(codes)) = t.column("code") else {
+            panic!()
+        };
+        assert_eq!(codes[0].as_deref(), Some("ID-1"));
+        assert_eq!(codes[rows - 1], Some(format!("ID-{rows}")));
+    }
+
+    #[test]
+    fn weights_bias_categories() {
+        let s = schema(vec![column(
+            "c",
+            ColumnKind::Category {
+                values: vec!["rare".into(), "never".into(), "common".into()],
+                weights: Some(vec![1.0, 0.0, 9.0]),
+            },
+            0.0,
+        )]);
+        s.validate().unwrap();
+        let t = s.generate(10_000, 3);
+        let Some(Column::Text(c)) = t.column("c") else {
+            panic!()
+        };
+        let count = |v: &str| values(c).filter(|x| *x == v).count() as f64 / 10_000.0;
+        assert!((count("rare") - 0.1).abs() < 0.02, "{}", count("rare"));
+        assert!((count("common") - 0.9).abs() < 0.02, "{}", count("common"));
+        assert_eq!(count("never"), 0.0);
+    }
+
+    fn labelled(noise: f64) -> Schema {
+        Schema {
+            columns: vec![
+                column(
+                    "x",
+                    ColumnKind::Normal {
+                        mean: 0.0,
+                        std: 1.0,
+                        min: None,
+                        max: None,
+                    },
+                    0.1,
+                ),
+                column(
+                    "y",
+                    ColumnKind::Uniform {
+                        min: -1.0,
+                        max: 1.0,
+                    },
+                    0.0,
+                ),
+                column("b", ColumnKind::Bool { p_true: 0.5 }, 0.0),
+                column(
+                    "name",
+                    ColumnKind::Pattern {
+                        pattern: "??".into(),
+                    },
+                    0.0,
+                ),
+            ],
+            label: Some(LabelSpec {
+                name: "target".into(),
+                weights: BTreeMap::from([
+                    ("x".to_owned(), 1.0),
+                    ("y".to_owned(), -2.0),
+                    ("b".to_owned(), 0.5),
+                ]),
+                noise,
+                threshold: 0.25,
+            }),
+        }
+    }
+
+    #[test]
+    fn label_agrees_with_its_weighted_features() {
+        let s = labelled(0.2);
+        s.validate().unwrap();
+        let t = s.generate(20_000, 11);
+        assert_eq!(t.names().last().map(String::as_str), Some("target"));
+        let (
+            Some(Column::Float(x)),
+            Some(Column::Float(y)),
+            Some(Column::Bool(b)),
+            Some(Column::Int(target)),
+        ) = (
+            t.column("x"),
+            t.column("y"),
+            t.column("b"),
+            t.column("target"),
+        )
+        else {
+            panic!("{:?}", t.names())
+        };
+        let agree = (0..t.rows())
+            .filter(|&i| {
+                let score = x[i].unwrap_or(0.0) - 2.0 * y[i].unwrap()
+                    + if b[i].unwrap() { 0.5 } else { 0.0 };
+                (score > 0.25) == (target[i] == Some(1))
+            })
+            .count() as f64
+            / t.rows() as f64;
+        assert!(agree > 0.8, "label agrees with its features only {agree}");
+        assert!(values(target).all(|v| *v == 0 || *v == 1));
+        assert_eq!(values(target).count(), t.rows());
+
+        // Without noise the label is exactly the thresholded score.
+        let t = labelled(0.0).generate(1_000, 11);
+        let (Some(Column::Float(x)), Some(Column::Float(y)), Some(Column::Bool(b))) =
+            (t.column("x"), t.column("y"), t.column("b"))
+        else {
+            panic!()
+        };
+        let Some(Column::Int(target)) = t.column("target") else {
+            panic!()
+        };
+        for i in 0..t.rows() {
+            let score =
+                x[i].unwrap_or(0.0) - 2.0 * y[i].unwrap() + if b[i].unwrap() { 0.5 } else { 0.0 };
+            assert_eq!(target[i], Some(i64::from(score > 0.25)), "row {i}");
+        }
+    }
+
+    #[test]
+    fn schema_tables_are_deterministic() {
+        let s = every_kind();
+        assert_eq!(s.generate(500, 9), s.generate(500, 9));
+        assert_ne!(s.generate(500, 9), s.generate(500, 10));
+        let s = labelled(0.5);
+        assert_eq!(s.generate(500, 9), s.generate(500, 9));
+        assert_eq!(s.generate(0, 9).rows(), 0);
+    }
+
+    #[test]
+    fn one_columns_settings_do_not_move_another_columns_values() {
+        let mut s = every_kind();
+        let before = s.generate(300, 4);
+        s.columns[0].null_rate = 0.9;
+        s.columns[1].kind = ColumnKind::Int { min: 0, max: 1 };
+        let after = s.generate(300, 4);
+        for name in ["uniform", "category", "bool", "date", "pattern"] {
+            assert_eq!(before.column(name), after.column(name), "{name}");
+        }
+    }
+
+    fn error(s: &Schema) -> String {
+        s.validate().unwrap_err().to_string()
+    }
+
+    fn one(kind: ColumnKind) -> Schema {
+        schema(vec![column("c", kind, 0.0)])
+    }
+
+    #[test]
+    fn every_validation_error_names_the_column_and_the_problem() {
+        assert_eq!(error(&schema(vec![])), "schema has no columns");
+        assert_eq!(
+            error(&schema(vec![
+                column("a", ColumnKind::Bool { p_true: 0.5 }, 0.0),
+                column("a", ColumnKind::Bool { p_true: 0.5 }, 0.0),
+            ])),
+            "column `a`: duplicate column name"
+        );
+        assert_eq!(
+            error(&schema(vec![column(
+                "",
+                ColumnKind::Bool { p_true: 0.5 },
+                0.0
+            )])),
+            "column ``: column name is empty"
+        );
+        assert_eq!(
+            error(&schema(vec![column(
+                "a",
+                ColumnKind::Bool { p_true: 0.5 },
+                1.5
+            )])),
+            "column `a`: null rate 1.5 is outside 0–1"
+        );
+        assert_eq!(
+            error(&schema(vec![column(
+                "a",
+                ColumnKind::Bool { p_true: 0.5 },
+                f64::NAN
+            )])),
+            "column `a`: null rate NaN is outside 0–1"
+        );
+        let cases = [
+            (
+                ColumnKind::Int { min: 10, max: 5 },
+                "min 10 is greater than max 5",
+            ),
+            (
+                ColumnKind::Normal {
+                    mean: 0.0,
+                    std: -1.0,
+                    min: None,
+                    max: None,
+                },
+                "standard deviation -1 is negative",
+            ),
+            (
+                ColumnKind::Normal {
+                    mean: f64::INFINITY,
+                    std: 1.0,
+                    min: None,
+                    max: None,
+                },
+                "mean inf is not finite",
+            ),
+            (
+                ColumnKind::Normal {
+                    mean: 0.0,
+                    std: 1.0,
+                    min: Some(2.0),
+                    max: Some(1.0),
+                },
+                "min 2 is greater than max 1",
+            ),
+            (
+                ColumnKind::Uniform { min: 3.5, max: 1.0 },
+                "min 3.5 is greater than max 1",
+            ),
+            (
+                ColumnKind::Uniform {
+                    min: f64::NAN,
+                    max: 1.0,
+                },
+                "min NaN is not finite",
+            ),
+            (
+                ColumnKind::Uniform {
+                    min: -f64::MAX,
+                    max: f64::MAX,
+                },
+                "is too wide",
+            ),
+            (
+                ColumnKind::Category {
+                    values: vec![],
+                    weights: None,
+                },
+                "category has no values",
+            ),
+            (
+                ColumnKind::Category {
+                    values: vec!["a".into(), "b".into()],
+                    weights: Some(vec![1.0]),
+                },
+                "1 weights for 2 values",
+            ),
+            (
+                ColumnKind::Category {
+                    values: vec!["a".into()],
+                    weights: Some(vec![-1.0]),
+                },
+                "weight -1 is not a finite, non-negative number",
+            ),
+            (
+                ColumnKind::Category {
+                    values: vec!["a".into()],
+                    weights: Some(vec![0.0]),
+                },
+                "weights must add up to a positive, finite total",
+            ),
+            (
+                ColumnKind::Bool { p_true: 1.1 },
+                "p_true 1.1 is outside 0–1",
+            ),
+            (
+                ColumnKind::Date {
+                    start: date(2024, 5, 1),
+                    end: date(2024, 1, 1),
+                    format: "%Y-%m-%d".into(),
+                },
+                "start 2024-05-01 is after end 2024-01-01",
+            ),
+            (
+                ColumnKind::Date {
+                    start: date(2024, 1, 1),
+                    end: date(2024, 5, 1),
+                    format: "%Q".into(),
+                },
+                "date format `%Q` is not a valid strftime format",
+            ),
+            (
+                ColumnKind::Date {
+                    start: date(2024, 1, 1),
+                    end: date(2024, 5, 1),
+                    format: "%Y %H:%M".into(),
+                },
+                "date format `%Y %H:%M` asks for more than a date",
+            ),
+            (
+                ColumnKind::Pattern {
+                    pattern: r"AB\".into(),
+                },
+                r"pattern `AB\` ends with a lone `\`",
+            ),
+        ];
+        for (kind, problem) in cases {
+            let message = error(&one(kind.clone()));
+            assert!(message.starts_with("column `c`: "), "{message}");
+            assert!(message.ends_with(problem), "{kind:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn label_validation_errors_name_the_column_and_the_problem() {
+        let with = |f: &dyn Fn(&mut LabelSpec)| {
+            let mut s = labelled(0.1);
+            f(s.label.as_mut().unwrap());
+            error(&s)
+        };
+        assert_eq!(
+            with(&|l| l.name = "x".into()),
+            "column `x`: label name clashes with a column of the schema"
+        );
+        assert_eq!(
+            with(&|l| {
+                l.weights.insert("z".into(), 1.0);
+            }),
+            "column `z`: label `target` uses it as a feature but no such column exists"
+        );
+        assert_eq!(
+            with(&|l| {
+                l.weights.insert("name".into(), 1.0);
+            }),
+            "column `name`: label `target` uses it as a feature but it is not numeric"
+        );
+        assert_eq!(
+            with(&|l| {
+                l.weights.insert("x".into(), f64::NAN);
+            }),
+            "column `x`: label `target` gives it weight NaN, which is not finite"
+        );
+        assert_eq!(
+            with(&|l| l.noise = -1.0),
+            "column `target`: label noise -1 is not a finite, non-negative number"
+        );
+        assert_eq!(
+            with(&|l| l.threshold = f64::INFINITY),
+            "column `target`: label threshold inf is not finite"
+        );
+        assert!(labelled(0.1).validate().is_ok());
+    }
+
+    #[test]
+    fn invalid_schemas_still_generate_without_panicking() {
+        let kinds = [
+            ColumnKind::Int { min: 10, max: 5 },
+            ColumnKind::Category {
+                values: vec![],
+                weights: None,
+            },
+            ColumnKind::Date {
+                start: date(2024, 5, 1),
+                end: date(2024, 1, 1),
+                format: "%H".into(),
+            },
+            ColumnKind::Pattern {
+                pattern: "\\".into(),
+            },
+            ColumnKind::Bool { p_true: 7.0 },
+        ];
+        for kind in kinds {
+            assert_eq!(one(kind).generate(10, 1).rows(), 10);
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! An in-memory, column-oriented table: what generators produce and writers serialise.
 
+use std::ops::Range;
+
 /// One typed column. `None` is a missing value (an empty CSV field, a JSON `null`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {
@@ -27,6 +29,16 @@ impl Column {
     /// True when the column holds no values.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The values in `range`, as a new column. Panics when the range is out of bounds.
+    pub fn slice(&self, range: Range<usize>) -> Column {
+        match self {
+            Column::Int(v) => Column::Int(v[range].to_vec()),
+            Column::Float(v) => Column::Float(v[range].to_vec()),
+            Column::Text(v) => Column::Text(v[range].to_vec()),
+            Column::Bool(v) => Column::Bool(v[range].to_vec()),
+        }
     }
 }
 
@@ -80,5 +92,65 @@ impl Table {
     /// Number of rows (0 for a table without columns).
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, Column::len)
+    }
+
+    /// The rows in `range` (same columns), as a new table. Panics when the range is out of
+    /// bounds: callers split a table they generated themselves.
+    pub fn slice(&self, range: Range<usize>) -> Table {
+        Table {
+            names: self.names.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| c.slice(range.clone()))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_keep_the_columns_and_take_the_rows_in_range() {
+        let t = Table::new()
+            .with("i", Column::Int(vec![Some(1), None, Some(3), Some(4)]))
+            .with(
+                "f",
+                Column::Float(vec![Some(0.5), Some(1.5), None, Some(3.5)]),
+            )
+            .with(
+                "t",
+                Column::Text(vec![
+                    Some("a".into()),
+                    Some("b".into()),
+                    Some("c".into()),
+                    None,
+                ]),
+            )
+            .with(
+                "b",
+                Column::Bool(vec![None, Some(true), Some(false), Some(true)]),
+            );
+        let middle = t.slice(1..3);
+        assert_eq!(middle.names(), t.names());
+        assert_eq!(middle.rows(), 2);
+        assert_eq!(middle.column("i"), Some(&Column::Int(vec![None, Some(3)])));
+        assert_eq!(
+            middle.column("f"),
+            Some(&Column::Float(vec![Some(1.5), None]))
+        );
+        assert_eq!(
+            middle.column("t"),
+            Some(&Column::Text(vec![Some("b".into()), Some("c".into())]))
+        );
+        assert_eq!(
+            middle.column("b"),
+            Some(&Column::Bool(vec![Some(true), Some(false)]))
+        );
+        assert_eq!(t.slice(0..4), t);
+        assert_eq!(t.slice(4..4).rows(), 0);
+        assert_eq!(t.slice(2..4).names().len(), 4);
     }
 }
