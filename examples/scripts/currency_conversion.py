@@ -1,10 +1,12 @@
 """Converts every amount to a target currency (USD by default).
 
 Input channel `input`: CSV files with from_currency, to_currency, amount, date.
+Optional input channel `rates`: rates.json mapping currency codes to USD per unit.
 Output channel `output`: converted.csv with the original columns plus amount_<target>.
 """
 import csv
 import glob
+import json
 import os
 
 # Units of USD per unit of each currency.
@@ -14,13 +16,17 @@ RATES_TO_USD = {
 }
 
 
-def convert(amount, currency, target):
-    return amount * RATES_TO_USD[currency] / RATES_TO_USD[target]
+def convert(amount, currency, target, rates):
+    return amount * rates[currency] / rates[target]
 
 
 def main(input_paths, output_paths, environ_vars, job_args):
+    rates = dict(RATES_TO_USD)
+    if "rates" in input_paths:
+        with open(os.path.join(input_paths["rates"], "rates.json")) as f:
+            rates.update(json.load(f))
     target = getattr(job_args, "target_currency", None) or environ_vars.get("TARGET_CURRENCY", "USD")
-    if target not in RATES_TO_USD:
+    if target not in rates:
         raise ValueError(f"unknown target currency {target!r}")
     files = sorted(glob.glob(os.path.join(input_paths["input"], "*.csv")))
     if not files:
@@ -37,7 +43,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
                     if writer is None:
                         writer = csv.DictWriter(out, fieldnames=list(row) + [column])
                         writer.writeheader()
-                    row[column] = f"{convert(float(row['amount']), row['from_currency'], target):.2f}"
+                    row[column] = f"{convert(float(row['amount']), row['from_currency'], target, rates):.2f}"
                     writer.writerow(row)
                     rows += 1
     print(f"converted {rows} rows to {target}")

@@ -16,6 +16,14 @@ import os
 import tarfile
 
 
+def sigmoid(z):
+    # Stable for large |z|: math.exp never sees a large positive argument.
+    if z >= 0:
+        return 1 / (1 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1 + e)
+
+
 def read_split(folder, split):
     path = os.path.join(folder, split, f"{split}_processed_data.csv")
     with open(path, newline="") as f:
@@ -38,7 +46,7 @@ def accuracy(rows, weights, features, categories, label):
     hits = 0
     for row in rows:
         x = encode(row, features, categories)
-        p = 1 / (1 + math.exp(-sum(w * v for w, v in zip(weights, x + [1.0]))))
+        p = sigmoid(sum(w * v for w, v in zip(weights, x + [1.0])))
         hits += int((p > 0.5) == (row[label] == "1"))
     return hits / len(rows)
 
@@ -60,11 +68,11 @@ def main(input_paths, output_paths, environ_vars, job_args):
     xs = [encode(r, features, categories) + [1.0] for r in train]
     ys = [1.0 if r[label] == "1" else 0.0 for r in train]
     weights = [0.0] * len(xs[0])
-    rate = hp.get("learning_rate", 0.1)
+    rate = hp.get("learning_rate", 0.1) / max(1.0, max(abs(v) for x in xs for v in x))
     for _ in range(hp.get("epochs", 20)):
         grad = [0.0] * len(weights)
         for x, y in zip(xs, ys):
-            p = 1 / (1 + math.exp(-sum(w * v for w, v in zip(weights, x))))
+            p = sigmoid(sum(w * v for w, v in zip(weights, x)))
             for i, v in enumerate(x):
                 grad[i] += (p - y) * v
         weights = [w - rate * g / len(xs) for w, g in zip(weights, grad)]

@@ -1,0 +1,92 @@
+//! `sf init` takes a folder of scripts to a tested repository in one command.
+
+use std::fs;
+
+use predicates::str::contains;
+
+use crate::support::Sandbox;
+
+const SCRIPT: &str = r#"import os
+
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    rows = open(os.path.join(input_paths["input_data"], "data.csv")).read().count("\n")
+    sig = input_paths.get('signature')
+    with open(os.path.join(output_paths["processed_data"], "rows.txt"), "w") as f:
+        f.write(str(rows))
+"#;
+
+#[test]
+fn init_scaffolds_config_harness_and_manifest_that_then_pass() {
+    let sandbox = Sandbox::new();
+    fs::create_dir(sandbox.path().join("scripts")).unwrap();
+    fs::write(sandbox.path().join("scripts/risk_preprocessing.py"), SCRIPT).unwrap();
+    sandbox
+        .sf()
+        .arg("init")
+        .assert()
+        .success()
+        .stdout(contains("wrote sf.toml (1 script(s))"));
+
+    let config = fs::read_to_string(sandbox.path().join("sf.toml")).unwrap();
+    assert!(
+        config.contains("[scripts.risk_preprocessing.inputs.input_data]\ndata = \"tabular\""),
+        "{config}"
+    );
+    assert!(
+        config.contains("[scripts.risk_preprocessing.inputs.signature]"),
+        "{config}"
+    );
+    assert!(
+        config.contains("[scripts.risk_preprocessing.outputs.processed_data]\nnon_empty = true"),
+        "{config}"
+    );
+    let harness = fs::read_to_string(sandbox.path().join("tests/scripts.rs")).unwrap();
+    assert!(harness.contains("sf::harness::main()"));
+    let manifest = fs::read_to_string(sandbox.path().join("Cargo.toml")).unwrap();
+    let doc: toml::Table = toml::from_str(&manifest).unwrap();
+    assert!(doc["dev-dependencies"].get("sf").is_some(), "{manifest}");
+    assert_eq!(doc["test"][0]["name"].as_str(), Some("scripts"));
+    assert_eq!(doc["test"][0]["harness"].as_bool(), Some(false));
+
+    // The scaffolded configuration runs as it is.
+    sandbox
+        .sf()
+        .args(["test"])
+        .assert()
+        .success()
+        .stdout(contains("1 passed, 0 failed"));
+}
+
+#[test]
+fn init_never_overwrites_without_force_and_keeps_an_existing_manifest() {
+    let sandbox = Sandbox::new();
+    fs::create_dir(sandbox.path().join("scripts")).unwrap();
+    fs::write(sandbox.path().join("scripts/a.py"), SCRIPT).unwrap();
+    fs::write(sandbox.path().join("sf.toml"), "# mine\n").unwrap();
+    fs::write(
+        sandbox.path().join("Cargo.toml"),
+        "[package]\nname = \"mine\"\nversion = \"1.0.0\"\n\n[dev-dependencies]\nserde = \"1\" # keep me\n",
+    )
+    .unwrap();
+    sandbox
+        .sf()
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(contains("already exist"));
+    assert_eq!(
+        fs::read_to_string(sandbox.path().join("sf.toml")).unwrap(),
+        "# mine\n"
+    );
+
+    sandbox.sf().args(["init", "--force"]).assert().success();
+    assert!(
+        fs::read_to_string(sandbox.path().join("sf.toml"))
+            .unwrap()
+            .contains("[scripts.a]")
+    );
+    let manifest = fs::read_to_string(sandbox.path().join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("serde = \"1\" # keep me"), "{manifest}");
+    assert!(manifest.contains("name = \"mine\""), "{manifest}");
+}

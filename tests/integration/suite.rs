@@ -1,0 +1,155 @@
+//! `sf test`: the harness's tests from the command line, with text, JSON and JUnit reports.
+
+use std::path::Path;
+
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+
+use crate::support::{Sandbox, fixtures};
+
+fn examples_config() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sf.toml")
+}
+
+/// A repository with a passing, a failing and a hostile-output script.
+fn repo(sandbox: &Sandbox) -> std::path::PathBuf {
+    let scripts = sandbox.path().join("scripts");
+    std::fs::create_dir(&scripts).unwrap();
+    for s in ["raises.py", "exit_0.py"] {
+        std::fs::copy(fixtures().join(s), scripts.join(s)).unwrap();
+    }
+    std::fs::write(
+        scripts.join("noisy.py"),
+        "import sys\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+         print('<![CDATA[ ]]> </testcase> & \\x1b[31m red \\x00 \\x07')\n    \
+         sys.stdout.buffer.write(b'\\xff\\xfe invalid utf-8\\n')\n    raise RuntimeError('<oops> & \"quotes\"')\n",
+    )
+    .unwrap();
+    let config = sandbox.path().join("sf.toml");
+    std::fs::write(&config, "workspace_dir = \"runs\"\n").unwrap();
+    config
+}
+
+#[test]
+fn the_examples_all_pass_with_a_summary_table() {
+    Sandbox::new()
+        .sf()
+        .args(["test", "--config"])
+        .arg(examples_config())
+        .assert()
+        .code(0)
+        .stdout(contains("STATUS  TEST").and(contains("7 passed, 0 failed, 0 skipped")));
+}
+
+#[test]
+fn failures_give_exit_1_with_the_reason_and_a_replay_command() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stdout(
+            contains("--- raises::small ---")
+                .and(contains("ZeroDivisionError"))
+                .and(contains("replay: sf test --config"))
+                .and(contains("1 passed, 2 failed, 0 skipped")),
+        );
+}
+
+#[test]
+fn list_filter_and_exact_select_tests() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .sf()
+        .args(["test", "--list", "--config"])
+        .arg(examples_config())
+        .arg("currency")
+        .assert()
+        .success()
+        .stdout("currency_conversion::medium: test\ncurrency_conversion::small: test\n");
+    sandbox
+        .sf()
+        .args(["test", "--list", "--exact", "--config"])
+        .arg(examples_config())
+        .arg("currency_conversion::small")
+        .assert()
+        .success()
+        .stdout("currency_conversion::small: test\n");
+}
+
+#[test]
+fn json_output_has_one_entry_per_test() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    let out = sandbox
+        .sf()
+        .args(["test", "--output-format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<_> = list.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["exit_0::small", "noisy::small", "raises::small"]);
+    assert_eq!(list[0]["result"]["status"], "PASS");
+    assert_eq!(list[2]["result"]["status"], "FAIL");
+}
+
+#[test]
+fn junit_is_well_formed_whatever_the_scripts_print() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    let report = sandbox.path().join("junit.xml");
+    let out = sandbox
+        .sf()
+        .args(["test", "--output-format", "junit", "--report"])
+        .arg(&report)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(xml, String::from_utf8_lossy(&out.stdout));
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                match e.name().as_ref() {
+                    b"testcase" => cases += 1,
+                    b"failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("invalid XML at {}: {e}\n{xml}", reader.buffer_position()),
+        }
+    }
+    assert_eq!((cases, failures), (3, 2), "{xml}");
+    assert!(
+        xml.contains("RuntimeError: &lt;oops&gt; &amp; &quot;quotes&quot;")
+            || xml.contains("RuntimeError: &lt;oops&gt; &amp; \"quotes\""),
+        "{xml}"
+    );
+    assert!(!xml.contains('\u{1b}'), "ANSI escapes reach the report");
+}
+
+#[test]
+fn a_configuration_error_is_exit_2_naming_the_line() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    std::fs::write(&config, "[scripts.raises]\nexpect = \"sometimes\"\n").unwrap();
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "sf.toml:2:10: `scripts.raises.expect`: unknown expectation `sometimes`",
+        ));
+}
