@@ -361,3 +361,88 @@ fn collect_files(dir: &Path, out: &mut BTreeMap<PathBuf, (u64, Option<SystemTime
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("train")).unwrap();
+        fs::write(dir.path().join("train/a.csv"), "id,target\n1,0\n2,1\n").unwrap();
+        fs::write(dir.path().join("train/b.tsv"), "id\ttarget\n3\t1\n").unwrap();
+        fs::write(
+            dir.path().join("rows.jsonl"),
+            "{\"id\":1,\"target\":0}\n{\"id\":2,\"target\":1}\n",
+        )
+        .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(
+            fs::File::create(dir.path().join("train/c.csv.gz")).unwrap(),
+            flate2::Compression::default(),
+        );
+        std::io::Write::write_all(&mut gz, b"id,target\n4,0\n").unwrap();
+        gz.finish().unwrap();
+        fs::write(dir.path().join("notes.txt"), "not a table").unwrap();
+        dir
+    }
+
+    fn checks(files: Option<&str>, min_rows: Option<usize>, columns: &[&str]) -> OutputChecks {
+        OutputChecks {
+            non_empty: true,
+            files: files.map(str::to_owned),
+            min_rows,
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn rows_are_counted_across_csv_tsv_gzip_and_json_lines() {
+        let dir = channel();
+        assert_eq!(
+            check_output("out", &checks(None, Some(6), &["id", "target"]), dir.path()),
+            Ok(())
+        );
+        assert_eq!(
+            check_output("out", &checks(None, Some(7), &[]), dir.path()),
+            Err("output channel `out` holds 6 data rows, fewer than the 7 required".into())
+        );
+        assert_eq!(
+            check_output("out", &checks(Some("train/*"), Some(4), &[]), dir.path()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_missing_column_names_the_channel_file_and_column() {
+        let dir = channel();
+        assert_eq!(
+            check_output(
+                "out",
+                &checks(Some("train/*.csv"), None, &["id", "label"]),
+                dir.path()
+            ),
+            Err(
+                "output channel `out`: train/a.csv has no column `label` (columns: id, target)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_glob_that_matches_nothing_and_an_empty_channel_fail() {
+        let dir = channel();
+        assert_eq!(
+            check_output("out", &checks(Some("val/*.csv"), None, &[]), dir.path()),
+            Err("output channel `out` has no file matching `val/*.csv`".into())
+        );
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(
+            check_output("out", &checks(None, None, &[]), empty.path()),
+            Err("output channel `out` is empty".into())
+        );
+        assert_eq!(
+            check_output("out", &checks(Some("notes.txt"), Some(1), &[]), dir.path()),
+            Err("output channel `out` holds no CSV, TSV or JSON Lines file to check".into())
+        );
+    }
+}
