@@ -284,6 +284,80 @@ impl TestSpec {
         self
     }
 
+    /// Replaces the input channels with the folders under `dir/inputs/` (a kept workspace or a
+    /// failure bundle), each copied as a fixture: the exact data of an earlier run.
+    pub fn data_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
+        let inputs = dir.join("inputs");
+        let mut names: Vec<String> = std::fs::read_dir(&inputs)
+            .map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot read {}: {e}", inputs.display()))
+            })?
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        self.data = names.into_iter().fold(DataPlan::new(), |plan, name| {
+            let source = inputs.join(&name);
+            plan.channel(name, ChannelPlan::Fixture { source })
+        });
+        self.variant = Some("replay".to_owned());
+        Ok(self)
+    }
+
+    /// The `sf test-script` command line that runs this test's script again on the data in
+    /// `data_dir` (a kept workspace or a failure bundle), with the same outputs, environment, job
+    /// arguments, timeout, memory limit, interpreter and expectation. `script` is the script's
+    /// resolved path when known.
+    pub fn replay_command(
+        &self,
+        script: Option<&std::path::Path>,
+        data_dir: &std::path::Path,
+    ) -> String {
+        use crate::runner::shell_quote as q;
+        let script = match (script, &self.script) {
+            (Some(p), _) => p.display().to_string(),
+            (None, ScriptRef::Path(p)) => self.base_dir.join(p).display().to_string(),
+            (None, ScriptRef::Name(n)) => n.clone(),
+        };
+        let mut cmd = format!(
+            "sf test-script {} --data-from {}",
+            q(&script),
+            q(&data_dir.to_string_lossy())
+        );
+        for output in self.outputs.keys() {
+            cmd.push_str(&format!(" --output {}", q(output)));
+        }
+        for (k, v) in &self.environ_vars {
+            cmd.push_str(&format!(" --env {}", q(&format!("{k}={v}"))));
+        }
+        for (k, v) in &self.job_args {
+            // Strings that would read as JSON are passed as JSON strings, so they stay strings.
+            let text = match v {
+                serde_json::Value::String(s)
+                    if serde_json::from_str::<serde_json::Value>(s).is_err() =>
+                {
+                    s.clone()
+                }
+                other => other.to_string(),
+            };
+            cmd.push_str(&format!(" --job-arg {}", q(&format!("{k}={text}"))));
+        }
+        if self.limits.timeout != Limits::default().timeout {
+            cmd.push_str(&format!(" --timeout {}", self.limits.timeout.as_secs_f64()));
+        }
+        if let Some(limit) = self.limits.memory_limit {
+            cmd.push_str(&format!(" --memory-limit {}MB", limit >> 20));
+        }
+        if let Some(python) = &self.python {
+            cmd.push_str(&format!(" --python {}", q(&python.to_string_lossy())));
+        }
+        if self.expect == Expectation::Fail {
+            cmd.push_str(" --expect fail");
+        }
+        cmd
+    }
+
     pub(crate) fn adapter_options(&self) -> AdapterOptions {
         AdapterOptions {
             python: self.python.clone(),
@@ -320,6 +394,26 @@ mod tests {
         assert_eq!(spec.test_name(), "b::fixed");
         spec.variant = Some("large".into());
         assert_eq!(spec.test_name(), "b::large");
+    }
+
+    #[test]
+    fn the_replay_command_carries_everything_the_cli_can_express() {
+        let spec = TestSpec::new("scripts/s.py")
+            .base_dir("/repo")
+            .outputs(["processed_data"])
+            .env("LABEL", "a b")
+            .job_arg("job_type", "training")
+            .job_arg("n", 3)
+            .job_arg("code", "3")
+            .timeout(Duration::from_secs(60))
+            .memory_limit(512 << 20)
+            .expect(Expectation::Fail);
+        assert_eq!(
+            spec.replay_command(None, std::path::Path::new("/tmp/bundle 1")),
+            "sf test-script /repo/scripts/s.py --data-from '/tmp/bundle 1' --output processed_data \
+             --env 'LABEL=a b' --job-arg 'code=\"3\"' --job-arg job_type=training --job-arg n=3 \
+             --timeout 60 --memory-limit 512MB --expect fail"
+        );
     }
 
     #[test]

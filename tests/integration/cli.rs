@@ -283,3 +283,31 @@ fn which(program: &str) -> PathBuf {
         .find(|p| p.is_file())
         .unwrap_or_else(|| Path::new(program).to_owned())
 }
+
+#[test]
+fn data_from_reruns_a_script_on_the_exact_inputs_of_an_earlier_run() {
+    let sandbox = Sandbox::new();
+    let (code, first) = sandbox.test_script("strict_loader", &["--rows", "0", "--seed", "9"]);
+    assert_eq!(code, 1);
+    let ws = PathBuf::from(first["workspace"].as_str().unwrap());
+    let (code, again) =
+        sandbox.test_script("strict_loader", &["--data-from", ws.to_str().unwrap()]);
+    assert_eq!(code, 1, "{again:#}");
+    let ws2 = PathBuf::from(again["workspace"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read(ws.join("inputs/input/data.csv")).unwrap(),
+        std::fs::read(ws2.join("inputs/input/data.csv")).unwrap()
+    );
+    assert!(
+        again["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("ValueError: no data rows")
+    );
+    Sandbox::new()
+        .sf()
+        .args(["test-script", "x", "--data-from", "nowhere"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read nowhere/inputs"));
+}

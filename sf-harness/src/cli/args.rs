@@ -164,6 +164,10 @@ pub struct TestScriptArgs {
     /// Where the input data comes from.
     #[arg(long, value_enum, default_value_t = DataSource::Synthetic)]
     pub data_source: DataSource,
+    /// Use the data of an earlier run instead of generating it: every folder under DIR/inputs/
+    /// (a kept workspace or a failure bundle) becomes an input channel.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["data", "data_size", "rows", "inputs"])]
+    pub data_from: Option<PathBuf>,
     /// Generator profile; guessed from the script name when not given.
     #[arg(long, value_name = "PROFILE", value_parser = profile_parser())]
     pub data: Option<Profile>,
@@ -200,6 +204,9 @@ pub struct TestScriptArgs {
     /// Seconds before the script's whole process group is killed.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "300")]
     pub timeout: std::time::Duration,
+    /// Kill the script's process tree when its memory passes this (e.g. 512MB, 2GiB).
+    #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
+    pub memory_limit: Option<u64>,
     /// Python interpreter for python-main scripts (else SF_PYTHON, else python3).
     #[arg(long)]
     pub python: Option<PathBuf>,

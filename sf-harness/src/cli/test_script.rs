@@ -10,7 +10,7 @@ fn job_arg_value(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
 }
 
-pub(crate) fn spec_from_args(args: &TestScriptArgs) -> TestSpec {
+pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> {
     let mut spec = TestSpec::new(&args.script)
         .inputs(args.inputs.iter().cloned())
         .outputs(args.outputs.iter().cloned())
@@ -42,11 +42,17 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> TestSpec {
     for dir in &args.scripts_dirs {
         spec = spec.scripts_dir(dir);
     }
-    spec
+    if let Some(limit) = args.memory_limit {
+        spec = spec.memory_limit(limit);
+    }
+    if let Some(dir) = &args.data_from {
+        spec = spec.data_from(dir)?;
+    }
+    Ok(spec)
 }
 
 pub(crate) fn run(args: TestScriptArgs) -> anyhow::Result<u8> {
-    let spec = spec_from_args(&args);
+    let spec = spec_from_args(&args)?;
     let result = sf_core::run(&spec);
     match args.output_format {
         OutputFormat::Text => {
