@@ -17,6 +17,8 @@ mod context;
 pub mod data;
 pub mod engine;
 mod execution;
+#[doc(hidden)]
+pub mod macro_support;
 mod recommendations;
 pub mod report;
 mod result;
@@ -35,6 +37,7 @@ pub use context::ExecutionContext;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
 pub use engine::run;
 pub use execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
+pub use macro_support::ScriptRun;
 pub use recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use result::{Expectation, Status, TestResult};
 pub use runner::{Invocation, Limits, Runner, shell_quote};

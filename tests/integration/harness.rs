@@ -12,32 +12,7 @@ fn root() -> &'static Path {
 /// The examples' harness binary, built (if needed) by cargo.
 fn harness_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Command::new(env!("CARGO"))
-            .args([
-                "test",
-                "-p",
-                "sf-examples",
-                "--test",
-                "scripts",
-                "--no-run",
-                "--message-format=json",
-            ])
-            .current_dir(root())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .find(|m| m["target"]["name"] == "scripts" && m["executable"].is_string())
-            .map(|m| PathBuf::from(m["executable"].as_str().unwrap()))
-            .expect("cargo reported the harness executable")
-    })
+    BIN.get_or_init(|| crate::support::examples_test_binary("scripts"))
 }
 
 fn harness(args: &[&str], config: Option<&Path>) -> Output {

@@ -73,6 +73,34 @@ impl Sandbox {
     }
 }
 
+/// A test binary of the `sf-examples` package, built (if needed) by cargo.
+pub(crate) fn examples_test_binary(target: &str) -> PathBuf {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "test",
+            "-p",
+            "sf-examples",
+            "--test",
+            target,
+            "--no-run",
+            "--message-format=json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|m| m["target"]["name"] == target && m["executable"].is_string())
+        .map(|m| PathBuf::from(m["executable"].as_str().unwrap()))
+        .expect("cargo reported the test executable")
+}
+
 /// Entries of `dir` by name, sorted.
 pub(crate) fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -1,0 +1,291 @@
+//! What `#[script_test]` expands to calls: a string-typed spec builder (the attribute was validated
+//! at compile time), the test runner that panics with an actionable message, and [`ScriptRun`].
+//! Reached from generated code as `::sf::__private`; not a stable API.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::data::{Format, Profile, RowCount, Size};
+use crate::report::failure_message;
+use crate::result::{Expectation, TestResult};
+use crate::spec::{KeepWorkspace, TestSpec};
+use crate::workspace::remove_workspace;
+
+/// A spec for `script` (relative to `manifest_dir`) named after the test function.
+/// `target_tmpdir` is cargo's `CARGO_TARGET_TMPDIR` when the test is an integration test.
+pub fn spec(
+    manifest_dir: &str,
+    target_tmpdir: Option<&str>,
+    script: &str,
+    test_name: &str,
+) -> TestSpec {
+    let root = Path::new(manifest_dir);
+    let mut spec = TestSpec::new(root.join(script).to_string_lossy())
+        .base_dir(root)
+        .workspace_root(workspace_root(target_tmpdir))
+        .keep_workspace(KeepWorkspace::Always);
+    spec.variant = Some(test_name.to_owned());
+    spec
+}
+
+/// Workspaces of attribute tests never go into the sources: `SF_WORKSPACE_DIR` when set, else
+/// cargo's temporary directory for integration tests, else the system's temporary directory.
+fn workspace_root(target_tmpdir: Option<&str>) -> PathBuf {
+    if let Some(dir) = std::env::var_os("SF_WORKSPACE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    target_tmpdir
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("sf-workspaces")
+}
+
+/// Sets the profile of every generated channel (the name was checked at compile time).
+pub fn profile(spec: TestSpec, name: &str) -> TestSpec {
+    spec.profile(Profile::parse(name).unwrap_or_else(|| panic!("unknown profile `{name}`")))
+}
+
+/// Sets a named size.
+pub fn size(spec: TestSpec, name: &str) -> TestSpec {
+    spec.rows(RowCount::Size(
+        Size::parse(name).unwrap_or_else(|| panic!("unknown size `{name}`")),
+    ))
+}
+
+/// Sets an exact row count.
+pub fn rows(spec: TestSpec, rows: usize) -> TestSpec {
+    spec.rows(RowCount::Rows(rows))
+}
+
+/// Sets the file format.
+pub fn format(spec: TestSpec, name: &str) -> TestSpec {
+    spec.format(Format::parse(name).unwrap_or_else(|| panic!("unknown format `{name}`")))
+}
+
+/// Sets the data seed.
+pub fn seed(spec: TestSpec, seed: u64) -> TestSpec {
+    spec.seed(seed)
+}
+
+/// Sets an environment variable.
+pub fn env(spec: TestSpec, key: &str, value: &str) -> TestSpec {
+    spec.env(key, value)
+}
+
+/// Sets a job argument.
+pub fn job_arg(spec: TestSpec, key: &str, value: serde_json::Value) -> TestSpec {
+    spec.job_arg(key, value)
+}
+
+/// Sets the timeout in milliseconds.
+pub fn timeout_ms(spec: TestSpec, ms: u64) -> TestSpec {
+    spec.timeout(Duration::from_millis(ms))
+}
+
+/// Expects the script to fail.
+pub fn expect_fail(spec: TestSpec) -> TestSpec {
+    spec.expect(Expectation::Fail)
+}
+
+/// Sets the input channel names.
+pub fn inputs(spec: TestSpec, names: &[&str]) -> TestSpec {
+    spec.inputs(names.iter().copied())
+}
+
+/// Sets the output channel names.
+pub fn outputs(spec: TestSpec, names: &[&str]) -> TestSpec {
+    spec.outputs(names.iter().copied())
+}
+
+/// A JSON string value for a job argument.
+pub fn json_str(s: &str) -> serde_json::Value {
+    serde_json::Value::String(s.to_owned())
+}
+
+/// A JSON number value for a job argument.
+pub fn json_i64(n: i64) -> serde_json::Value {
+    n.into()
+}
+
+/// A JSON number value for a job argument.
+pub fn json_f64(n: f64) -> serde_json::Value {
+    n.into()
+}
+
+/// A JSON boolean value for a job argument.
+pub fn json_bool(b: bool) -> serde_json::Value {
+    b.into()
+}
+
+/// Whether `SF_KEEP_WORKSPACE=1` asks to keep the workspaces of passing tests.
+fn keep_passing() -> bool {
+    matches!(
+        std::env::var("SF_KEEP_WORKSPACE").as_deref(),
+        Ok("1") | Ok("true") | Ok("yes")
+    )
+}
+
+/// Runs a script test; panics with the report, the kept workspace and a replay command when it
+/// does not pass. The returned [`ScriptRun`] removes the workspace when dropped, unless the test
+/// body panicked or `SF_KEEP_WORKSPACE=1`.
+pub fn run_script_test(spec: TestSpec) -> ScriptRun {
+    let result = crate::engine::run(&spec);
+    if !result.is_successful() {
+        let replay = spec.replay_command(result.script_path.as_deref(), &result.workspace);
+        panic!("script test failed\n{}", failure_message(&result, &replay));
+    }
+    ScriptRun::new(&spec, result)
+}
+
+/// A finished script run, handed to the body of a `#[script_test]` function: the result and the
+/// paths of its inputs, outputs and logs.
+#[derive(Debug)]
+pub struct ScriptRun {
+    result: TestResult,
+    inputs: BTreeMap<String, PathBuf>,
+    outputs: BTreeMap<String, PathBuf>,
+    keep: bool,
+}
+
+impl ScriptRun {
+    fn new(spec: &TestSpec, result: TestResult) -> ScriptRun {
+        let ws = result.workspace.clone();
+        ScriptRun {
+            inputs: spec
+                .data
+                .channels
+                .keys()
+                .map(|c| (c.clone(), ws.join("inputs").join(c)))
+                .collect(),
+            outputs: spec
+                .outputs
+                .keys()
+                .map(|c| (c.clone(), ws.join("outputs").join(c)))
+                .collect(),
+            keep: keep_passing(),
+            result,
+        }
+    }
+
+    /// The test result (status, time, memory, …).
+    pub fn result(&self) -> &TestResult {
+        &self.result
+    }
+
+    /// The directory of input channel `name`. Panics, listing the channels, when there is none.
+    pub fn input(&self, name: &str) -> &Path {
+        self.inputs.get(name).unwrap_or_else(|| {
+            panic!(
+                "no input channel `{name}`; the test has {:?}",
+                self.inputs.keys()
+            )
+        })
+    }
+
+    /// The directory of output channel `name`. Panics, listing the channels, when there is none.
+    pub fn output(&self, name: &str) -> &Path {
+        self.outputs.get(name).unwrap_or_else(|| {
+            panic!(
+                "no output channel `{name}`; the test has {:?}",
+                self.outputs.keys()
+            )
+        })
+    }
+
+    /// The run's logs directory (`stdout.log`, `stderr.log`).
+    pub fn logs(&self) -> PathBuf {
+        self.result.workspace.join("logs")
+    }
+
+    /// What the script printed on stdout (the whole log).
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.logs().join("stdout.log")).unwrap_or_default()
+    }
+
+    /// The workspace directory.
+    pub fn workspace(&self) -> &Path {
+        &self.result.workspace
+    }
+
+    /// Keeps the workspace after the test (as `SF_KEEP_WORKSPACE=1` does).
+    pub fn keep_workspace(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for ScriptRun {
+    fn drop(&mut self) {
+        // A failing assertion in the body keeps the evidence.
+        if self.keep || std::thread::panicking() {
+            return;
+        }
+        let _ = remove_workspace(&self.result.workspace);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(dir: &Path, name: &str, body: &str) {
+        std::fs::create_dir_all(dir.join("scripts")).unwrap();
+        std::fs::write(dir.join("scripts").join(name), body).unwrap();
+    }
+
+    fn under(dir: &Path) -> TestSpec {
+        // Explicit workspace root: tests must not depend on the environment.
+        spec(&dir.to_string_lossy(), None, "scripts/s.sh", "t").workspace_root(dir.join("ws"))
+    }
+
+    #[test]
+    fn a_passing_run_hands_over_its_paths_and_cleans_up_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        script(
+            dir.path(),
+            "s.sh",
+            "#!/bin/sh\necho hi > \"$SF_OUTPUT_OUTPUT/o.txt\"\necho done\n",
+        );
+        let run = run_script_test(under(dir.path()));
+        assert!(run.output("output").join("o.txt").is_file());
+        assert!(run.input("input").join("data.csv").is_file());
+        assert_eq!(run.stdout(), "done\n");
+        let ws = run.workspace().to_owned();
+        drop(run);
+        assert!(!ws.exists());
+    }
+
+    #[test]
+    fn a_failing_run_panics_with_the_report_and_keeps_the_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        script(dir.path(), "s.sh", "#!/bin/sh\necho broken >&2\nexit 3\n");
+        let spec = under(dir.path());
+        let panic = std::panic::catch_unwind(|| run_script_test(spec)).unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(message.contains("script exited with status 3"), "{message}");
+        assert!(message.contains("broken"), "stderr tail missing: {message}");
+        assert!(
+            message.contains("workspace is kept for inspection; data seed 42"),
+            "{message}"
+        );
+        assert!(message.contains("replay: sf test-script "), "{message}");
+        let ws = message
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("workspace: "))
+            .unwrap();
+        assert!(Path::new(ws).join("inputs/input/data.csv").is_file());
+    }
+
+    #[test]
+    fn a_panicking_body_keeps_the_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        script(dir.path(), "s.sh", "#!/bin/sh\nexit 0\n");
+        let run = run_script_test(under(dir.path()));
+        let ws = run.workspace().to_owned();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _run = run;
+            panic!("assertion in the body");
+        }));
+        assert!(ws.exists());
+    }
+}

@@ -1,0 +1,307 @@
+//! Checks the parsed attribute against the function and the repository, collecting every error
+//! with the span of the tokens at fault.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, LitStr, ReturnType, Type};
+
+use crate::parse::{ArgValue, Args};
+
+// The names sf-core accepts; the integration tests use every one of them through the attribute.
+const PROFILES: [&str; 4] = ["currency", "tabular", "training", "generic"];
+const SIZES: [&str; 3] = ["small", "medium", "large"];
+const FORMATS: [&str; 3] = ["csv", "tsv", "jsonl"];
+const SCRIPT_DIRS: [&str; 3] = [
+    "src/cursus/steps/scripts",
+    "cursus/steps/scripts",
+    "scripts",
+];
+const EXTENSIONS: [&str; 3] = [".py", ".sh", ""];
+
+/// Property mode settings.
+pub(crate) struct Prop {
+    pub(crate) cases: u32,
+    pub(crate) max_shrink_iters: u32,
+    pub(crate) max_rows: usize,
+}
+
+/// A checked script test, ready to expand.
+pub(crate) struct Test {
+    pub(crate) script: String,
+    pub(crate) data: Option<String>,
+    pub(crate) size: Option<String>,
+    pub(crate) rows: Option<usize>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) format: Option<String>,
+    pub(crate) timeout_ms: Option<u64>,
+    pub(crate) expect_fail: bool,
+    pub(crate) ignore: Option<Option<LitStr>>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) job_args: Vec<(String, ArgValue)>,
+    pub(crate) inputs: Vec<String>,
+    pub(crate) outputs: Vec<String>,
+    pub(crate) proptest: Option<Prop>,
+    pub(crate) takes_run: bool,
+}
+
+fn one_of(
+    lit: &Option<LitStr>,
+    allowed: &[&str],
+    what: &str,
+    errors: &mut Vec<syn::Error>,
+) -> Option<String> {
+    let lit = lit.as_ref()?;
+    let value = lit.value();
+    if allowed.contains(&value.as_str()) {
+        Some(value)
+    } else {
+        errors.push(syn::Error::new_spanned(
+            lit,
+            format!(
+                "unknown {what} `{value}`; expected one of {}",
+                allowed.join(", ")
+            ),
+        ));
+        None
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    lit: &Option<syn::LitInt>,
+    errors: &mut Vec<syn::Error>,
+) -> Option<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let lit = lit.as_ref()?;
+    lit.base10_parse::<T>().map_err(|e| errors.push(e)).ok()
+}
+
+pub(crate) fn validate(
+    args: Args,
+    function: &ItemFn,
+    errors: &mut Vec<syn::Error>,
+) -> Option<Test> {
+    let takes_run = check_signature(function, errors);
+    let data = one_of(&args.data, &PROFILES, "profile", errors);
+    let size = one_of(&args.size, &SIZES, "size", errors);
+    let format = one_of(&args.format, &FORMATS, "format", errors);
+    let expect = one_of(&args.expect, &["pass", "fail"], "expectation", errors);
+    if let (Some(rows), Some(_)) = (&args.rows, &args.size) {
+        errors.push(syn::Error::new_spanned(
+            rows,
+            "`rows` and `size` both set the row count; keep one",
+        ));
+    }
+    let timeout_ms =
+        args.timeout
+            .as_ref()
+            .and_then(|t| match humantime::parse_duration(&t.value()) {
+                Ok(d) if !d.is_zero() => Some(d.as_millis() as u64),
+                Ok(_) => {
+                    errors.push(syn::Error::new_spanned(
+                        t,
+                        "the timeout must be longer than zero",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    errors.push(syn::Error::new_spanned(
+                        t,
+                        format!(
+                            "`{}` is not a duration ({e}); write for example \"60s\" or \"2m\"",
+                            t.value()
+                        ),
+                    ));
+                    None
+                }
+            });
+    let proptest = args.proptest.as_ref().map(|p| Prop {
+        cases: number(&p.cases, errors).unwrap_or(64),
+        max_shrink_iters: number(&p.max_shrink_iters, errors).unwrap_or(256),
+        max_rows: number(&p.max_rows, errors).unwrap_or(50),
+    });
+    if let Some(p) = &args.proptest {
+        let span = p.span.unwrap_or_else(Span::call_site);
+        if takes_run == Some(true) {
+            errors.push(syn::Error::new(
+                function.sig.inputs.span(),
+                "a proptest(...) test runs many datasets, so the function takes no ScriptRun",
+            ));
+        }
+        if expect.as_deref() == Some("fail") {
+            errors.push(syn::Error::new(
+                span,
+                "`expect = \"fail\"` does not combine with proptest(...)",
+            ));
+        }
+        if args.rows.is_some() || args.size.is_some() {
+            errors.push(syn::Error::new(span, "proptest(...) generates datasets of every size: use max_rows instead of rows or size"));
+        }
+    }
+    let script = resolve_script(args.script.as_ref(), &function.sig.ident, errors);
+    Some(Test {
+        script: script?,
+        data,
+        size,
+        rows: number(&args.rows, errors),
+        seed: number(&args.seed, errors),
+        format,
+        timeout_ms,
+        expect_fail: expect.as_deref() == Some("fail"),
+        ignore: args.ignore.map(|(_, reason)| reason),
+        env: args
+            .env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.value()))
+            .collect(),
+        job_args: args
+            .job_args
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        inputs: args.inputs.iter().map(LitStr::value).collect(),
+        outputs: args.outputs.iter().map(LitStr::value).collect(),
+        proptest,
+        takes_run: takes_run?,
+    })
+}
+
+/// `Some(true)` for `fn f(run: ScriptRun)`, `Some(false)` for `fn f()`, `None` (with errors) for
+/// anything the test cannot call.
+fn check_signature(function: &ItemFn, errors: &mut Vec<syn::Error>) -> Option<bool> {
+    let sig = &function.sig;
+    let before = errors.len();
+    if let Some(a) = &sig.asyncness {
+        errors.push(syn::Error::new_spanned(a, "a script test cannot be async"));
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            "a script test cannot be generic",
+        ));
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        errors.push(syn::Error::new_spanned(
+            ty,
+            "a script test returns nothing; assert inside the body instead",
+        ));
+    }
+    let takes_run = match sig.inputs.len() {
+        0 => false,
+        1 => {
+            let arg = sig.inputs.first().expect("one input");
+            let is_run = match arg {
+                FnArg::Typed(t) => {
+                    matches!(&*t.ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "ScriptRun"))
+                }
+                FnArg::Receiver(_) => false,
+            };
+            if !is_run {
+                errors.push(syn::Error::new_spanned(
+                    arg,
+                    "the only parameter a script test takes is `run: sf::ScriptRun`",
+                ));
+            }
+            true
+        }
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                &sig.inputs,
+                "a script test takes nothing, or one `run: sf::ScriptRun`",
+            ));
+            false
+        }
+    };
+    (errors.len() == before).then_some(takes_run)
+}
+
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+/// Script stems in the conventional directories, with their paths relative to `root`.
+fn known_scripts(root: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for dir in SCRIPT_DIRS {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten().filter(|e| e.path().is_file()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.split('.').next().unwrap_or(&name).to_owned();
+            found.push((stem, format!("{dir}/{name}")));
+        }
+    }
+    found
+}
+
+fn find_name(root: &Path, name: &str) -> Result<String, Vec<String>> {
+    let mut looked = Vec::new();
+    for dir in SCRIPT_DIRS {
+        for ext in EXTENSIONS {
+            let rel = format!("{dir}/{name}{ext}");
+            if root.join(&rel).is_file() {
+                return Ok(rel);
+            }
+            looked.push(rel);
+        }
+    }
+    Err(looked)
+}
+
+fn resolve_script(
+    script: Option<&LitStr>,
+    function: &syn::Ident,
+    errors: &mut Vec<syn::Error>,
+) -> Option<String> {
+    let root = manifest_dir();
+    match script {
+        Some(lit) => {
+            let text = lit.value();
+            if text.contains('/') || Path::new(&text).extension().is_some() {
+                if root.join(&text).is_file() {
+                    Some(text)
+                } else {
+                    errors.push(syn::Error::new_spanned(lit, format!("`{text}` does not exist (paths are relative to the crate's manifest directory)")));
+                    None
+                }
+            } else {
+                find_name(&root, &text)
+                    .map_err(|looked| {
+                        errors.push(syn::Error::new_spanned(
+                            lit,
+                            format!("script `{text}` not found; looked in {}", looked.join(", ")),
+                        ));
+                    })
+                    .ok()
+            }
+        }
+        None => {
+            let name = function.to_string();
+            if let Ok(rel) = find_name(&root, &name) {
+                return Some(rel);
+            }
+            // `tabular_preprocessing_never_crashes` tests `tabular_preprocessing`.
+            let best = known_scripts(&root)
+                .into_iter()
+                .filter(|(stem, _)| name.starts_with(&format!("{stem}_")))
+                .max_by_key(|(stem, _)| stem.len());
+            match best {
+                Some((_, rel)) => Some(rel),
+                None => {
+                    errors.push(syn::Error::new_spanned(
+                        function,
+                        format!(
+                            "no script called `{name}` (or a prefix of it) in {}; name one with script = \"...\"",
+                            SCRIPT_DIRS.join(", ")
+                        ),
+                    ));
+                    None
+                }
+            }
+        }
+    }
+}
