@@ -32,6 +32,30 @@
 //! `outputs("b", ...)`, `timeout = "60s"`, `expect = "pass" | "fail"`,
 //! `proptest(cases = N, max_shrink_iters = M, max_rows = R)`, `ignore` or `ignore = "reason"`.
 //! Every mistake is a compile error on the offending tokens.
+//!
+//! # Property mode
+//!
+//! With `proptest(...)`, the test runs the script on many generated datasets (see [`strategy`]),
+//! each in a fresh workspace. A failure is shrunk to the smallest dataset that still fails and
+//! saved as real files in a failure bundle under `sf-regressions/`, with the command that replays
+//! it (`sf test-script SCRIPT --data-from BUNDLE`); saved bundles are replayed first next time.
+//!
+//! ```no_run
+//! use sf::script_test;
+//!
+//! #[script_test(script = "examples/scripts/row_counter.sh", data = "generic", proptest(cases = 64))]
+//! fn row_counter_never_crashes() {}
+//! ```
+//!
+//! The strategies are public, for `proptest!` tests of your own over whole datasets:
+//!
+//! ```
+//! use proptest::prelude::*;
+//!
+//! proptest!(|(table in sf::strategy::tabular())| {
+//!     prop_assert_eq!(table.names()[0].as_str(), "id");
+//! });
+//! ```
 #![warn(missing_docs)]
 
 pub use sf_core::*;

@@ -7,8 +7,16 @@
 use sf::script_test;
 
 // row_counter.sh copes with every generated dataset: empty files, NaN, huge numbers, unicode.
-#[script_test(script = "row_counter", data = "generic", proptest(cases = 16, max_rows = 20))]
+#[script_test(
+    script = "row_counter",
+    data = "generic",
+    proptest(cases = 16, max_rows = 20)
+)]
 fn row_counter_never_crashes() {}
 
-#[script_test(data = "currency", proptest(cases = 32), ignore = "finds the planted bug of amount_summary.py")]
+#[script_test(
+    data = "currency",
+    proptest(cases = 32),
+    ignore = "finds the planted bug of amount_summary.py"
+)]
 fn amount_summary_handles_any_amount() {}

@@ -19,6 +19,7 @@ pub mod engine;
 mod execution;
 #[doc(hidden)]
 pub mod macro_support;
+pub mod property;
 mod recommendations;
 pub mod report;
 mod result;
@@ -26,6 +27,7 @@ mod runner;
 mod script;
 mod spec;
 mod store;
+pub mod strategy;
 mod sys;
 pub mod units;
 mod workspace;
@@ -38,6 +40,7 @@ pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, 
 pub use engine::run;
 pub use execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
 pub use macro_support::ScriptRun;
+pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
 pub use recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use result::{Expectation, Status, TestResult};
 pub use runner::{Invocation, Limits, Runner, shell_quote};

@@ -138,6 +138,94 @@ pub fn run_script_test(spec: TestSpec) -> ScriptRun {
     ScriptRun::new(&spec, result)
 }
 
+/// Where the failure bundles of a property test live: `SF_REGRESSIONS_DIR` when set, else
+/// `sf-regressions/<module path>/<test>` in the crate's manifest directory, next to the tests
+/// (commit them, like proptest-regressions, so a fixed bug stays fixed).
+pub fn bundle_dir(manifest_dir: &Path, module_path: &str, test_name: &str) -> PathBuf {
+    let base = std::env::var_os("SF_REGRESSIONS_DIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| manifest_dir.join("sf-regressions"), PathBuf::from);
+    module_path
+        .split("::")
+        .fold(base, |dir, part| dir.join(part))
+        .join(test_name)
+}
+
+/// Runs a property test: saved failure bundles first, then `cases` generated datasets, each in a
+/// fresh workspace; a failure is shrunk (at most `max_shrink_iters` runs) and saved as a bundle,
+/// and the test panics with the minimal dataset's report and the command that replays it.
+pub fn run_property_test(
+    spec: TestSpec,
+    cases: u32,
+    max_shrink_iters: u32,
+    max_rows: usize,
+    module_path: &str,
+    test_name: &str,
+) {
+    let config = crate::property::PropertyConfig {
+        cases,
+        max_shrink_iters,
+        max_rows,
+        bundle_dir: bundle_dir(&spec.base_dir, module_path, test_name),
+        seed: spec.seed,
+        ..crate::property::PropertyConfig::default()
+    };
+    let report = crate::property::run_property(&spec, &config);
+    let Some(failure) = &report.failure else {
+        // Shown by `cargo test -- --nocapture`.
+        println!("{}", property_summary(&report));
+        return;
+    };
+    {
+        panic!(
+            "property test failed\n{}\n{}",
+            property_summary(&report),
+            failure_message(&failure.result, &failure.replay)
+        );
+    }
+}
+
+/// One paragraph about a property run: cases, shrinking, the minimal dataset and its bundle.
+pub fn property_summary(report: &crate::property::PropertyReport) -> String {
+    let secs = report.elapsed.as_secs_f64();
+    let replayed = match report.replayed_bundles.len() {
+        0 => String::new(),
+        n => format!(", after replaying {n} saved bundle(s)"),
+    };
+    match &report.failure {
+        None => format!(
+            "property test passed: {} cases in {secs:.2} s{replayed}",
+            report.cases_run
+        ),
+        Some(f) if f.from_saved_bundle => format!(
+            "a saved failure bundle still fails: {}\n(fix the script, then the bundle passes and stays as a regression test)",
+            f.bundle.display()
+        ),
+        Some(f) => {
+            let rows: Vec<String> = f
+                .minimal_rows
+                .iter()
+                .map(|(c, n)| format!("{c}: {n} row(s)"))
+                .collect();
+            let mut text = format!(
+                "property test failed after {} case(s){replayed}; shrunk in {} step(s) to {} in {secs:.2} s\nfailure bundle: {}",
+                report.cases_run,
+                report.shrink_steps,
+                if rows.is_empty() {
+                    "no generated rows".to_owned()
+                } else {
+                    rows.join(", ")
+                },
+                f.bundle.display()
+            );
+            if let Some(note) = &f.note {
+                text.push_str(&format!("\nnote: {note}"));
+            }
+            text
+        }
+    }
+}
+
 /// A finished script run, handed to the body of a `#[script_test]` function: the result and the
 /// paths of its inputs, outputs and logs.
 #[derive(Debug)]

@@ -184,15 +184,13 @@ impl Runner {
         let mut term_sent: Option<Instant> = None;
         let mut kill_sent = false;
         let mut out_of_memory = false;
+        // A thread blocks until the child exits, so the end of a run is noticed at once rather than
+        // at the next sampling tick.
+        let (exit_tx, exit_rx) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = exit_tx.send(sys::wait_exited(pid));
+        });
         loop {
-            match sys::has_exited(pid) {
-                Ok(true) => break,
-                Ok(false) => {}
-                Err(err) => {
-                    tracing::warn!(pid, %err, "waitid failed");
-                    break;
-                }
-            }
             peak_tree = peak_tree.max(sys::tree_rss_bytes(pid));
             if let Some(limit) = self.limits.memory_limit
                 && peak_tree > limit
@@ -224,7 +222,15 @@ impl Runner {
                 }
                 _ => {}
             }
-            thread::sleep(poll);
+            match exit_rx.recv_timeout(poll) {
+                Ok(Ok(())) => break,
+                Ok(Err(err)) => {
+                    tracing::warn!(pid, %err, "waitid failed");
+                    break;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
             poll = (poll * 2).min(POLL_MAX);
         }
         result.wall_time = start.elapsed();

@@ -32,7 +32,8 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-const ALL: [&str; 7] = [
+const ALL: [&str; 8] = [
+    "amount_summary::small",
     "currency_conversion::medium",
     "currency_conversion::small",
     "model_evaluation::rows_200",
@@ -47,6 +48,7 @@ fn list_terse_prints_one_name_test_line_per_trial_and_nothing_else() {
     let out = harness(&["--list", "--format", "terse"], None);
     assert!(out.status.success());
     insta::assert_snapshot!(stdout(&out), @r"
+    amount_summary::small: test
     currency_conversion::medium: test
     currency_conversion::small: test
     model_evaluation::rows_200: test
@@ -77,7 +79,7 @@ fn filters_and_skips_behave_like_libtest() {
         &["--skip", "currency", "--list", "--format", "terse"],
         None,
     ));
-    assert_eq!(text.lines().count(), 5, "{text}");
+    assert_eq!(text.lines().count(), 6, "{text}");
 }
 
 /// A scratch repository with its own sf.toml, for configurations the examples do not have.

@@ -9,6 +9,7 @@ mod harness;
 mod init;
 mod macros;
 mod memory;
+mod property;
 mod results;
 mod suite;
 mod support;

@@ -196,11 +196,21 @@ impl GeneratedData {
     /// is written.
     pub fn write_into(&self, dir: &Path, seed: u64) -> io::Result<Vec<MaterializedFile>> {
         self.check()?;
+        let table = self.source.generate(self.source.rows(self.rows), seed);
+        self.write_table(&table, dir)
+    }
+
+    /// Writes a given `table` into `dir` (created if missing) the way
+    /// [`GeneratedData::write_into`] writes a generated one: same layout, format, compression and
+    /// file names, whatever the table's row count says (the configured row count is not looked
+    /// at). Property runs use it to lay out the datasets their strategies draw. An invalid layout
+    /// is an [`io::ErrorKind::InvalidInput`] error, found before anything is written.
+    pub fn write_table(&self, table: &Table, dir: &Path) -> io::Result<Vec<MaterializedFile>> {
+        self.check_layout()?;
         fs::create_dir_all(dir)?;
-        let rows = self.source.rows(self.rows);
-        let table = self.source.generate(rows, seed);
+        let rows = table.rows();
         match &self.layout {
-            Layout::Single => Ok(vec![self.write_file(&table, dir.join(self.file_name()))?]),
+            Layout::Single => Ok(vec![self.write_file(table, dir.join(self.file_name()))?]),
             Layout::Shards { count } => shard_ranges(rows, *count)
                 .enumerate()
                 .map(|(i, range)| {
@@ -228,10 +238,15 @@ impl GeneratedData {
     }
 
     /// Everything that would make [`GeneratedData::write_into`] fail before it writes a byte.
-    fn check(&self) -> io::Result<()> {
+    pub(crate) fn check(&self) -> io::Result<()> {
         if let TableSource::Schema(schema) = &self.source {
             schema.validate().map_err(invalid)?;
         }
+        self.check_layout()
+    }
+
+    /// Everything about the files (not the rows) that would make writing fail.
+    fn check_layout(&self) -> io::Result<()> {
         match &self.layout {
             Layout::Single => {
                 plain_relative(&self.file_name())?;
@@ -866,6 +881,51 @@ mod tests {
         .unwrap();
         assert_eq!(row_counts(&files), [Some(1), Some(1), Some(0), Some(0)]);
         assert!(files[3].path.ends_with("part-00003.jsonl"));
+    }
+
+    #[test]
+    fn a_given_table_is_written_like_a_generated_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = GeneratedData {
+            layout: Layout::train_test_val(),
+            gzip: true,
+            ..rows(20)
+        };
+        let generated = data.write_into(&dir.path().join("a"), 5).unwrap();
+        let table = data.source.generate(20, 5);
+        let given = data.write_table(&table, &dir.path().join("b")).unwrap();
+        assert_eq!(
+            names(&generated, &dir.path().join("a")),
+            names(&given, &dir.path().join("b"))
+        );
+        assert_eq!(row_counts(&generated), row_counts(&given));
+        for (a, b) in generated.iter().zip(&given) {
+            assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
+        }
+
+        // The table's own row count wins over the configured one; no rows is a header only.
+        let empty = GeneratedData {
+            layout: Layout::Shards { count: 2 },
+            ..rows(20)
+        };
+        let files = empty
+            .write_table(&table.slice(0..0), &dir.path().join("c"))
+            .unwrap();
+        assert_eq!(row_counts(&files), [Some(0), Some(0)]);
+        assert_eq!(
+            fs::read_to_string(&files[0].path).unwrap(),
+            "id,value,category\n"
+        );
+
+        // An invalid layout is refused before anything is written.
+        let err = GeneratedData {
+            layout: Layout::Shards { count: 0 },
+            ..rows(1)
+        }
+        .write_table(&table, &dir.path().join("d"))
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(!dir.path().join("d").exists());
     }
 
     #[test]

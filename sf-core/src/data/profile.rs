@@ -29,7 +29,7 @@ pub enum Profile {
 /// "today") keeps the promise that the same seed gives the same bytes on any day.
 pub const REFERENCE_DATE: (i32, u32, u32) = (2025, 1, 1);
 
-const CURRENCIES: [&str; 10] = [
+pub(crate) const CURRENCIES: [&str; 10] = [
     "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "INR", "SGD",
 ];
 

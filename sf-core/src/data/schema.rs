@@ -336,14 +336,14 @@ fn add_scaled<T: Copy>(
 
 /// One step of a parsed [`ColumnKind::Pattern`].
 #[derive(Debug, Clone, Copy)]
-enum PatternPart {
+pub(crate) enum PatternPart {
     Digit,
     Upper,
     Alphanumeric,
     Literal(char),
 }
 
-fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, String> {
+pub(crate) fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, String> {
     let mut parts = Vec::with_capacity(pattern.len());
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -361,10 +361,11 @@ fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, String> {
     Ok(parts)
 }
 
-const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub(crate) const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+pub(crate) const ALPHANUMERIC: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-fn checked_date_format(format: &str) -> Result<Vec<Item<'_>>, String> {
+pub(crate) fn checked_date_format(format: &str) -> Result<Vec<Item<'_>>, String> {
     let items = StrftimeItems::new(format)
         .parse()
         .map_err(|_| format!("date format `{format}` is not a valid strftime format"))?;

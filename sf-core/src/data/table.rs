@@ -31,6 +31,16 @@ impl Column {
         self.len() == 0
     }
 
+    /// A column of the same type and length with every value missing.
+    pub fn all_missing(&self) -> Column {
+        match self {
+            Column::Int(v) => Column::Int(vec![None; v.len()]),
+            Column::Float(v) => Column::Float(vec![None; v.len()]),
+            Column::Text(v) => Column::Text(vec![None; v.len()]),
+            Column::Bool(v) => Column::Bool(vec![None; v.len()]),
+        }
+    }
+
     /// The values in `range`, as a new column. Panics when the range is out of bounds.
     pub fn slice(&self, range: Range<usize>) -> Column {
         match self {

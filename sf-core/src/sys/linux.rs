@@ -21,25 +21,29 @@ pub(crate) enum ExitStatus {
     Signaled { signal: i32, core_dumped: bool },
 }
 
-/// True once `pid` has exited; the zombie is left in place (`WNOWAIT`) so its process group id
+/// Blocks until `pid` has exited, leaving the zombie in place (`WNOWAIT`) so its process group id
 /// stays reserved until the rest of the group has been signalled.
-pub(crate) fn has_exited(pid: u32) -> io::Result<bool> {
-    // SAFETY: siginfo_t is plain old data; zeroed is a valid value for waitid to fill.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer to a siginfo_t owned by this frame.
-    let rc = unsafe {
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        )
-    };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
+pub(crate) fn wait_exited(pid: u32) -> io::Result<()> {
+    loop {
+        // SAFETY: siginfo_t is plain old data; zeroed is a valid value for waitid to fill.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: valid pointer to a siginfo_t owned by this frame.
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
     }
-    // SAFETY: after a successful waitid, si_pid is initialised (0 when nothing changed state).
-    Ok(unsafe { info.si_pid() } != 0)
 }
 
 /// Reaps `pid` (blocking) and returns its status and peak RSS.
