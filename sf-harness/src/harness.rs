@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sf_core::config::CONFIG_FILE;
-use sf_core::{KeepWorkspace, Suite, SuiteTest, report};
+use sf_core::{KeepWorkspace, Suite, SuiteRun, SuiteTest, report};
 
 use crate::exit_code;
 
@@ -67,23 +67,31 @@ pub fn trials(suite: &Suite) -> Vec<Trial> {
         .tests
         .iter()
         .map(|test| {
-            let SuiteTest {
-                name,
-                spec,
-                ignored,
-            } = test.clone();
-            let replay = replay_command(suite, &name);
+            let test: SuiteTest = test.clone();
+            let replay = replay_command(suite, &test.name);
+            let (name, ignored) = (test.name.clone(), test.ignored);
             Trial::test(name, move || {
-                let result = sf_core::run(&spec.keep_workspace(keep));
-                if result.is_successful() {
+                let run = test.run(keep);
+                if run.result.is_successful() {
                     Ok(())
                 } else {
-                    Err(Failed::from(report::failure_message(&result, &replay)))
+                    Err(Failed::from(failure_text(&run, &replay)))
                 }
             })
             .with_ignored_flag(ignored)
         })
         .collect()
+}
+
+/// The message of a failed test: a property run's summary, then the report and the replay
+/// command (the bundle's, for a property failure).
+pub fn failure_text(run: &SuiteRun, replay: &str) -> String {
+    let mut text = run.summary.clone().map(|s| s + "\n").unwrap_or_default();
+    text.push_str(&report::failure_message(
+        &run.result,
+        run.replay.as_deref().unwrap_or(replay),
+    ));
+    text
 }
 
 /// The command that runs exactly one test of a suite from the command line.

@@ -32,11 +32,12 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-const ALL: [&str; 8] = [
+const ALL: [&str; 9] = [
     "amount_summary::small",
     "currency_conversion::medium",
     "currency_conversion::small",
     "model_evaluation::rows_200",
+    "row_counter::proptest",
     "row_counter::rows_17",
     "strict_loader::rows_0",
     "tabular_preprocessing::medium",
@@ -52,6 +53,7 @@ fn list_terse_prints_one_name_test_line_per_trial_and_nothing_else() {
     currency_conversion::medium: test
     currency_conversion::small: test
     model_evaluation::rows_200: test
+    row_counter::proptest: test
     row_counter::rows_17: test
     strict_loader::rows_0: test
     tabular_preprocessing::medium: test
@@ -79,7 +81,7 @@ fn filters_and_skips_behave_like_libtest() {
         &["--skip", "currency", "--list", "--format", "terse"],
         None,
     ));
-    assert_eq!(text.lines().count(), 6, "{text}");
+    assert_eq!(text.lines().count(), 7, "{text}");
 }
 
 /// A scratch repository with its own sf.toml, for configurations the examples do not have.

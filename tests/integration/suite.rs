@@ -38,7 +38,7 @@ fn the_examples_all_pass_with_a_summary_table() {
         .arg(examples_config())
         .assert()
         .code(0)
-        .stdout(contains("STATUS  TEST").and(contains("8 passed, 0 failed, 0 skipped")));
+        .stdout(contains("STATUS  TEST").and(contains("9 passed, 0 failed, 0 skipped")));
 }
 
 #[test]
@@ -136,6 +136,43 @@ fn junit_is_well_formed_whatever_the_scripts_print() {
         "{xml}"
     );
     assert!(!xml.contains('\u{1b}'), "ANSI escapes reach the report");
+}
+
+#[test]
+fn property_variants_run_many_datasets_and_report_the_minimal_failure() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    std::fs::write(
+        &config,
+        "workspace_dir = \"runs\"\n[defaults]\nproptest = { cases = 8, max_rows = 10 }\n[scripts.noisy]\nignore = true\n",
+    )
+    .unwrap();
+    let out = sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .arg("proptest")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("PASS    exit_0::proptest"), "{text}");
+    assert!(text.contains("--- raises::proptest ---"), "{text}");
+    assert!(
+        text.contains("property test failed after 1 case(s)"),
+        "{text}"
+    );
+    assert!(text.contains("ZeroDivisionError"), "{text}");
+    let bundle = text
+        .lines()
+        .find_map(|l| l.strip_prefix("failure bundle: "))
+        .unwrap();
+    assert!(
+        bundle.contains("sf-regressions/raises/proptest/"),
+        "{bundle}"
+    );
+    assert!(std::path::Path::new(bundle).join("bundle.json").is_file());
+    assert!(text.contains(&format!("--data-from {bundle}")), "{text}");
 }
 
 #[test]

@@ -215,6 +215,8 @@ fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScript {
         seed: s.seed.or(d.seed),
         python: s.python.or(d.python),
         sizes: s.sizes.or(d.sizes),
+        profiles: s.profiles.or(d.profiles),
+        proptest: s.proptest.or(d.proptest),
         inputs: maps(d.inputs, s.inputs),
         outputs: maps(d.outputs, s.outputs),
     }
@@ -347,23 +349,87 @@ fn build_script(
         }
     }
     let ignored = raw.ignore.unwrap_or(false);
-    let Some(sizes) = &raw.sizes else {
-        return Ok(vec![SuiteTest {
-            name: spec.test_name(),
-            spec,
-            ignored,
-        }]);
-    };
+    // Variants: every profile × every size asked for; names join the parts that vary.
+    let mut profiles: Vec<Option<Profile>> = Vec::new();
+    for p in raw.profiles.iter().flatten() {
+        profiles.push(Some(Profile::parse(p.get_ref()).ok_or_else(|| {
+            cx.err(
+                format!("{key}.profiles"),
+                Some(p.span()),
+                format!(
+                    "unknown profile `{}`; expected one of {}",
+                    p.get_ref(),
+                    Profile::ALL.map(Profile::name).join(", ")
+                ),
+            )
+        })?));
+    }
+    if profiles.is_empty() {
+        profiles.push(None);
+    }
+    let mut sizes: Vec<Option<Size>> = Vec::new();
+    for s in raw.sizes.iter().flatten() {
+        sizes.push(Some(parse_size(cx, &format!("{key}.sizes"), s)?));
+    }
+    if sizes.is_empty() {
+        sizes.push(None);
+    }
     let mut tests = Vec::new();
-    for size in sizes {
-        let parsed = parse_size(cx, &format!("{key}.sizes"), size)?;
-        let mut variant = spec.clone().rows(RowCount::Size(parsed));
-        variant.variant = Some(parsed.name().to_owned());
-        tests.push(SuiteTest {
-            name: variant.test_name(),
-            spec: variant,
-            ignored,
-        });
+    for profile in &profiles {
+        let base = match profile {
+            Some(p) => spec.clone().profile(*p),
+            None => spec.clone(),
+        };
+        for size in &sizes {
+            let mut variant = match size {
+                Some(s) => base.clone().rows(RowCount::Size(*s)),
+                None => base.clone(),
+            };
+            let parts: Vec<&str> = [profile.map(Profile::name), size.map(Size::name)]
+                .into_iter()
+                .flatten()
+                .collect();
+            if !parts.is_empty() {
+                variant.variant = Some(parts.join("::"));
+            }
+            tests.push(SuiteTest {
+                name: variant.test_name(),
+                spec: variant,
+                ignored,
+                property: None,
+            });
+        }
+        if let Some(p) = &raw.proptest {
+            let mut variant = base.clone();
+            variant.variant = Some(
+                [profile.map(Profile::name), Some("proptest")]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("::"),
+            );
+            let name = variant.test_name();
+            let defaults = crate::property::PropertyConfig::default();
+            let config = crate::property::PropertyConfig {
+                cases: p.get_ref().cases.unwrap_or(defaults.cases),
+                max_shrink_iters: p
+                    .get_ref()
+                    .max_shrink_iters
+                    .unwrap_or(defaults.max_shrink_iters),
+                max_rows: p.get_ref().max_rows.unwrap_or(defaults.max_rows),
+                bundle_dir: name
+                    .split("::")
+                    .fold(cx.root.join("sf-regressions"), |d, part| d.join(part)),
+                seed: variant.seed,
+                ..defaults
+            };
+            tests.push(SuiteTest {
+                name,
+                spec: variant,
+                ignored,
+                property: Some(config),
+            });
+        }
     }
     Ok(tests)
 }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
 
+pub use crate::property::PropertyConfig;
+
 use crate::spec::TestSpec;
 
 /// The conventional configuration file name.
@@ -25,6 +27,62 @@ pub struct SuiteTest {
     pub spec: TestSpec,
     /// `ignore = true`: listed, run only with `--ignored` / `--include-ignored`.
     pub ignored: bool,
+    /// Property mode (`proptest = {...}`): many generated datasets instead of one.
+    pub property: Option<crate::property::PropertyConfig>,
+}
+
+/// What running one [`SuiteTest`] gave.
+#[derive(Debug, Clone)]
+pub struct SuiteRun {
+    /// The result: of the single run, or of the minimal failing dataset of a property run (a
+    /// passing property run gives a PASS result with its total time).
+    pub result: crate::result::TestResult,
+    /// For property runs: cases, shrink steps, the minimal dataset and its bundle.
+    pub summary: Option<String>,
+    /// A command that replays the failure from the command line, when the test knows a better one
+    /// than rerunning it by name (a property failure's bundle).
+    pub replay: Option<String>,
+}
+
+impl SuiteTest {
+    /// Runs the test (a single run or a property run) with the given workspace policy.
+    pub fn run(&self, keep: crate::spec::KeepWorkspace) -> SuiteRun {
+        let spec = self.spec.clone().keep_workspace(keep);
+        let Some(config) = &self.property else {
+            return SuiteRun {
+                result: crate::engine::run(&spec),
+                summary: None,
+                replay: None,
+            };
+        };
+        let report = crate::property::run_property(&spec, config);
+        let summary = Some(crate::macro_support::property_summary(&report));
+        match report.failure {
+            Some(failure) => SuiteRun {
+                result: failure.result,
+                summary,
+                replay: Some(failure.replay),
+            },
+            None => SuiteRun {
+                result: crate::result::TestResult {
+                    script_name: spec.script_name(),
+                    status: crate::result::Status::Pass,
+                    execution_time: report.elapsed.as_secs_f64(),
+                    memory_usage: 0.0,
+                    error_message: None,
+                    recommendations: Vec::new(),
+                    timestamp: chrono::Utc::now(),
+                    seed: spec.seed,
+                    workspace: config.bundle_dir.clone(),
+                    script_path: None,
+                    expected: spec.expect,
+                    execution: None,
+                },
+                summary,
+                replay: None,
+            },
+        }
+    }
 }
 
 /// Every test a configuration describes, sorted by name.
@@ -145,6 +203,58 @@ job_args = { job_type = "training", n = 3 }
         assert!(
             matches!(&large.data.channels["input"], ChannelPlan::Generated(g) if g.rows == RowCount::Size(Size::Large))
         );
+    }
+
+    #[test]
+    fn profiles_sizes_and_property_mode_make_one_test_each() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            "[scripts.alpha]\nprofiles = [\"tabular\", \"generic\"]\nsizes = [\"small\", \"large\"]\nproptest = { cases = 8, max_rows = 5 }\n",
+        )
+        .unwrap();
+        let names: Vec<_> = suite
+            .tests
+            .iter()
+            .filter(|t| t.name.starts_with("alpha"))
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "alpha::generic::large",
+                "alpha::generic::proptest",
+                "alpha::generic::small",
+                "alpha::tabular::large",
+                "alpha::tabular::proptest",
+                "alpha::tabular::small",
+            ]
+        );
+        let prop = suite
+            .tests
+            .iter()
+            .find(|t| t.name == "alpha::tabular::proptest")
+            .unwrap();
+        let config = prop.property.as_ref().unwrap();
+        assert_eq!(
+            (config.cases, config.max_rows, config.max_shrink_iters),
+            (8, 5, 256)
+        );
+        assert!(
+            config
+                .bundle_dir
+                .ends_with("sf-regressions/alpha/tabular/proptest")
+        );
+        assert!(
+            matches!(&prop.spec.data.channels["input"], ChannelPlan::Generated(g) if g.profile() == Some(crate::data::Profile::Tabular))
+        );
+        let e = error("[scripts.alpha]\nprofiles = [\"images\"]\n");
+        assert!(
+            e.contains("`scripts.alpha.profiles`: unknown profile `images`"),
+            "{e}"
+        );
+        let e = error("[scripts.alpha]\nproptest = { cases = 8, shrink = 3 }\n");
+        assert!(e.contains("unknown field `shrink`"), "{e}");
     }
 
     #[test]

@@ -55,8 +55,19 @@ pub(crate) struct RawScript {
     pub(crate) seed: Option<u64>,
     pub(crate) python: Option<String>,
     pub(crate) sizes: Option<Vec<Spanned<String>>>,
+    pub(crate) profiles: Option<Vec<Spanned<String>>>,
+    pub(crate) proptest: Option<Spanned<RawProptest>>,
     pub(crate) inputs: Option<BTreeMap<String, Spanned<RawChannel>>>,
     pub(crate) outputs: Option<BTreeMap<String, Spanned<RawOutput>>>,
+}
+
+/// `proptest = { cases = 32, max_shrink_iters = 100, max_rows = 50 }`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProptest {
+    pub(crate) cases: Option<u32>,
+    pub(crate) max_shrink_iters: Option<u32>,
+    pub(crate) max_rows: Option<usize>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

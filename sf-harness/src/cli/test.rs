@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use sf_core::report::{self, NamedResult};
-use sf_core::{Suite, SuiteTest};
+use sf_core::{Suite, SuiteRun, SuiteTest};
 
 use super::args::{SuiteFormat, TestArgs};
 use crate::exit_code;
-use crate::harness::{keep_policy, replay_command};
+use crate::harness::{failure_text, keep_policy, replay_command};
 
 /// Tests selected by the filters, with whether each is to be run (ignored ones are listed but not
 /// run unless asked for) — libtest's rules.
@@ -65,20 +65,20 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let keep = keep_policy();
     let start = Instant::now();
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<sf_core::TestResult>>> = Mutex::new(vec![None; to_run.len()]);
+    let results: Mutex<Vec<Option<SuiteRun>>> = Mutex::new(vec![None; to_run.len()]);
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(to_run.len()) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(test) = to_run.get(i) else { break };
-                    let result = sf_core::run(&test.spec.clone().keep_workspace(keep));
+                    let run = test.run(keep);
                     if let Some(bar) = &progress {
-                        bar.set_message(format!("{} {}", result.status, test.name));
+                        bar.set_message(format!("{} {}", run.result.status, test.name));
                         bar.inc(1);
                     }
                     if let Ok(mut r) = results.lock() {
-                        r[i] = Some(result);
+                        r[i] = Some(run);
                     }
                 }
             });
@@ -88,12 +88,19 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         bar.finish_and_clear();
     }
     let wall = start.elapsed().as_secs_f64();
-    let mut by_name = results.into_inner().unwrap_or_default().into_iter();
+    let mut runs = results.into_inner().unwrap_or_default().into_iter();
+    let mut details: Vec<(String, SuiteRun)> = Vec::new();
     let entries: Vec<NamedResult> = selected
         .iter()
-        .map(|(t, run)| NamedResult {
-            name: t.name.clone(),
-            result: if *run { by_name.next().flatten() } else { None },
+        .map(|(t, run)| {
+            let done = if *run { runs.next().flatten() } else { None };
+            if let Some(d) = &done {
+                details.push((t.name.clone(), d.clone()));
+            }
+            NamedResult {
+                name: t.name.clone(),
+                result: done.map(|d| d.result),
+            }
         })
         .collect();
     let failed = entries.iter().any(|e| {
@@ -107,15 +114,10 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
             let color =
                 anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
             let mut text = String::new();
-            for e in &entries {
-                if let Some(r) = e.result.as_ref().filter(|r| !r.is_successful()) {
-                    text.push_str(&format!("--- {} ---\n", e.name));
-                    text.push_str(&report::failure_message(
-                        r,
-                        &replay_command(&suite, &e.name),
-                    ));
-                    text.push('\n');
-                }
+            for (name, run) in details.iter().filter(|(_, r)| !r.result.is_successful()) {
+                text.push_str(&format!("--- {name} ---\n"));
+                text.push_str(&failure_text(run, &replay_command(&suite, name)));
+                text.push('\n');
             }
             text.push_str(&report::render_summary(&entries, wall, color));
             text
