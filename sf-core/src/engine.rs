@@ -183,18 +183,8 @@ fn early_failure(
 ) -> TestResult {
     tracing::info!(%message, "test failed before the script ran");
     TestResult {
-        script_name: spec.script_name(),
-        status: Status::Fail,
-        execution_time: 0.0,
-        memory_usage: 0.0,
-        error_message: Some(message),
-        recommendations: Vec::new(),
         timestamp,
-        seed: spec.seed,
-        workspace,
-        script_path: None,
-        expected: spec.expect,
-        execution: None,
+        ..TestResult::not_run(spec, Status::Fail, workspace, Some(message))
     }
 }
 

@@ -323,7 +323,12 @@ fn explore(spec: &TestSpec, config: &PropertyConfig, report: &mut PropertyReport
                 Some(last) => last,
                 None => {
                     report.failure = Some(PropertyFailure {
-                        result: synthetic_failure(spec, note.clone()),
+                        result: TestResult::not_run(
+                            spec,
+                            Status::Fail,
+                            spec.workspace_root.clone(),
+                            Some(note.clone()),
+                        ),
                         bundle: PathBuf::new(),
                         minimal_rows: BTreeMap::new(),
                         replay: String::new(),
@@ -445,19 +450,28 @@ fn run_case(
     let case_dir = match tempfile::Builder::new().prefix("sf-case-").tempdir() {
         Ok(dir) => dir,
         Err(err) => {
-            return synthetic_failure(spec, format!("cannot create a case directory: {err}"));
+            let message = format!("cannot create a case directory: {err}");
+            return TestResult::not_run(
+                spec,
+                Status::Fail,
+                spec.workspace_root.clone(),
+                Some(message),
+            );
         }
     };
     let mut case_spec = spec.clone().keep_workspace(KeepWorkspace::OnFailure);
     for ((channel, data), table) in generated.iter().zip(tables) {
         let dir = case_dir.path().join("inputs").join(channel);
         if let Err(err) = data.write_table(table, &dir) {
-            return synthetic_failure(
+            let message = format!(
+                "cannot write data for input channel `{channel}` to {}: {err}",
+                dir.display()
+            );
+            return TestResult::not_run(
                 spec,
-                format!(
-                    "cannot write data for input channel `{channel}` to {}: {err}",
-                    dir.display()
-                ),
+                Status::Fail,
+                spec.workspace_root.clone(),
+                Some(message),
             );
         }
         case_spec
@@ -495,50 +509,11 @@ fn discard_workspace(result: &TestResult) {
     }
 }
 
-/// A FAIL result for a case that could not be run at all.
-fn synthetic_failure(spec: &TestSpec, message: String) -> TestResult {
-    TestResult {
-        script_name: spec.script_name(),
-        status: Status::Fail,
-        execution_time: 0.0,
-        memory_usage: 0.0,
-        error_message: Some(message),
-        recommendations: Vec::new(),
-        timestamp: chrono::Utc::now(),
-        seed: spec.seed,
-        workspace: spec.workspace_root.clone(),
-        script_path: None,
-        expected: spec.expect,
-        execution: None,
-    }
-}
-
 /// 32 seed bytes for proptest's ChaCha generator, spread from `seed`.
 fn seed_bytes(seed: u64) -> [u8; 32] {
     let mut bytes = [0_u8; 32];
     rand_chacha::ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
     bytes
-}
-
-/// `name` as one file-name component: letters, digits, `-` and `_`; `::` becomes `-`.
-fn sanitize(name: &str) -> String {
-    let text: String = name
-        .replace("::", "-")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
-    if text.is_empty() {
-        "property".to_owned()
-    } else {
-        text
-    }
 }
 
 /// Writes the bundle of a failing case and returns its directory and replay command.
@@ -557,7 +532,10 @@ fn write_bundle(
     let root = &config.bundle_dir;
     fs::create_dir_all(root)?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    let prefix = format!("{}-{stamp}-", sanitize(&report.test_name));
+    let prefix = format!(
+        "{}-{stamp}-",
+        crate::workspace::file_name_component(&report.test_name, "property")
+    );
     // An empty directory reserves the unique name; the finished bundle replaces it.
     let reserved = tempfile::Builder::new()
         .prefix(&prefix)
@@ -964,9 +942,18 @@ def main(input_paths, output_paths, environ_vars, job_args):
 
     #[test]
     fn bundle_names_are_plain_file_names() {
-        assert_eq!(sanitize("convert::small"), "convert-small");
-        assert_eq!(sanitize("a b/c::rows_5"), "a_b_c-rows_5");
-        assert_eq!(sanitize(""), "property");
+        assert_eq!(
+            crate::workspace::file_name_component("convert::small", "property"),
+            "convert-small"
+        );
+        assert_eq!(
+            crate::workspace::file_name_component("a b/c::rows_5", "property"),
+            "a_b_c-rows_5"
+        );
+        assert_eq!(
+            crate::workspace::file_name_component("", "property"),
+            "property"
+        );
     }
 
     #[test]

@@ -80,6 +80,30 @@ pub struct TestResult {
 }
 
 impl TestResult {
+    /// A result for a test whose script did not run (or, for a summary, ran many times): no
+    /// time, no memory, no execution details.
+    pub fn not_run(
+        spec: &crate::spec::TestSpec,
+        status: Status,
+        workspace: PathBuf,
+        error_message: Option<String>,
+    ) -> TestResult {
+        TestResult {
+            script_name: spec.script_name(),
+            status,
+            execution_time: 0.0,
+            memory_usage: 0.0,
+            error_message,
+            recommendations: Vec::new(),
+            timestamp: chrono::Utc::now(),
+            seed: spec.seed,
+            workspace,
+            script_path: None,
+            expected: spec.expect,
+            execution: None,
+        }
+    }
+
     /// True when the status is PASS.
     pub fn is_successful(&self) -> bool {
         self.status == Status::Pass

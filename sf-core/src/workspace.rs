@@ -77,7 +77,7 @@ impl Workspace {
         };
         ensure_root(root).map_err(err)?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-        let prefix = format!("{}-{stamp}-", sanitize(script));
+        let prefix = format!("{}-{stamp}-", file_name_component(script, "script"));
         let dir = tempfile::Builder::new()
             .prefix(&prefix)
             .rand_bytes(6)
@@ -161,8 +161,11 @@ pub fn ensure_root(root: &Path) -> io::Result<()> {
     fs::write(root.join(ROOT_MARKER), "created by sf\n")
 }
 
-fn sanitize(name: &str) -> String {
-    let s: String = name
+/// `name` as one file-name component: letters, digits, `-` and `_` (`::` becomes `-`, anything
+/// else `_`), at most 80 characters, `fallback` when nothing is left.
+pub(crate) fn file_name_component(name: &str, fallback: &str) -> String {
+    let text: String = name
+        .replace("::", "-")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -171,9 +174,13 @@ fn sanitize(name: &str) -> String {
                 '_'
             }
         })
-        .take(64)
+        .take(80)
         .collect();
-    if s.is_empty() { "script".to_owned() } else { s }
+    if text.is_empty() {
+        fallback.to_owned()
+    } else {
+        text
+    }
 }
 
 /// True when `dir` is a real directory (not a link) carrying a genuine sf marker file.

@@ -65,18 +65,13 @@ impl SuiteTest {
             },
             None => SuiteRun {
                 result: crate::result::TestResult {
-                    script_name: spec.script_name(),
-                    status: crate::result::Status::Pass,
                     execution_time: report.elapsed.as_secs_f64(),
-                    memory_usage: 0.0,
-                    error_message: None,
-                    recommendations: Vec::new(),
-                    timestamp: chrono::Utc::now(),
-                    seed: spec.seed,
-                    workspace: config.bundle_dir.clone(),
-                    script_path: None,
-                    expected: spec.expect,
-                    execution: None,
+                    ..crate::result::TestResult::not_run(
+                        &spec,
+                        crate::result::Status::Pass,
+                        config.bundle_dir.clone(),
+                        None,
+                    )
                 },
                 summary,
                 replay: None,
