@@ -4,6 +4,8 @@ Input channel `input`: CSV files (plain or gzip-compressed, for example part-000
 with id, feature_1, feature_2, feature_3, target.
 Output channel `output`: train/, test/ and val/ folders, each with <split>_processed_data.csv.
 Missing feature_1 values are imputed with the column mean; feature_3 is one-hot encoded.
+DROP_COLUMNS (comma-separated) removes output columns: the broken pipeline of examples/broken.toml
+uses it to play an upstream step that stops writing a column the next step needs.
 """
 import argparse
 import csv
@@ -49,6 +51,10 @@ def main(input_paths, output_paths, environ_vars, job_args):
         "test": processed[cut_train:cut_test],
         "val": processed[cut_test:],
     }
+    dropped = [c for c in environ_vars.get("DROP_COLUMNS", "").split(",") if c]
+    for row in processed:
+        for column in dropped:
+            row.pop(column, None)
     for split, part in splits.items():
         folder = os.path.join(output_paths["output"], split)
         os.makedirs(folder, exist_ok=True)

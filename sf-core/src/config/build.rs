@@ -20,7 +20,7 @@ use crate::spec::{DEFAULT_WORKSPACE_ROOT, OutputChecks, TestSpec};
 use crate::units;
 
 /// Context for error reporting: which file, its text, and the directory paths are relative to.
-struct Cx<'a> {
+pub(super) struct Cx<'a> {
     file: &'a Path,
     text: &'a str,
     root: &'a Path,
@@ -43,7 +43,7 @@ impl Cx<'_> {
     }
 }
 
-type Result<T> = std::result::Result<T, ConfigError>;
+pub(super) type Result<T> = std::result::Result<T, ConfigError>;
 
 pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Vec<SuiteTest>> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
@@ -66,6 +66,8 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Vec<SuiteTes
 
     let names: BTreeSet<&String> = discovered.keys().chain(raw.scripts.keys()).collect();
     let mut tests = Vec::new();
+    // Each script's spec before variants: what pipeline steps start from.
+    let mut bases: BTreeMap<String, TestSpec> = BTreeMap::new();
     for name in names {
         let key = format!("scripts.{name}");
         let section = raw.scripts.get(name);
@@ -95,7 +97,9 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Vec<SuiteTes
                 ));
             }
         };
-        tests.extend(build_script(&cx, &key, &path, &script, &workspace_root)?);
+        let (base, variants) = build_script(&cx, &key, &path, &script, &workspace_root)?;
+        bases.insert(name.clone(), base);
+        tests.extend(variants);
     }
     tests.sort_by(|a, b| a.name.cmp(&b.name));
     for pair in tests.windows(2) {
@@ -228,7 +232,7 @@ fn build_script(
     path: &Path,
     raw: &RawScript,
     workspace_root: &Path,
-) -> Result<Vec<SuiteTest>> {
+) -> Result<(TestSpec, Vec<SuiteTest>)> {
     let mut spec = TestSpec::new(path.to_string_lossy())
         .base_dir(cx.root)
         .workspace_root(workspace_root);
@@ -431,7 +435,7 @@ fn build_script(
             });
         }
     }
-    Ok(tests)
+    Ok((spec, tests))
 }
 
 fn parse_size(cx: &Cx<'_>, key: &str, size: &Spanned<String>) -> Result<Size> {

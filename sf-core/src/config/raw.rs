@@ -14,6 +14,51 @@ pub(crate) struct RawConfig {
     pub(crate) defaults: Option<Spanned<RawScript>>,
     #[serde(default)]
     pub(crate) scripts: BTreeMap<String, Spanned<RawScript>>,
+    #[serde(default)]
+    pub(crate) pipelines: BTreeMap<String, Spanned<RawPipeline>>,
+}
+
+/// `[pipelines.NAME]`: steps, edges, aliases.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPipeline {
+    pub(crate) steps: Vec<Spanned<RawStep>>,
+    #[serde(default)]
+    pub(crate) edges: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) aliases: BTreeMap<String, String>,
+    pub(crate) ignore: Option<bool>,
+    pub(crate) proptest: Option<Spanned<RawProptest>>,
+}
+
+/// A step: a script's name, or a table that renames it and overrides its inputs, env, job args.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawStep {
+    Script(String),
+    Table(RawStepTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStepTable {
+    pub(crate) script: String,
+    pub(crate) name: Option<String>,
+    pub(crate) env: Option<BTreeMap<String, String>>,
+    pub(crate) job_args: Option<BTreeMap<String, toml::Value>>,
+    pub(crate) inputs: Option<BTreeMap<String, Spanned<RawChannel>>>,
+    pub(crate) reads: Option<BTreeMap<String, RawReads>>,
+}
+
+/// What a step needs of an input bound to an upstream output.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReads {
+    pub(crate) files: Option<String>,
+    #[serde(default)]
+    pub(crate) columns: Vec<String>,
+    #[serde(default)]
+    pub(crate) allow_empty: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,0 +1,125 @@
+//! `[pipelines.NAME]`: steps (scripts of this configuration, optionally renamed and with their own
+//! inputs, env and job args), edges and aliases, validated as a graph when the file is read.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml::Spanned;
+
+use super::build::{Cx, Result, build_channel, property_config};
+use super::raw::{RawPipeline, RawStep};
+use crate::pipeline::{Edge, InputNeeds, Pipeline};
+use crate::spec::TestSpec;
+
+/// One pipeline test of a suite.
+#[derive(Debug, Clone)]
+pub struct PipelineTest {
+    /// `pipeline::NAME` (or `pipeline::NAME::proptest`).
+    pub name: String,
+    /// The pipeline.
+    pub pipeline: Pipeline,
+    /// `ignore = true`.
+    pub ignored: bool,
+    /// Property mode: generated data enters at the sources of the pipeline.
+    pub property: Option<crate::property::PropertyConfig>,
+}
+
+pub(super) fn build_pipelines(
+    cx: &Cx<'_>,
+    raw: &BTreeMap<String, Spanned<RawPipeline>>,
+    scripts: &BTreeMap<String, TestSpec>,
+    workspace_root: &Path,
+) -> Result<Vec<PipelineTest>> {
+    let mut out = Vec::new();
+    for (name, section) in raw {
+        let key = format!("pipelines.{name}");
+        let p = section.get_ref();
+        let mut pipeline = Pipeline::new(name.clone());
+        pipeline.workspace_root = workspace_root.to_owned();
+        for (i, step) in p.steps.iter().enumerate() {
+            let skey = format!("{key}.steps[{i}]");
+            let (script, table) = match step.get_ref() {
+                RawStep::Script(s) => (s.clone(), None),
+                RawStep::Table(t) => (t.script.clone(), Some(t)),
+            };
+            let Some(base) = scripts.get(&script) else {
+                return Err(cx.err(
+                    &skey,
+                    Some(step.span()),
+                    format!(
+                        "no script `{script}` in this configuration (scripts: {})",
+                        scripts.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            };
+            let mut spec = base.clone();
+            let step_name = table.and_then(|t| t.name.clone()).unwrap_or_else(|| script.clone());
+            let mut reads = BTreeMap::new();
+            if let Some(t) = table {
+                for (k, v) in t.env.iter().flatten() {
+                    spec = spec.env(k, v);
+                }
+                for (k, v) in t.job_args.iter().flatten() {
+                    let json = serde_json::to_value(v)
+                        .map_err(|e| cx.err(format!("{skey}.job_args.{k}"), Some(step.span()), e.to_string()))?;
+                    spec = spec.job_arg(k, json);
+                }
+                for (channel, plan) in t.inputs.iter().flatten() {
+                    let built = build_channel(cx, &format!("{skey}.inputs.{channel}"), plan, &script, &spec)?;
+                    spec.data.channels.insert(channel.clone(), built);
+                }
+                for (channel, r) in t.reads.iter().flatten() {
+                    if let Some(files) = &r.files
+                        && let Err(e) = glob::Pattern::new(files)
+                    {
+                        return Err(cx.err(
+                            format!("{skey}.reads.{channel}.files"),
+                            Some(step.span()),
+                            format!("invalid glob `{files}`: {e}"),
+                        ));
+                    }
+                    reads.insert(
+                        channel.clone(),
+                        InputNeeds {
+                            files: r.files.clone(),
+                            columns: r.columns.clone(),
+                            allow_empty: r.allow_empty,
+                        },
+                    );
+                }
+            }
+            spec.variant = Some(step_name.clone());
+            pipeline = pipeline.step(step_name.clone(), spec);
+            for (channel, needs) in reads {
+                pipeline = pipeline.reads(&step_name, &channel, needs);
+            }
+        }
+        for edge in &p.edges {
+            let parsed = Edge::parse(edge.get_ref()).map_err(|m| cx.err(format!("{key}.edges"), Some(edge.span()), m))?;
+            pipeline.edges.push(parsed);
+        }
+        for (input, output) in &p.aliases {
+            pipeline = pipeline.alias(input, output);
+        }
+        pipeline
+            .plan()
+            .map_err(|e| cx.err(&key, Some(section.span()), e.to_string()))?;
+        let ignored = p.ignore.unwrap_or(false);
+        out.push(PipelineTest {
+            name: format!("pipeline::{name}"),
+            pipeline: pipeline.clone(),
+            ignored,
+            property: None,
+        });
+        if let Some(prop) = &p.proptest {
+            let test_name = format!("pipeline::{name}::proptest");
+            out.push(PipelineTest {
+                property: Some(property_config(cx, prop.get_ref(), &test_name, 42)),
+                name: test_name,
+                pipeline,
+                ignored,
+            });
+        }
+    }
+    Ok(out)
+}
