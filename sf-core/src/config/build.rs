@@ -413,20 +413,7 @@ fn build_script(
                     .join("::"),
             );
             let name = variant.test_name();
-            let defaults = crate::property::PropertyConfig::default();
-            let config = crate::property::PropertyConfig {
-                cases: p.get_ref().cases.unwrap_or(defaults.cases),
-                max_shrink_iters: p
-                    .get_ref()
-                    .max_shrink_iters
-                    .unwrap_or(defaults.max_shrink_iters),
-                max_rows: p.get_ref().max_rows.unwrap_or(defaults.max_rows),
-                bundle_dir: name
-                    .split("::")
-                    .fold(cx.root.join("sf-regressions"), |d, part| d.join(part)),
-                seed: variant.seed,
-                ..defaults
-            };
+            let config = property_config(cx, p.get_ref(), &name, variant.seed);
             tests.push(SuiteTest {
                 name,
                 spec: variant,
@@ -436,6 +423,27 @@ fn build_script(
         }
     }
     Ok((spec, tests))
+}
+
+/// Property mode settings for the test `name`: its bundles go to `sf-regressions/<name parts>/`
+/// beside the configuration.
+pub(super) fn property_config(
+    cx: &Cx<'_>,
+    raw: &super::raw::RawProptest,
+    name: &str,
+    seed: u64,
+) -> crate::property::PropertyConfig {
+    let defaults = crate::property::PropertyConfig::default();
+    crate::property::PropertyConfig {
+        cases: raw.cases.unwrap_or(defaults.cases),
+        max_shrink_iters: raw.max_shrink_iters.unwrap_or(defaults.max_shrink_iters),
+        max_rows: raw.max_rows.unwrap_or(defaults.max_rows),
+        bundle_dir: name
+            .split("::")
+            .fold(cx.root.join("sf-regressions"), |d, part| d.join(part)),
+        seed,
+        ..defaults
+    }
 }
 
 fn parse_size(cx: &Cx<'_>, key: &str, size: &Spanned<String>) -> Result<Size> {
@@ -465,7 +473,7 @@ const GENERATED_KEYS: [&str; 11] = [
     "file_name",
 ];
 
-fn build_channel(
+pub(super) fn build_channel(
     cx: &Cx<'_>,
     key: &str,
     raw: &Spanned<RawChannel>,
