@@ -63,6 +63,7 @@ pub(crate) fn script_failure(execution: &ExecutionResult, adapter: AdapterKind) 
             "script ran {}; sf killed its whole process group",
             execution.outcome.describe()
         )),
+        Outcome::Interrupted { signal } => Some(format!("run interrupted: sf received {signal} and stopped the script")),
         Outcome::SpawnFailed { message } => Some(format!("script could not be started: {message}")),
     }
 }
@@ -102,6 +103,7 @@ pub(crate) fn verdict(
         (Expectation::Fail, Some(reason)) => match &execution.outcome {
             Outcome::TimedOut { .. }
             | Outcome::OutOfMemory { .. }
+            | Outcome::Interrupted { .. }
             | Outcome::SpawnFailed { .. } => (
                 Status::Fail,
                 Some(format!("expected the script to fail, but: {reason}")),

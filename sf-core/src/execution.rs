@@ -36,6 +36,11 @@ pub enum Outcome {
         /// The peak seen, in bytes.
         peak_bytes: u64,
     },
+    /// sf itself was interrupted (Ctrl-C, SIGTERM) and stopped the script, or did not start it.
+    Interrupted {
+        /// The signal sf received, such as `SIGINT`.
+        signal: String,
+    },
     /// The process could not be started at all.
     SpawnFailed {
         /// Why, in words.
@@ -65,6 +70,9 @@ impl Outcome {
                 limit_bytes >> 20,
                 peak_bytes >> 20
             ),
+            Outcome::Interrupted { signal } => {
+                format!("interrupted: sf received {signal} and stopped it")
+            }
             Outcome::SpawnFailed { message } => format!("failed to start: {message}"),
         }
     }

@@ -17,6 +17,7 @@ mod context;
 pub mod data;
 pub mod engine;
 mod execution;
+pub mod interrupt;
 #[doc(hidden)]
 pub mod macro_support;
 pub mod property;

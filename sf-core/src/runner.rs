@@ -139,6 +139,12 @@ impl Runner {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        if let Some(signal) = crate::interrupt::interrupted() {
+            result.outcome = Outcome::Interrupted {
+                signal: sys::signal_name(signal),
+            };
+            return result;
+        }
         tracing::debug!(command = %invocation.command_line(), cwd = %invocation.cwd.display(), "spawning");
         let start = Instant::now();
         let mut child = match command.spawn() {
@@ -151,6 +157,7 @@ impl Runner {
             }
         };
         let pid = child.id();
+        let _registered = crate::interrupt::Registered::new(pid);
         let (done_tx, done_rx) = mpsc::channel();
         let readers = [
             child
@@ -255,7 +262,11 @@ impl Runner {
 
         let rusage_peak = reaped.as_ref().map(|r| r.max_rss_bytes).unwrap_or(0);
         result.peak_memory_bytes = peak_tree.max(rusage_peak);
+        let interrupted = crate::interrupt::interrupted();
         result.outcome = match (&reaped, term_sent) {
+            _ if interrupted.is_some() => Outcome::Interrupted {
+                signal: sys::signal_name(interrupted.unwrap_or_default()),
+            },
             _ if out_of_memory => Outcome::OutOfMemory {
                 limit_bytes: self.limits.memory_limit.unwrap_or(0),
                 peak_bytes: result.peak_memory_bytes,

@@ -56,7 +56,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(exit_code::USAGE);
         }
     };
-    libtest_mimic::run(&args, trials(&suite)).exit_code()
+    sf_core::interrupt::install();
+    let conclusion = libtest_mimic::run(&args, trials(&suite));
+    match sf_core::interrupt::interrupted() {
+        Some(signal) => ExitCode::from(sf_core::interrupt::exit_status(signal)),
+        None => conclusion.exit_code(),
+    }
 }
 
 /// One trial per test of `suite`. Building them costs no script run: a trial runs its script

@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use predicates::prelude::PredicateBooleanExt;
+use std::process::Command;
+
 use predicates::str::contains;
 
 use crate::support::{Sandbox, fixtures};
@@ -189,4 +191,82 @@ fn a_configuration_error_is_exit_2_naming_the_line() {
         .stderr(contains(
             "sf.toml:2:10: `scripts.raises.expect`: unknown expectation `sometimes`",
         ));
+}
+
+/// Processes whose working directory is under `dir` (each run's cwd is its workspace).
+fn processes_under(dir: &std::path::Path) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(dir))
+        })
+        .collect()
+}
+
+#[test]
+fn ctrl_c_stops_every_running_script_and_still_reports_what_completed() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    std::fs::copy(
+        fixtures().join("sleeps_forever.py"),
+        sandbox.path().join("scripts/sleeps_forever.py"),
+    )
+    .unwrap();
+    let child = sandbox
+        .sf_std()
+        .args(["test", "-j", "2", "--config"])
+        .arg(&config)
+        .arg("s")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the endless script is running.
+    let runs = sandbox.path().join("runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let endless_running = || {
+        processes_under(&runs).iter().any(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains("sleeps_forever.py"))
+        })
+    };
+    while !endless_running() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the script never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(text.contains("PASS    exit_0::small"), "{text}");
+    assert!(text.contains("FAIL    sleeps_forever::small"), "{text}");
+    assert!(
+        text.contains("run interrupted: sf received SIGINT"),
+        "{text}"
+    );
+    assert!(
+        processes_under(&runs).is_empty(),
+        "processes of the run survived the interruption"
+    );
+    // The interrupted run still wrote its result.
+    let results = Command::new(env!("CARGO_BIN_EXE_sf"))
+        .args(["list-results", "--output-format", "json", "--workspace-dir"])
+        .arg(&runs)
+        .output()
+        .unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&results.stdout).unwrap();
+    assert!(
+        list.iter().any(|r| r["script_name"] == "sleeps_forever"
+            && r["execution"]["outcome"]["kind"] == "interrupted"),
+        "{list:?}"
+    );
 }

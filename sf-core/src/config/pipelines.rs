@@ -7,7 +7,7 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::build::{Cx, Result, build_channel, property_config};
-use super::raw::{RawPipeline, RawStep};
+use super::raw::RawPipeline;
 use crate::pipeline::{Edge, InputNeeds, Pipeline};
 use crate::spec::TestSpec;
 
@@ -38,10 +38,8 @@ pub(super) fn build_pipelines(
         pipeline.workspace_root = workspace_root.to_owned();
         for (i, step) in p.steps.iter().enumerate() {
             let skey = format!("{key}.steps[{i}]");
-            let (script, table) = match step.get_ref() {
-                RawStep::Script(s) => (s.clone(), None),
-                RawStep::Table(t) => (t.script.clone(), Some(t)),
-            };
+            let table = Some(step.get_ref());
+            let script = step.get_ref().script.clone();
             let Some(base) = scripts.get(&script) else {
                 return Err(cx.err(
                     &skey,

@@ -15,12 +15,14 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) scripts: BTreeMap<String, Spanned<RawScript>>,
     #[serde(default)]
+    #[allow(dead_code)] // read once the pipeline engine lands
     pub(crate) pipelines: BTreeMap<String, Spanned<RawPipeline>>,
 }
 
 /// `[pipelines.NAME]`: steps, edges, aliases.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read once the pipeline engine lands
 pub(crate) struct RawPipeline {
     pub(crate) steps: Vec<Spanned<RawStep>>,
     #[serde(default)]
@@ -31,17 +33,12 @@ pub(crate) struct RawPipeline {
     pub(crate) proptest: Option<Spanned<RawProptest>>,
 }
 
-/// A step: a script's name, or a table that renames it and overrides its inputs, env, job args.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum RawStep {
-    Script(String),
-    Table(RawStepTable),
-}
-
+/// A step: a script of the configuration, optionally renamed, with its own inputs, env, job args
+/// and what it reads from upstream.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawStepTable {
+#[allow(dead_code)] // read once the pipeline engine lands
+pub(crate) struct RawStep {
     pub(crate) script: String,
     pub(crate) name: Option<String>,
     pub(crate) env: Option<BTreeMap<String, String>>,
@@ -53,6 +50,7 @@ pub(crate) struct RawStepTable {
 /// What a step needs of an input bound to an upstream output.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read once the pipeline engine lands
 pub(crate) struct RawReads {
     pub(crate) files: Option<String>,
     #[serde(default)]

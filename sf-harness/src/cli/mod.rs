@@ -31,7 +31,12 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    ExitCode::from(run(cli))
+    sf_core::interrupt::install();
+    let code = run(cli);
+    ExitCode::from(match sf_core::interrupt::interrupted() {
+        Some(signal) => sf_core::interrupt::exit_status(signal),
+        None => code,
+    })
 }
 
 /// Runs a parsed command line and returns the exit code.

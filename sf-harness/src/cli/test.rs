@@ -70,6 +70,10 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         for _ in 0..jobs.min(to_run.len()) {
             scope.spawn(|| {
                 loop {
+                    // After Ctrl-C, no new test starts; the summary shows what completed.
+                    if sf_core::interrupt::interrupted().is_some() {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(test) = to_run.get(i) else { break };
                     let run = test.run(keep);
@@ -93,7 +97,23 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let entries: Vec<NamedResult> = selected
         .iter()
         .map(|(t, run)| {
-            let done = if *run { runs.next().flatten() } else { None };
+            let done = if *run {
+                // A test left unrun by an interruption is a SKIP that says so.
+                runs.next().flatten().or_else(|| {
+                    Some(SuiteRun {
+                        result: sf_core::TestResult::not_run(
+                            &t.spec,
+                            sf_core::Status::Skip,
+                            t.spec.workspace_root.clone(),
+                            Some("not run: sf was interrupted".to_owned()),
+                        ),
+                        summary: None,
+                        replay: None,
+                    })
+                })
+            } else {
+                None
+            };
             if let Some(d) = &done {
                 details.push((t.name.clone(), d.clone()));
             }
