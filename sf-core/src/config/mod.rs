@@ -432,3 +432,65 @@ columns = ["id"]
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Fragments of real configurations, so that mutations reach deep into the validation.
+    const FRAGMENTS: &[&str] = &[
+        "[scripts.alpha]\n",
+        "[scripts.alpha.inputs.input]\n",
+        "[scripts.alpha.outputs.out]\n",
+        "[defaults]\n",
+        "[discover]\n",
+        "globs = [\"scripts/*.py\"]\n",
+        "data = \"tabular\"\n",
+        "size = \"large\"\n",
+        "rows = 3\n",
+        "shards = 0\n",
+        "layout = \"splits\"\n",
+        "ratios = [0.5, -1.0]\n",
+        "columns = [{ name = \"a\", type = \"int\", min = 5, max = 1 }]\n",
+        "label = { name = \"y\", weights = { a = 1.0 } }\n",
+        "text = \"x\"\n",
+        "json = { a = 1 }\n",
+        "file_name = \"../escape\"\n",
+        "fixture = \"/nonexistent\"\n",
+        "tar_gz = \"m.tar.gz\"\n",
+        "entries = [{ path = \"a\", text = \"b\" }]\n",
+        "timeout = \"1ms\"\n",
+        "memory_limit = \"1KB\"\n",
+        "sizes = [\"small\", \"huge\"]\n",
+        "proptest = { cases = 0 }\n",
+        "[pipelines.p]\n",
+        "edges = [\"alpha.out -> alpha.input\"]\n",
+        "\u{0}\u{feff}]]][[[\"\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_gives_a_suite_or_an_error_never_a_panic(text in ".{0,200}") {
+            let dir = tempfile::tempdir().unwrap();
+            let _ = Suite::from_str(&dir.path().join(CONFIG_FILE), &text);
+        }
+
+        #[test]
+        fn mutated_configurations_give_a_suite_or_a_positioned_error(
+            parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..12)
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("scripts")).unwrap();
+            std::fs::write(dir.path().join("scripts/alpha.py"), "").unwrap();
+            let text: String = parts.concat();
+            if let Err(e) = Suite::from_str(&dir.path().join(CONFIG_FILE), &text) {
+                prop_assert!(!e.message.is_empty());
+                prop_assert!(e.to_string().contains(CONFIG_FILE));
+            }
+        }
+    }
+}
