@@ -88,6 +88,13 @@ pub(super) fn plan(p: &Pipeline) -> Result<PipelinePlan, PipelineError> {
         }
     }
     let order = topological(p, &bindings)?;
+    let position: BTreeMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    // Stable: inputs stay in name order within a step.
+    bindings.sort_by_key(|b| position.get(b.step.as_str()).copied());
     Ok(PipelinePlan { order, bindings })
 }
 
@@ -239,4 +246,201 @@ fn find_cycle(left: &BTreeSet<&str>, downstream: &BTreeMap<&str, BTreeSet<&str>>
         path.push(up);
     }
     path.into_iter().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::support::{Scripts, TABLE, text};
+    use super::super::{BindingSource, InputNeeds, Pipeline, PipelineError};
+
+    fn needs() -> InputNeeds {
+        InputNeeds::default()
+    }
+
+    /// a → b → c by edges, plus an independent d.
+    fn chain(s: &Scripts) -> Pipeline {
+        s.pipeline("chain")
+            .step("c", s.copy("c", "x", "out"))
+            .step("b", s.copy("b", "x", "y"))
+            .step("a", s.source("a", TABLE, "y"))
+            .step("d", s.source("d", TABLE, "z"))
+            .reads("b", "x", needs())
+            .reads("c", "x", needs())
+            .edge("a.y -> b.x")
+            .edge("b.y -> c.x")
+    }
+
+    #[test]
+    fn steps_are_ordered_topologically_with_ties_by_name() {
+        let s = Scripts::new();
+        let plan = chain(&s).plan().unwrap();
+        assert_eq!(plan.order, ["a", "b", "c", "d"]);
+        let bound = |step: &str, input: &str| {
+            plan.bindings
+                .iter()
+                .find(|b| b.step == step && b.input == input)
+                .map(|b| b.source.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            bound("b", "x"),
+            BindingSource::Edge {
+                from_step: "a".into(),
+                from_output: "y".into()
+            }
+        );
+        assert_eq!(
+            bound("a", "seed"),
+            BindingSource::Data("text data.csv".into())
+        );
+    }
+
+    #[test]
+    fn an_edge_wins_over_the_steps_own_data_plan() {
+        let s = Scripts::new();
+        let mut b = s.copy("b", "x", "out");
+        b.data = b.data.channel("x", text("id\n1\n"));
+        let plan = s
+            .pipeline("p")
+            .step("a", s.source("a", TABLE, "y"))
+            .step("b", b)
+            .edge("a.y -> b.x")
+            .plan()
+            .unwrap();
+        let x = plan.bindings.iter().find(|b| b.input == "x").unwrap();
+        assert!(matches!(x.source, BindingSource::Edge { .. }), "{x:?}");
+    }
+
+    #[test]
+    fn inputs_in_reads_bind_implicitly_by_name_and_by_alias() {
+        let s = Scripts::new();
+        let by_name = s
+            .pipeline("p")
+            .step("prep", s.source("prep", TABLE, "processed_data"))
+            .step("train", s.copy("train", "processed_data", "model"))
+            .reads("train", "processed_data", needs())
+            .plan()
+            .unwrap();
+        assert_eq!(by_name.order, ["prep", "train"]);
+        assert!(by_name.bindings.iter().any(|b| b.step == "train"
+            && b.source
+                == BindingSource::Implicit {
+                    from_step: "prep".into(),
+                    from_output: "processed_data".into()
+                }));
+
+        let by_alias = s
+            .pipeline("p")
+            .step("train", s.copy("train", "input_data", "model"))
+            .step("prep", s.source("prep", TABLE, "processed_data"))
+            .reads("train", "input_data", needs())
+            .alias("input_data", "processed_data")
+            .plan()
+            .unwrap();
+        assert_eq!(by_alias.order, ["prep", "train"]);
+        let b = by_alias
+            .bindings
+            .iter()
+            .find(|b| b.step == "train")
+            .unwrap();
+        assert_eq!(b.source.describe(), "prep.processed_data (implicit)");
+    }
+
+    #[test]
+    fn inputs_only_in_the_data_plan_never_bind_implicitly() {
+        let s = Scripts::new();
+        let mut train = s.copy("train", "processed_data", "model");
+        train.data = train.data.channel("processed_data", text(TABLE));
+        let plan = s
+            .pipeline("p")
+            .step("prep", s.source("prep", TABLE, "processed_data"))
+            .step("train", train)
+            .plan()
+            .unwrap();
+        let b = plan.bindings.iter().find(|b| b.step == "train").unwrap();
+        assert_eq!(b.source, BindingSource::Data("text data.csv".into()));
+    }
+
+    #[test]
+    fn every_graph_error_names_what_is_wrong() {
+        let s = Scripts::new();
+        let base = || {
+            s.pipeline("p")
+                .step("a", s.source("a", TABLE, "y"))
+                .step("b", s.copy("b", "x", "out"))
+                .reads("b", "x", needs())
+        };
+        let err = |p: Pipeline| p.plan().unwrap_err();
+
+        let e = err(base().edge("nope.y -> b.x"));
+        assert!(matches!(&e, PipelineError::UnknownStep { step, .. } if step == "nope"));
+        assert_eq!(e.to_string(), "edge `nope.y -> b.x`: no step `nope`");
+
+        let e = err(base().edge("a.zz -> b.x"));
+        assert!(matches!(&e, PipelineError::UnknownOutput { known, .. } if known == &["y"]));
+        assert_eq!(
+            e.to_string(),
+            "edge `a.zz -> b.x`: step `a` has no output `zz` (outputs: y)"
+        );
+
+        let e = err(base().edge("a.y -> b.zz"));
+        assert!(matches!(&e, PipelineError::UnknownInput { channel, .. } if channel == "zz"));
+        assert!(e.to_string().contains("(inputs: x)"), "{e}");
+
+        let e = err(base()
+            .step("c", s.source("c", TABLE, "y2"))
+            .edge("a.y -> b.x")
+            .edge("c.y2 -> b.x"));
+        assert!(
+            matches!(&e, PipelineError::BoundTwice { sources, .. } if sources == &["a.y", "c.y2"]),
+            "{e:?}"
+        );
+
+        let e = err(base().step("c", s.source("c", TABLE, "x")).alias("x", "y"));
+        assert!(
+            matches!(&e, PipelineError::AmbiguousImplicit { candidates, .. } if candidates == &["a.y", "c.x"]),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("could come from a.y or c.x"), "{e}");
+
+        let e = err(base().step("a", s.source("a", TABLE, "y")));
+        assert!(matches!(&e, PipelineError::DuplicateStep { step } if step == "a"));
+
+        assert!(matches!(err(s.pipeline("p")), PipelineError::Empty));
+        assert_eq!(
+            PipelineError::Empty.to_string(),
+            "the pipeline has no steps"
+        );
+
+        let e = err(s
+            .pipeline("p")
+            .step("b", s.copy("b", "x", "out"))
+            .reads("b", "x", needs()));
+        assert!(matches!(&e, PipelineError::Unbound { input, .. } if input == "x"));
+    }
+
+    #[test]
+    fn cycles_name_their_steps_in_order_even_through_implicit_bindings() {
+        let s = Scripts::new();
+        let p = s
+            .pipeline("p")
+            .step("a", s.source("a", TABLE, "y"))
+            .step("b", s.copy("b", "x", "out"))
+            .step("c", s.copy("c", "x", "w"))
+            .step("tail", s.copy("tail", "x", "t"))
+            .reads("b", "x", needs())
+            .reads("c", "x", needs())
+            .reads("a", "w", needs())
+            .reads("tail", "x", needs())
+            .edge("a.y -> b.x")
+            .edge("b.out -> c.x")
+            .edge("c.w -> tail.x");
+        // a reads `w` implicitly from c: a -> b -> c -> a, with `tail` hanging below.
+        let e = p.plan().unwrap_err();
+        let PipelineError::Cycle { steps } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(steps, &["a", "b", "c"]);
+        assert_eq!(e.to_string(), "the steps form a cycle: a -> b -> c -> a");
+    }
 }

@@ -264,3 +264,125 @@ pub fn render_junit(r: &PipelineResult) -> String {
         .collect();
     crate::report::render_junit(&suite, &entries)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::run::{EdgeCheck, EdgeResult, StepResult};
+    use super::*;
+
+    fn result() -> PipelineResult {
+        let step = |name: &str, status, skipped: Option<&str>| StepResult {
+            name: name.to_owned(),
+            status,
+            result: None,
+            skipped_because: skipped.map(str::to_owned),
+            bound_inputs: BTreeMap::from([("in".to_owned(), "generated tabular small".to_owned())]),
+            started_at: 0.0,
+            finished_at: 0.25,
+        };
+        PipelineResult {
+            name: "demo".into(),
+            status: Status::Fail,
+            steps: vec![
+                step("prep", Status::Pass, None),
+                step("say \"hi\"", Status::Fail, None),
+                step("train", Status::Skip, Some("upstream say \"hi\" failed")),
+            ],
+            edges: vec![
+                EdgeResult {
+                    from: "prep.processed_data".into(),
+                    to: "say \"hi\".input_data".into(),
+                    status: Status::Pass,
+                    checks: vec![EdgeCheck {
+                        check: "non_empty".into(),
+                        passed: true,
+                        message: None,
+                    }],
+                },
+                EdgeResult {
+                    from: "say \"hi\".out".into(),
+                    to: "train.in".into(),
+                    status: Status::Skip,
+                    checks: Vec::new(),
+                },
+            ],
+            wall_time: 0.75,
+            critical_path: vec!["prep".into(), "say \"hi\"".into()],
+            critical_path_time: 0.5,
+            workspace: "/tmp/run".into(),
+            timestamp: chrono::Utc::now(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn mermaid_colors_nodes_by_status_and_escapes_names() {
+        let m = render_mermaid(&result());
+        assert!(m.starts_with("```mermaid\ngraph LR\n"), "{m}");
+        assert!(m.contains("s0[\"prep<br/>PASS 0.25 s\"]:::pass"), "{m}");
+        assert!(
+            m.contains("s1[\"say #quot;hi#quot;<br/>FAIL 0.25 s\"]:::fail"),
+            "{m}"
+        );
+        assert!(m.contains(":::skip"), "{m}");
+        assert!(
+            m.contains("s0 -->|\"processed_data → input_data\"| s1"),
+            "{m}"
+        );
+        assert!(m.contains("classDef pass fill:#c8e6c9"), "{m}");
+        assert!(m.contains("classDef fail fill:#ffcdd2"), "{m}");
+        assert!(m.contains("classDef skip fill:#fff9c4"), "{m}");
+        assert!(m.ends_with("```\n"));
+    }
+
+    #[test]
+    fn dot_fills_nodes_by_status_and_escapes_names() {
+        let d = render_dot(&result());
+        assert!(d.starts_with("digraph \"pipeline::demo\" {"), "{d}");
+        assert!(
+            d.contains(
+                "\"prep\" [label=\"prep\\nPASS 0.25 s\" style=filled fillcolor=\"#c8e6c9\"]"
+            ),
+            "{d}"
+        );
+        assert!(d.contains("\"say \\\"hi\\\"\" [label="), "{d}");
+        assert!(d.contains("fillcolor=\"#ffcdd2\""), "{d}");
+        assert!(d.contains("fillcolor=\"#fff9c4\""), "{d}");
+        assert!(
+            d.contains("\"prep\" -> \"say \\\"hi\\\"\" [label=\"processed_data → input_data\"]"),
+            "{d}"
+        );
+        assert!(d.trim_end().ends_with('}'));
+    }
+
+    #[test]
+    fn text_shows_steps_edges_the_critical_path_and_the_graph() {
+        let t = render_text(&result(), false);
+        assert!(t.starts_with("FAIL pipeline::demo  0.75 s"), "{t}");
+        assert!(t.contains("skipped: upstream say \"hi\" failed"), "{t}");
+        assert!(t.contains("in ← generated tabular small"), "{t}");
+        assert!(
+            t.contains("PASS prep.processed_data → say \"hi\".input_data"),
+            "{t}"
+        );
+        assert!(
+            t.contains("critical path: prep → say \"hi\" (0.50 s)"),
+            "{t}"
+        );
+        assert!(t.contains("1 passed, 1 failed, 1 skipped"), "{t}");
+        assert!(t.contains("```mermaid"), "{t}");
+        assert!(!t.contains('\u{1b}'));
+        assert!(render_text(&result(), true).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn junit_has_one_case_per_step() {
+        let x = render_junit(&result());
+        assert!(x.contains("name=\"pipeline::demo::prep\""), "{x}");
+        assert!(x.contains("name=\"pipeline::demo::train\""), "{x}");
+        assert!(x.contains("<skipped"), "{x}");
+        assert!(x.contains("<failure"), "{x}");
+    }
+}

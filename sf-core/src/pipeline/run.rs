@@ -812,3 +812,397 @@ pub(super) fn critical_path(plan: &PipelinePlan, steps: &[StepResult]) -> (Vec<S
     path.reverse();
     (path, total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::support::{Scripts, TABLE};
+    use super::super::{InputNeeds, Pipeline};
+    use super::*;
+
+    fn needs() -> InputNeeds {
+        InputNeeds::default()
+    }
+
+    fn run(p: &Pipeline) -> PipelineResult {
+        run_pipeline(
+            p,
+            &PipelineOptions {
+                jobs: 2,
+                keep: KeepWorkspace::Always,
+            },
+        )
+        .unwrap()
+    }
+
+    fn assert_after_upstreams(p: &Pipeline, r: &PipelineResult) {
+        let plan = p.plan().unwrap();
+        for s in &r.steps {
+            assert!(s.started_at <= s.finished_at, "{s:?}");
+            for up in plan.upstream_of(&s.name) {
+                let up = r.step(&up).unwrap();
+                assert!(
+                    up.finished_at <= s.started_at,
+                    "{} ran before {}",
+                    s.name,
+                    up.name
+                );
+            }
+        }
+    }
+
+    /// src → left, right → join.
+    fn diamond(s: &Scripts) -> Pipeline {
+        let join = s.spec(
+            "join",
+            "cat \"$SF_INPUT_L\"/data.csv \"$SF_INPUT_R\"/data.csv > \"$SF_OUTPUT_OUT\"/all.csv",
+            &["out"],
+        );
+        s.pipeline("diamond")
+            .step("join", join)
+            .step("right", s.copy("right", "data", "r"))
+            .step("left", s.copy("left", "data", "l"))
+            .step("src", s.source("src", TABLE, "data"))
+            .reads("left", "data", needs())
+            .reads("right", "data", needs())
+            .reads("join", "l", needs())
+            .reads("join", "r", needs())
+    }
+
+    #[test]
+    fn a_chain_and_a_diamond_run_in_topological_order() {
+        let s = Scripts::new();
+        let chain = s
+            .pipeline("chain")
+            .step("c", s.copy("c", "x", "out"))
+            .step("b", s.copy("b", "x", "y"))
+            .step("a", s.source("a", TABLE, "y"))
+            .reads("b", "x", needs())
+            .reads("c", "x", needs())
+            .edge("a.y -> b.x")
+            .edge("b.y -> c.x");
+        let r = run(&chain);
+        assert!(
+            r.is_successful(),
+            "{}",
+            super::super::render_text(&r, false)
+        );
+        let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_after_upstreams(&chain, &r);
+        assert_eq!(r.step("b").unwrap().bound_inputs["x"], "a.y (edge)");
+        assert_eq!(r.step("a").unwrap().bound_inputs["seed"], "text data.csv");
+
+        let p = diamond(&s);
+        let r = run(&p);
+        assert!(
+            r.is_successful(),
+            "{}",
+            super::super::render_text(&r, false)
+        );
+        let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["src", "left", "right", "join"]);
+        assert_after_upstreams(&p, &r);
+        assert_eq!(r.edges.len(), 4);
+        assert!(r.edges.iter().all(|e| e.status == Status::Pass));
+        let join = r.step("join").unwrap().result.as_ref().unwrap();
+        let all = fs::read_to_string(join.workspace.join("outputs/out/all.csv")).unwrap();
+        assert_eq!(all, format!("{TABLE}{TABLE}"));
+    }
+
+    #[test]
+    fn independent_steps_run_in_parallel() {
+        let s = Scripts::new();
+        let sleeper =
+            |name: &str| s.spec(name, "sleep 0.5; echo x > \"$SF_OUTPUT_OUT\"/x", &["out"]);
+        let p = s
+            .pipeline("parallel")
+            .step("one", sleeper("one"))
+            .step("two", sleeper("two"));
+        let r = run(&p);
+        assert!(r.is_successful());
+        let (one, two) = (r.step("one").unwrap(), r.step("two").unwrap());
+        assert!(
+            one.started_at < two.finished_at && two.started_at < one.finished_at,
+            "the steps did not overlap: {one:?} {two:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_step_skips_everything_downstream_but_not_independent_branches() {
+        let s = Scripts::new();
+        let p = s
+            .pipeline("skips")
+            .step("src", s.source("src", TABLE, "data"))
+            .step("bad", s.spec("bad", "echo broken >&2; exit 3", &["mid"]))
+            .step("after", s.copy("after", "mid", "late"))
+            .step("last", s.copy("last", "late", "end"))
+            .step("good", s.copy("good", "data", "fine"))
+            .reads("after", "mid", needs())
+            .reads("last", "late", needs())
+            .reads("good", "data", needs());
+        let r = run(&p);
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(r.step("bad").unwrap().status, Status::Fail);
+        assert_eq!(r.step("good").unwrap().status, Status::Pass);
+        for name in ["after", "last"] {
+            let step = r.step(name).unwrap();
+            assert_eq!(step.status, Status::Skip);
+            assert!(step.result.is_none());
+            assert_eq!(step.skipped_because.as_deref(), Some("upstream bad failed"));
+        }
+        assert!(
+            r.edges
+                .iter()
+                .filter(|e| e.from == "bad.mid" || e.from == "after.late")
+                .all(|e| e.status == Status::Skip)
+        );
+        let summary = r.summary_result();
+        assert_eq!(summary.script_name, "pipeline::skips");
+        assert!(
+            summary
+                .error_message
+                .as_deref()
+                .unwrap()
+                .starts_with("step bad failed: script exited with status 3")
+        );
+    }
+
+    /// `up` runs `body` into output `data`; `down` reads it with `needs`.
+    fn edge_run(body: &str, needs: InputNeeds) -> PipelineResult {
+        let s = Scripts::new();
+        let p = s
+            .pipeline("edges")
+            .step("up", s.spec("up", body, &["data"]))
+            .step("down", s.copy("down", "data", "out"))
+            .reads("down", "data", needs);
+        run(&p)
+    }
+
+    fn edge_failure(r: &PipelineResult) -> (String, String) {
+        assert_eq!(r.status, Status::Fail);
+        let down = r.step("down").unwrap();
+        assert_eq!(down.status, Status::Skip);
+        assert!(down.result.is_none());
+        let edge = &r.edges[0];
+        assert_eq!(edge.status, Status::Fail);
+        let failed = edge.checks.iter().find(|c| !c.passed).unwrap();
+        let message = failed.message.clone().unwrap();
+        assert_eq!(down.skipped_because.as_deref(), Some(message.as_str()));
+        assert!(
+            message.starts_with("edge up.data -> down.data: "),
+            "{message}"
+        );
+        (failed.check.clone(), message)
+    }
+
+    #[test]
+    fn edge_checks_stop_the_downstream_and_say_why() {
+        let (check, msg) = edge_failure(&edge_run("true", needs()));
+        assert_eq!(check, "non_empty");
+        assert!(msg.ends_with("the upstream output is empty"), "{msg}");
+
+        let write = "mkdir -p \"$SF_OUTPUT_DATA\"/train; printf 'id,feature_1,target\\n1,2,3\\n' > \"$SF_OUTPUT_DATA\"/train/train_processed_data.csv";
+        let glob = InputNeeds {
+            files: Some("test/*.csv".into()),
+            ..needs()
+        };
+        let (check, msg) = edge_failure(&edge_run(write, glob));
+        assert_eq!(check, "files");
+        assert_eq!(
+            msg,
+            "edge up.data -> down.data: no file matches `test/*.csv` (files: train/train_processed_data.csv)"
+        );
+
+        let columns = InputNeeds {
+            files: Some("train/*.csv".into()),
+            columns: vec!["id".into(), "label".into()],
+            ..needs()
+        };
+        let (check, msg) = edge_failure(&edge_run(write, columns));
+        assert_eq!(check, "columns");
+        assert_eq!(
+            msg,
+            "edge up.data -> down.data: train/train_processed_data.csv has no column `label` (columns: id, feature_1, target)"
+        );
+
+        let header_only = "printf 'id,target\\n' > \"$SF_OUTPUT_DATA\"/data.csv";
+        let (check, msg) = edge_failure(&edge_run(header_only, needs()));
+        assert_eq!(check, "rows");
+        assert_eq!(
+            msg,
+            "edge up.data -> down.data: data.csv holds no data rows"
+        );
+
+        let allowed = edge_run(
+            header_only,
+            InputNeeds {
+                allow_empty: true,
+                columns: vec!["target".into()],
+                ..needs()
+            },
+        );
+        assert!(
+            allowed.is_successful(),
+            "{}",
+            super::super::render_text(&allowed, false)
+        );
+        let checks: Vec<&str> = allowed.edges[0]
+            .checks
+            .iter()
+            .map(|c| c.check.as_str())
+            .collect();
+        assert_eq!(checks, ["non_empty", "columns"]);
+    }
+
+    #[test]
+    fn a_downstream_cannot_change_its_upstreams_output() {
+        let s = Scripts::new();
+        let vandal = s.spec(
+            "vandal",
+            "chmod -R u+w \"$SF_INPUT_DATA\" 2>/dev/null || true\n\
+             echo 99,9,9 >> \"$SF_INPUT_DATA\"/data.csv\n\
+             rm -f \"$SF_INPUT_DATA\"/data.csv\n\
+             echo done > \"$SF_OUTPUT_OUT\"/x",
+            &["out"],
+        );
+        let p = s
+            .pipeline("readonly")
+            .step("src", s.source("src", TABLE, "data"))
+            .step("vandal", vandal)
+            .reads("vandal", "data", needs());
+        let r = run(&p);
+        assert!(
+            r.is_successful(),
+            "{}",
+            super::super::render_text(&r, false)
+        );
+        let src = r.step("src").unwrap().result.as_ref().unwrap();
+        let produced = fs::read_to_string(src.workspace.join("outputs/data/data.csv")).unwrap();
+        assert_eq!(produced, TABLE);
+        let copy = r.workspace.join("edges/src.data--vandal.data/data.csv");
+        assert_eq!(fs::read_to_string(&copy).unwrap(), TABLE);
+    }
+
+    #[test]
+    fn edge_copies_are_read_only_until_made_writable_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy");
+        fs::create_dir_all(copy.join("train")).unwrap();
+        fs::write(copy.join("train/a.csv"), TABLE).unwrap();
+        set_tree_read_only(&copy).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&copy), 0o555);
+        assert_eq!(mode(&copy.join("train")), 0o555);
+        assert_eq!(mode(&copy.join("train/a.csv")), 0o444);
+        set_tree_writable(&copy).unwrap();
+        assert_eq!(mode(&copy.join("train")), 0o755);
+        assert_eq!(mode(&copy.join("train/a.csv")), 0o644);
+        fs::remove_dir_all(&copy).unwrap();
+    }
+
+    #[test]
+    fn results_are_written_and_a_passing_run_is_removed_when_only_failures_are_kept() {
+        let s = Scripts::new();
+        let options = |keep| PipelineOptions { jobs: 2, keep };
+        let p = diamond(&s);
+        let kept = run_pipeline(&p, &options(KeepWorkspace::Always)).unwrap();
+        let stored: PipelineResult =
+            serde_json::from_slice(&fs::read(kept.workspace.join("pipeline.json")).unwrap())
+                .unwrap();
+        assert_eq!(stored.steps.len(), 4);
+        let summary: TestResult =
+            serde_json::from_slice(&fs::read(kept.workspace.join("result.json")).unwrap()).unwrap();
+        assert_eq!(summary.script_name, "pipeline::diamond");
+        assert_eq!(summary.status, Status::Pass);
+        assert!(crate::workspace::is_workspace(&kept.workspace));
+        assert!(kept.workspace.join("steps").is_dir());
+        let listing = crate::store::list_results(&s.root()).unwrap();
+        assert!(
+            listing
+                .results
+                .iter()
+                .any(|r| r.result.script_name == "pipeline::diamond")
+        );
+
+        let removed = run_pipeline(&p, &options(KeepWorkspace::OnFailure)).unwrap();
+        assert!(removed.is_successful());
+        assert!(!removed.workspace.exists());
+
+        let failing = s
+            .pipeline("failing")
+            .step("bad", s.spec("bad", "exit 1", &["out"]));
+        let r = run_pipeline(&failing, &options(KeepWorkspace::OnFailure)).unwrap();
+        assert!(!r.is_successful());
+        assert!(r.workspace.join("pipeline.json").is_file());
+    }
+
+    #[test]
+    fn the_result_serialises_with_its_documented_keys() {
+        let s = Scripts::new();
+        let r = run(&diamond(&s));
+        let json = serde_json::to_value(&r).unwrap();
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            keys(&json),
+            [
+                "critical_path",
+                "critical_path_time",
+                "edges",
+                "error",
+                "name",
+                "status",
+                "steps",
+                "timestamp",
+                "wall_time",
+                "workspace"
+            ]
+        );
+        assert_eq!(
+            keys(&json["steps"][0]),
+            [
+                "bound_inputs",
+                "finished_at",
+                "name",
+                "result",
+                "skipped_because",
+                "started_at",
+                "status"
+            ]
+        );
+        assert_eq!(keys(&json["edges"][0]), ["checks", "from", "status", "to"]);
+        assert_eq!(
+            keys(&json["edges"][0]["checks"][0]),
+            ["check", "message", "passed"]
+        );
+        assert_eq!(json["status"], "PASS");
+        assert_eq!(json["edges"][0]["from"], "src.data");
+    }
+
+    #[test]
+    fn the_critical_path_of_a_diamond_follows_the_slow_branch() {
+        let s = Scripts::new();
+        let plan = diamond(&s).plan().unwrap();
+        let step = |name: &str, started_at: f64, finished_at: f64| StepResult {
+            name: name.to_owned(),
+            status: Status::Pass,
+            result: None,
+            skipped_because: None,
+            bound_inputs: BTreeMap::new(),
+            started_at,
+            finished_at,
+        };
+        let steps = [
+            step("src", 0.0, 1.0),
+            step("left", 1.0, 2.0),
+            step("right", 1.0, 4.0),
+            step("join", 4.0, 4.5),
+        ];
+        let (path, time) = critical_path(&plan, &steps);
+        assert_eq!(path, ["src", "right", "join"]);
+        assert!((time - 4.5).abs() < 1e-9, "{time}");
+    }
+}
