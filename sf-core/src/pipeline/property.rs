@@ -459,3 +459,112 @@ fn write_bundle(
     }
     Ok(final_path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::support::Scripts;
+    use super::super::{InputNeeds, Pipeline};
+    use super::*;
+    use crate::data::{Profile, RowCount};
+
+    /// `prep` passes generated currency rows on; `convert` fails on any negative number.
+    fn pipeline(s: &Scripts) -> Pipeline {
+        let mut prep = s.spec(
+            "prep",
+            "cp -R \"$SF_INPUT_INPUT\"/. \"$SF_OUTPUT_CLEAN\"/",
+            &["clean"],
+        );
+        prep.data = crate::data::DataPlan::new().channel(
+            "input",
+            ChannelPlan::Generated(GeneratedData::new(Profile::Currency, RowCount::Rows(5))),
+        );
+        let convert = s.spec(
+            "convert",
+            "if grep -q ',-[0-9]' \"$SF_INPUT_CLEAN\"/data.csv; then echo negative >&2; exit 1; fi\n\
+             echo ok > \"$SF_OUTPUT_OUT\"/ok",
+            &["out"],
+        );
+        s.pipeline("currency")
+            .step("prep", prep)
+            .step("convert", convert)
+            // Zero rows are a legitimate case here, not an edge failure.
+            .reads(
+                "convert",
+                "clean",
+                InputNeeds {
+                    allow_empty: true,
+                    ..InputNeeds::default()
+                },
+            )
+    }
+
+    #[test]
+    fn a_source_value_that_breaks_a_downstream_step_is_found_shrunk_saved_and_replayed() {
+        let s = Scripts::new();
+        let p = pipeline(&s);
+        let config = PropertyConfig {
+            cases: 16,
+            max_shrink_iters: 40,
+            max_shrink_time: Duration::from_secs(20),
+            max_rows: 8,
+            bundle_dir: s.dir.path().join("bundles"),
+            seed: 7,
+        };
+        let options = PipelineOptions {
+            jobs: 1,
+            keep: KeepWorkspace::OnFailure,
+        };
+        let report = run_pipeline_property(&p, &config, &options);
+        let failure = report.failure.as_ref().expect("a negative amount is found");
+        assert!(!failure.from_saved_bundle);
+        assert_eq!(
+            failure.minimal_rows,
+            BTreeMap::from([("prep.input".to_owned(), 1)])
+        );
+        assert_eq!(failure.result.step("convert").unwrap().status, Status::Fail);
+        assert!(report.cases_run >= 1);
+
+        let bundle = &failure.bundle;
+        let data = fs::read_to_string(bundle.join("inputs/prep/input/data.csv")).unwrap();
+        assert_eq!(data.lines().count(), 2, "{data}");
+        assert!(data.contains(",-"), "{data}");
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(bundle.join(BUNDLE_MANIFEST)).unwrap()).unwrap();
+        assert_eq!(manifest["pipeline"], "currency");
+        assert_eq!(manifest["minimal_rows"]["prep.input"], 1);
+        assert!(
+            manifest["first_failure"]
+                .as_str()
+                .unwrap()
+                .starts_with("step convert failed")
+        );
+        let saved: PipelineResult =
+            serde_json::from_slice(&fs::read(bundle.join("pipeline.json")).unwrap()).unwrap();
+        assert_eq!(saved.status, Status::Fail);
+        // Only the minimal failing run keeps its directory.
+        let (kept, _) = crate::workspace::scan_root(&s.root()).unwrap();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+
+        let again = run_pipeline_property(&p, &config, &options);
+        assert_eq!(again.replayed_bundles, std::slice::from_ref(bundle));
+        let replayed = again.failure.unwrap();
+        assert!(replayed.from_saved_bundle);
+        assert_eq!(replayed.minimal_rows["prep.input"], 1);
+    }
+
+    #[test]
+    fn a_pipeline_that_always_passes_runs_every_case() {
+        let s = Scripts::new();
+        let mut p = pipeline(&s);
+        p.steps[1].spec = s.spec("convert", "echo ok > \"$SF_OUTPUT_OUT\"/ok", &["out"]);
+        let config = PropertyConfig {
+            cases: 3,
+            bundle_dir: s.dir.path().join("bundles"),
+            ..PropertyConfig::default()
+        };
+        let report = run_pipeline_property(&p, &config, &PipelineOptions::default());
+        assert!(report.is_successful());
+        assert_eq!(report.cases_run, 3);
+        assert!(!config.bundle_dir.exists());
+    }
+}
