@@ -168,7 +168,12 @@ fn replay_bundle(
 
 /// Runs the pipeline; a pipeline that cannot run is a failing result that says why.
 fn run_or_error(p: &Pipeline, options: &PipelineOptions) -> PipelineResult {
-    run_pipeline(p, options).unwrap_or_else(|err| PipelineResult {
+    run_pipeline(p, options).unwrap_or_else(|err| not_run(p, crate::engine::error_chain(&err)))
+}
+
+/// A failing result for a pipeline that could not run at all.
+fn not_run(p: &Pipeline, error: String) -> PipelineResult {
+    PipelineResult {
         name: p.name.clone(),
         status: Status::Fail,
         steps: Vec::new(),
@@ -178,8 +183,8 @@ fn run_or_error(p: &Pipeline, options: &PipelineOptions) -> PipelineResult {
         critical_path_time: 0.0,
         workspace: p.workspace_root.clone(),
         timestamp: chrono::Utc::now(),
-        error: Some(crate::engine::error_chain(&err)),
-    })
+        error: Some(error),
+    }
 }
 
 struct Failed {
@@ -372,10 +377,7 @@ fn run_case(
     match prepared {
         // The case directory lives until the run has copied the fixtures into its workspaces.
         Ok((_dir, case)) => run_or_error(&case, options),
-        Err(err) => PipelineResult {
-            error: Some(format!("cannot lay out the case's data: {err}")),
-            ..run_or_error(&Pipeline::new(&p.name), options)
-        },
+        Err(err) => not_run(p, format!("cannot lay out the case's data: {err}")),
     }
 }
 
