@@ -20,6 +20,7 @@ mod execution;
 pub mod interrupt;
 #[doc(hidden)]
 pub mod macro_support;
+pub mod pipeline;
 pub mod property;
 mod recommendations;
 pub mod report;
@@ -41,6 +42,7 @@ pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, 
 pub use engine::run;
 pub use execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
 pub use macro_support::ScriptRun;
+pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
 pub use recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use result::{Expectation, Status, TestResult};

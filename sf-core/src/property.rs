@@ -167,7 +167,7 @@ pub fn run_property(spec: &TestSpec, config: &PropertyConfig) -> PropertyReport 
 }
 
 /// The saved bundles under `dir`, in name order. Hidden directories are bundles being written.
-fn saved_bundles(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn saved_bundles(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -510,7 +510,7 @@ fn discard_workspace(result: &TestResult) {
 }
 
 /// 32 seed bytes for proptest's ChaCha generator, spread from `seed`.
-fn seed_bytes(seed: u64) -> [u8; 32] {
+pub(crate) fn seed_bytes(seed: u64) -> [u8; 32] {
     let mut bytes = [0_u8; 32];
     rand_chacha::ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
     bytes

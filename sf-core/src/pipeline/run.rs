@@ -1,0 +1,1208 @@
+//! Running a pipeline: the scheduler, the read-only edge copies, the edge checks and the critical
+//! path.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Bound, InputNeeds, Pipeline, PipelineError, PipelinePlan};
+use crate::atomic::write_json_atomic;
+use crate::checks::{count_files, read_table_shape};
+use crate::data::ChannelPlan;
+use crate::result::{Expectation, Status, TestResult};
+use crate::spec::{DEFAULT_SEED, KeepWorkspace};
+use crate::workspace::{Workspace, file_name_component, remove_workspace};
+
+/// How a pipeline runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PipelineOptions {
+    /// Most steps running at once (at least 1).
+    pub jobs: usize,
+    /// When the run directory is kept.
+    pub keep: KeepWorkspace,
+}
+
+impl Default for PipelineOptions {
+    /// As many jobs as cores; the run directory is always kept.
+    fn default() -> Self {
+        PipelineOptions {
+            jobs: std::thread::available_parallelism().map_or(1, usize::from),
+            keep: KeepWorkspace::Always,
+        }
+    }
+}
+
+/// What a pipeline run did: every step, every binding between steps, the time and the critical
+/// path. Written as the run directory's `pipeline.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PipelineResult {
+    /// The pipeline's name.
+    pub name: String,
+    /// PASS when every step passed and every edge check held.
+    pub status: Status,
+    /// The steps, in the order they were planned (topological).
+    pub steps: Vec<StepResult>,
+    /// Every binding of an upstream output to a downstream input, explicit or implicit.
+    pub edges: Vec<EdgeResult>,
+    /// Wall-clock seconds of the whole run.
+    pub wall_time: f64,
+    /// The chain of dependent steps with the largest sum of step wall times.
+    pub critical_path: Vec<String>,
+    /// That sum, in seconds.
+    pub critical_path_time: f64,
+    /// The run directory (removed after a passing run when only failures are kept).
+    pub workspace: PathBuf,
+    /// When the run started.
+    pub timestamp: DateTime<Utc>,
+    /// Why the pipeline could not run at all (property mode: an invalid graph); `None` otherwise.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// One step of a pipeline run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepResult {
+    /// The step's name.
+    pub name: String,
+    /// PASS, FAIL, or SKIP when it did not run.
+    pub status: Status,
+    /// The script test's result, when the step ran.
+    pub result: Option<TestResult>,
+    /// Why the step did not run.
+    pub skipped_because: Option<String>,
+    /// Input channel → where its data came from (`prep.processed_data (edge)`,
+    /// `generated tabular small`).
+    pub bound_inputs: BTreeMap<String, String>,
+    /// Seconds since the pipeline started, when the step started (or was skipped).
+    pub started_at: f64,
+    /// Seconds since the pipeline started, when the step finished (or was skipped).
+    pub finished_at: f64,
+}
+
+impl StepResult {
+    /// Seconds from start to finish.
+    pub fn wall_time(&self) -> f64 {
+        (self.finished_at - self.started_at).max(0.0)
+    }
+}
+
+/// One binding of an upstream output to a downstream input, and its checks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EdgeResult {
+    /// `step.output`.
+    pub from: String,
+    /// `step.input`.
+    pub to: String,
+    /// PASS when every check held, FAIL when one did not, SKIP when the upstream did not pass.
+    pub status: Status,
+    /// The checks, in the order they ran (they stop at the first that fails).
+    pub checks: Vec<EdgeCheck>,
+}
+
+/// One check of the data crossing an edge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdgeCheck {
+    /// `non_empty`, `files`, `columns` or `rows`.
+    pub check: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// Why it did not, naming both ends, the file and the column.
+    pub message: Option<String>,
+}
+
+impl PipelineResult {
+    /// True when the status is PASS.
+    pub fn is_successful(&self) -> bool {
+        self.status == Status::Pass
+    }
+
+    /// The step called `name`.
+    pub fn step(&self, name: &str) -> Option<&StepResult> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+
+    /// The first reason the pipeline failed, in step order.
+    pub fn first_failure(&self) -> Option<String> {
+        if let Some(e) = &self.error {
+            return Some(e.clone());
+        }
+        self.steps
+            .iter()
+            .find_map(|s| match s.status {
+                Status::Pass => None,
+                Status::Fail => Some(format!(
+                    "step {} failed: {}",
+                    s.name,
+                    s.result
+                        .as_ref()
+                        .and_then(|r| r.error_message.clone())
+                        .unwrap_or_else(|| "no reason given".to_owned())
+                )),
+                Status::Skip => Some(format!(
+                    "step {} did not run: {}",
+                    s.name,
+                    s.skipped_because.as_deref().unwrap_or("skipped")
+                )),
+            })
+            .or_else(|| (!self.is_successful()).then(|| "the pipeline failed".to_owned()))
+    }
+
+    /// The whole run as one test result (the run directory's `result.json`, which
+    /// `sf list-results` reads): `pipeline::NAME`, the status, the wall time, the largest peak
+    /// memory of any step, the first failure and the run directory.
+    pub fn summary_result(&self) -> TestResult {
+        let ran = || self.steps.iter().filter_map(|s| s.result.as_ref());
+        TestResult {
+            script_name: format!("pipeline::{}", self.name),
+            status: self.status,
+            execution_time: self.wall_time,
+            memory_usage: ran().map(|r| r.memory_usage).fold(0.0, f64::max),
+            error_message: self.first_failure(),
+            recommendations: Vec::new(),
+            timestamp: self.timestamp,
+            seed: ran().next().map_or(DEFAULT_SEED, |r| r.seed),
+            workspace: self.workspace.clone(),
+            script_path: None,
+            expected: Expectation::Pass,
+            execution: None,
+        }
+    }
+}
+
+/// What a worker hands back about one step.
+struct StepDone {
+    index: usize,
+    status: Status,
+    result: Option<TestResult>,
+    skipped_because: Option<String>,
+    started_at: f64,
+    finished_at: f64,
+    edges: Vec<EdgeResult>,
+}
+
+/// Runs the pipeline: steps in topological order, independent ones in parallel (up to
+/// `options.jobs`), each in its own workspace under the run directory's `steps/`, every
+/// upstream output handed over as a read-only copy under `edges/` after the edge checks.
+///
+/// A failed step, or a failed edge check, skips everything downstream; independent branches
+/// still run. The run directory (itself an sf workspace under [`Pipeline::workspace_root`])
+/// receives `pipeline.json` and `result.json`; it is removed after a passing run when
+/// `options.keep` is [`KeepWorkspace::OnFailure`].
+///
+/// Errors only when the graph is invalid or the run directory cannot be created; anything a
+/// script does is a FAIL in the result.
+pub fn run_pipeline(
+    p: &Pipeline,
+    options: &PipelineOptions,
+) -> Result<PipelineResult, PipelineError> {
+    let plan = p.plan()?;
+    let timestamp = Utc::now();
+    let started = Instant::now();
+    let _span = tracing::info_span!("pipeline", name = %p.name).entered();
+    let run_dir = Workspace::create(&p.workspace_root, &format!("pipeline-{}", p.name))
+        .map_err(|source| PipelineError::RunDir { source })?;
+    let run_path = run_dir.path().to_owned();
+    // A run directory holds steps/ and edges/; the per-script layout would only confuse.
+    for sub in ["inputs", "outputs", "logs", "tmp", "home", ".sf"] {
+        let _ = fs::remove_dir(run_path.join(sub));
+    }
+    let steps_root = run_path.join("steps");
+    let edges_root = run_path.join("edges");
+
+    let done = schedule(p, &plan, options, &steps_root, &edges_root, started);
+    // The copies only had to stay untouched while steps ran; writable again, a kept run
+    // directory can be deleted by `sf clean-workspace` without root.
+    if let Err(err) = set_tree_writable(&edges_root) {
+        tracing::warn!(%err, "cannot make the edge copies writable again");
+    }
+
+    let mut steps = Vec::new();
+    let mut edge_results: BTreeMap<(String, String), EdgeResult> = BTreeMap::new();
+    for (index, name) in plan.order.iter().enumerate() {
+        let d = &done[index];
+        let bound_inputs = plan
+            .bindings
+            .iter()
+            .filter(|b| &b.step == name)
+            .map(|b| (b.input.clone(), b.source.describe()))
+            .collect();
+        steps.push(StepResult {
+            name: name.clone(),
+            status: d.status,
+            result: d.result.clone(),
+            skipped_because: d.skipped_because.clone(),
+            bound_inputs,
+            started_at: d.started_at,
+            finished_at: d.finished_at,
+        });
+        for e in &d.edges {
+            edge_results.insert((e.from.clone(), e.to.clone()), e.clone());
+        }
+    }
+    let edges: Vec<EdgeResult> = plan
+        .bindings
+        .iter()
+        .filter_map(|b| {
+            let (from_step, from_output) = b.source.upstream()?;
+            let from = format!("{from_step}.{from_output}");
+            let to = format!("{}.{}", b.step, b.input);
+            Some(
+                edge_results
+                    .remove(&(from.clone(), to.clone()))
+                    .unwrap_or(EdgeResult {
+                        from,
+                        to,
+                        status: Status::Skip,
+                        checks: Vec::new(),
+                    }),
+            )
+        })
+        .collect();
+    let status = if steps.iter().all(|s| s.status == Status::Pass)
+        && edges.iter().all(|e| e.status == Status::Pass)
+    {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    let (critical_path, critical_path_time) = critical_path(&plan, &steps);
+    let result = PipelineResult {
+        name: p.name.clone(),
+        status,
+        steps,
+        edges,
+        wall_time: started.elapsed().as_secs_f64(),
+        critical_path,
+        critical_path_time,
+        workspace: run_path.clone(),
+        timestamp,
+        error: None,
+    };
+    for (file, written) in [
+        (
+            "pipeline.json",
+            write_json_atomic(&run_path.join("pipeline.json"), &result),
+        ),
+        (
+            "result.json",
+            write_json_atomic(&run_dir.result_file(), &result.summary_result()),
+        ),
+    ] {
+        if let Err(err) = written {
+            tracing::warn!(%err, file, "cannot write the pipeline's result");
+        }
+    }
+    tracing::info!(status = %result.status, secs = result.wall_time, "pipeline finished");
+    if result.is_successful()
+        && options.keep == KeepWorkspace::OnFailure
+        && let Err(err) = remove_workspace(&run_path)
+    {
+        tracing::warn!(err = %crate::engine::error_chain(&err), "cannot remove the run directory");
+    }
+    Ok(result)
+}
+
+/// Runs the steps and returns what happened to each, indexed like `plan.order`.
+fn schedule(
+    p: &Pipeline,
+    plan: &PipelinePlan,
+    options: &PipelineOptions,
+    steps_root: &Path,
+    edges_root: &Path,
+    started: Instant,
+) -> Vec<StepDone> {
+    let index_of: BTreeMap<&str, usize> = plan
+        .order
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let upstream: Vec<Vec<usize>> = plan
+        .order
+        .iter()
+        .map(|s| {
+            plan.upstream_of(s)
+                .iter()
+                .filter_map(|u| index_of.get(u.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let jobs = options.jobs.max(1);
+    let mut slots: Vec<Option<StepDone>> = plan.order.iter().map(|_| None).collect();
+    // For a step that did not pass: the step whose failure is to blame, and whether it failed
+    // (rather than being stopped by an edge check).
+    let mut blame: Vec<Option<(usize, bool)>> = plan.order.iter().map(|_| None).collect();
+    let mut launched = vec![false; plan.order.len()];
+    let elapsed = || started.elapsed().as_secs_f64();
+
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<StepDone>();
+        let mut running = 0;
+        loop {
+            // Topological order: a skip decided here is seen by the steps after it in this pass.
+            for i in 0..plan.order.len() {
+                if launched[i] {
+                    continue;
+                }
+                if !upstream[i].iter().all(|u| slots[*u].is_some()) {
+                    continue;
+                }
+                if let Some(&(cause, failed)) = upstream[i].iter().find_map(|u| blame[*u].as_ref())
+                {
+                    let name = &plan.order[cause];
+                    let reason = if failed {
+                        format!("upstream {name} failed")
+                    } else {
+                        format!("upstream {name} did not run")
+                    };
+                    let now = elapsed();
+                    launched[i] = true;
+                    blame[i] = Some((cause, failed));
+                    slots[i] = Some(StepDone {
+                        index: i,
+                        status: Status::Skip,
+                        result: None,
+                        skipped_because: Some(reason),
+                        started_at: now,
+                        finished_at: now,
+                        edges: Vec::new(),
+                    });
+                    continue;
+                }
+                if running >= jobs {
+                    continue;
+                }
+                launched[i] = true;
+                running += 1;
+                let tx = tx.clone();
+                let step_name = plan.order[i].clone();
+                // Upstream workspaces are known: every upstream of a ready step has passed.
+                let upstream_ws: BTreeMap<String, PathBuf> = upstream[i]
+                    .iter()
+                    .filter_map(|u| {
+                        let ws = slots[*u].as_ref()?.result.as_ref()?.workspace.clone();
+                        Some((plan.order[*u].clone(), ws))
+                    })
+                    .collect();
+                scope.spawn(move || {
+                    let work = std::panic::AssertUnwindSafe(|| {
+                        run_step(
+                            p,
+                            plan,
+                            &step_name,
+                            &upstream_ws,
+                            steps_root,
+                            edges_root,
+                            started,
+                        )
+                    });
+                    let done = std::panic::catch_unwind(work).unwrap_or_else(|_| {
+                        let now = started.elapsed().as_secs_f64();
+                        StepDone {
+                            index: 0,
+                            status: Status::Fail,
+                            result: None,
+                            skipped_because: Some("sf panicked while running the step".into()),
+                            started_at: now,
+                            finished_at: now,
+                            edges: Vec::new(),
+                        }
+                    });
+                    // The receiver outlives every worker of the scope.
+                    let _ = tx.send(StepDone { index: i, ..done });
+                });
+            }
+            if running == 0 {
+                break;
+            }
+            let Ok(done) = rx.recv() else { break };
+            running -= 1;
+            let i = done.index;
+            if done.status != Status::Pass {
+                blame[i] = Some((i, done.status == Status::Fail));
+            }
+            slots[i] = Some(done);
+        }
+    });
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(index, s)| {
+            s.unwrap_or(StepDone {
+                index,
+                status: Status::Skip,
+                result: None,
+                skipped_because: Some("never scheduled".to_owned()),
+                started_at: 0.0,
+                finished_at: 0.0,
+                edges: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Copies and checks every edge into the step, then runs it.
+fn run_step(
+    p: &Pipeline,
+    plan: &PipelinePlan,
+    name: &str,
+    upstream_ws: &BTreeMap<String, PathBuf>,
+    steps_root: &Path,
+    edges_root: &Path,
+    started: Instant,
+) -> StepDone {
+    let started_at = started.elapsed().as_secs_f64();
+    let _span = tracing::info_span!("step", name).entered();
+    let finish = |status, result, skipped_because, edges| StepDone {
+        index: 0,
+        status,
+        result,
+        skipped_because,
+        started_at,
+        finished_at: started.elapsed().as_secs_f64(),
+        edges,
+    };
+    let Some(step) = p.find_step(name) else {
+        return finish(
+            Status::Skip,
+            None,
+            Some(format!("no step `{name}`")),
+            Vec::new(),
+        );
+    };
+    let mut spec = step.spec.clone();
+    spec.workspace_root = steps_root.to_owned();
+    spec.keep_workspace = KeepWorkspace::Always;
+    let mut edges = Vec::new();
+    let mut stopped = None;
+    for b in plan.bindings.iter().filter(|b| b.step == name) {
+        let Some((from_step, from_output)) = b.source.upstream() else {
+            continue;
+        };
+        let Some(ws) = upstream_ws.get(from_step) else {
+            continue;
+        };
+        let needs = step.reads.get(&b.input).cloned().unwrap_or_default();
+        let source = ws.join("outputs").join(from_output);
+        let copy = edges_root.join(format!(
+            "{}.{}--{}.{}",
+            file_name_component(from_step, "step"),
+            file_name_component(from_output, "output"),
+            file_name_component(name, "step"),
+            file_name_component(&b.input, "input"),
+        ));
+        let (edge, ok) = hand_over(b, &needs, &source, &copy);
+        if !ok && stopped.is_none() {
+            stopped = edge
+                .checks
+                .iter()
+                .find_map(|c| c.message.clone())
+                .or_else(|| Some(format!("edge {} -> {} failed", edge.from, edge.to)));
+        }
+        edges.push(edge);
+        spec.data
+            .channels
+            .insert(b.input.clone(), ChannelPlan::Fixture { source: copy });
+    }
+    if let Some(reason) = stopped {
+        tracing::info!(%reason, "step not run: an edge check failed");
+        return finish(Status::Skip, None, Some(reason), edges);
+    }
+    let result = crate::engine::run(&spec);
+    finish(result.status, Some(result), None, edges)
+}
+
+/// Checks the upstream output, copies it (read-only) to `copy`, and checks the copy against what
+/// the downstream reads. Returns the edge's result and whether the downstream may run.
+fn hand_over(b: &Bound, needs: &InputNeeds, source: &Path, copy: &Path) -> (EdgeResult, bool) {
+    let (from_step, from_output) = b.source.upstream().unwrap_or(("?", "?"));
+    let label = format!("edge {from_step}.{from_output} -> {}.{}", b.step, b.input);
+    let mut checks = Vec::new();
+    let outcome = check_and_copy(&label, needs, source, copy, &mut checks);
+    let ok = outcome.is_ok();
+    if let Err((check, message)) = outcome {
+        checks.push(EdgeCheck {
+            check: check.to_owned(),
+            passed: false,
+            message: Some(message),
+        });
+    }
+    let edge = EdgeResult {
+        from: format!("{from_step}.{from_output}"),
+        to: format!("{}.{}", b.step, b.input),
+        status: if ok { Status::Pass } else { Status::Fail },
+        checks,
+    };
+    (edge, ok)
+}
+
+fn check_and_copy(
+    label: &str,
+    needs: &InputNeeds,
+    source: &Path,
+    copy: &Path,
+    checks: &mut Vec<EdgeCheck>,
+) -> Result<(), (&'static str, String)> {
+    let mut passed = |check: &str| {
+        checks.push(EdgeCheck {
+            check: check.to_owned(),
+            passed: true,
+            message: None,
+        });
+    };
+    if !source.is_dir() {
+        return Err((
+            "non_empty",
+            format!(
+                "{label}: the upstream output {} does not exist",
+                source.display()
+            ),
+        ));
+    }
+    if count_files(source) == 0 {
+        return Err((
+            "non_empty",
+            format!("{label}: the upstream output is empty"),
+        ));
+    }
+    passed("non_empty");
+    ChannelPlan::Fixture {
+        source: source.to_owned(),
+    }
+    .write_into(copy, 0)
+    .and_then(|_| set_tree_read_only(copy))
+    .map_err(|e| {
+        (
+            "non_empty",
+            format!(
+                "{label}: cannot copy the upstream output to {}: {e}",
+                copy.display()
+            ),
+        )
+    })?;
+
+    let files = match &needs.files {
+        Some(pattern) => {
+            let matched =
+                glob_files(copy, pattern).map_err(|e| ("files", format!("{label}: {e}")))?;
+            if matched.is_empty() {
+                return Err((
+                    "files",
+                    format!(
+                        "{label}: no file matches `{pattern}` (files: {})",
+                        listing(copy)
+                    ),
+                ));
+            }
+            passed("files");
+            matched
+        }
+        None => all_files(copy),
+    };
+    let mut tables = Vec::new();
+    for file in &files {
+        let shown = file
+            .strip_prefix(copy)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        match read_table_shape(file) {
+            Ok(shape) => tables.push((shown, shape)),
+            // Not a table: nothing to check of its columns or rows.
+            Err(e) if e == "not a tabular file" => {}
+            Err(e) => {
+                let check = if needs.columns.is_empty() {
+                    "rows"
+                } else {
+                    "columns"
+                };
+                return Err((check, format!("{label}: cannot read {shown}: {e}")));
+            }
+        }
+    }
+    if !needs.columns.is_empty() {
+        if tables.is_empty() {
+            return Err((
+                "columns",
+                format!(
+                    "{label}: no CSV, TSV or JSON Lines file to find columns {} in",
+                    needs.columns.join(", ")
+                ),
+            ));
+        }
+        for (shown, (columns, _)) in &tables {
+            if let Some(missing) = needs.columns.iter().find(|c| !columns.contains(c)) {
+                return Err((
+                    "columns",
+                    format!(
+                        "{label}: {shown} has no column `{missing}` (columns: {})",
+                        columns.join(", ")
+                    ),
+                ));
+            }
+        }
+        passed("columns");
+    }
+    if !needs.allow_empty && !tables.is_empty() {
+        if tables.iter().all(|(_, (_, rows))| *rows == 0) {
+            let names: Vec<&str> = tables.iter().map(|(s, _)| s.as_str()).collect();
+            return Err((
+                "rows",
+                format!("{label}: {} holds no data rows", names.join(", ")),
+            ));
+        }
+        passed("rows");
+    }
+    Ok(())
+}
+
+fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+    let full = format!(
+        "{}/{pattern}",
+        glob::Pattern::escape(&dir.to_string_lossy())
+    );
+    let paths = glob::glob(&full).map_err(|e| format!("invalid glob `{pattern}`: {e}"))?;
+    let mut files: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
+    files.sort();
+    Ok(files)
+}
+
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    walk(dir, &mut |p, is_dir| {
+        if !is_dir {
+            out.push(p.to_owned());
+        }
+    });
+    out.sort();
+    out
+}
+
+/// Up to five files of `dir`, relative to it, for a message.
+fn listing(dir: &Path) -> String {
+    let files = all_files(dir);
+    let mut names: Vec<String> = files
+        .iter()
+        .take(5)
+        .map(|f| f.strip_prefix(dir).unwrap_or(f).display().to_string())
+        .collect();
+    if files.len() > 5 {
+        names.push(format!("and {} more", files.len() - 5));
+    }
+    names.join(", ")
+}
+
+/// Calls `f(path, is_dir)` for everything under `dir` (not following links), children before
+/// their directory.
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path, bool)) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => {
+                walk(&e.path(), f);
+                f(&e.path(), true);
+            }
+            Ok(t) if t.is_file() => f(&e.path(), false),
+            _ => {}
+        }
+    }
+}
+
+/// Files 0444, directories 0555: the copy says it is not to be changed (root is not stopped).
+fn set_tree_read_only(dir: &Path) -> io::Result<()> {
+    set_tree_mode(dir, 0o444, 0o555)
+}
+
+/// Files 0644, directories 0755: undoes [`set_tree_read_only`] so the tree can be deleted.
+pub(super) fn set_tree_writable(dir: &Path) -> io::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    // Directories first, top-down, so their entries can be reached and changed.
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
+    let mut result = Ok(());
+    fn down(dir: &Path, result: &mut io::Result<()>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let mode = match e.file_type() {
+                Ok(t) if t.is_dir() => 0o755,
+                Ok(t) if t.is_file() => 0o644,
+                _ => continue,
+            };
+            if let Err(err) = fs::set_permissions(e.path(), fs::Permissions::from_mode(mode))
+                && result.is_ok()
+            {
+                *result = Err(err);
+            }
+            if mode == 0o755 {
+                down(&e.path(), result);
+            }
+        }
+    }
+    down(dir, &mut result);
+    result
+}
+
+fn set_tree_mode(dir: &Path, file_mode: u32, dir_mode: u32) -> io::Result<()> {
+    let mut result = Ok(());
+    // Children before their directory: a read-only directory's entries cannot be changed by a
+    // non-root user any more.
+    walk(dir, &mut |p, is_dir| {
+        let mode = if is_dir { dir_mode } else { file_mode };
+        if let Err(err) = fs::set_permissions(p, fs::Permissions::from_mode(mode))
+            && result.is_ok()
+        {
+            result = Err(err);
+        }
+    });
+    result?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(dir_mode))
+}
+
+/// The chain of dependent steps with the largest sum of step wall times, and that sum.
+pub(super) fn critical_path(plan: &PipelinePlan, steps: &[StepResult]) -> (Vec<String>, f64) {
+    let time: BTreeMap<&str, f64> = steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.wall_time()))
+        .collect();
+    // Longest path ending at each step, in topological order.
+    let mut best: BTreeMap<&str, (f64, Option<&str>)> = BTreeMap::new();
+    for name in &plan.order {
+        let ups = plan.upstream_of(name);
+        let before = ups
+            .iter()
+            .filter_map(|u| best.get_key_value(u.as_str()).map(|(k, v)| (*k, v.0)))
+            .fold(None, |acc: Option<(&str, f64)>, (k, t)| match acc {
+                Some((_, a)) if a >= t => acc,
+                _ => Some((k, t)),
+            });
+        let own = time.get(name.as_str()).copied().unwrap_or(0.0);
+        best.insert(
+            name,
+            (own + before.map_or(0.0, |b| b.1), before.map(|b| b.0)),
+        );
+    }
+    let end = plan.order.iter().fold(None, |acc: Option<(&str, f64)>, n| {
+        let t = best.get(n.as_str()).map_or(0.0, |b| b.0);
+        match acc {
+            Some((_, a)) if a >= t => acc,
+            _ => Some((n.as_str(), t)),
+        }
+    });
+    let Some((end, total)) = end else {
+        return (Vec::new(), 0.0);
+    };
+    let mut path = vec![end.to_owned()];
+    let mut at = end;
+    while let Some(prev) = best.get(at).and_then(|b| b.1) {
+        path.push(prev.to_owned());
+        at = prev;
+    }
+    path.reverse();
+    (path, total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::support::{Scripts, TABLE};
+    use super::super::{InputNeeds, Pipeline};
+    use super::*;
+
+    fn needs() -> InputNeeds {
+        InputNeeds::default()
+    }
+
+    fn run(p: &Pipeline) -> PipelineResult {
+        run_pipeline(
+            p,
+            &PipelineOptions {
+                jobs: 2,
+                keep: KeepWorkspace::Always,
+            },
+        )
+        .unwrap()
+    }
+
+    fn assert_after_upstreams(p: &Pipeline, r: &PipelineResult) {
+        let plan = p.plan().unwrap();
+        for s in &r.steps {
+            assert!(s.started_at <= s.finished_at, "{s:?}");
+            for up in plan.upstream_of(&s.name) {
+                let up = r.step(&up).unwrap();
+                assert!(
+                    up.finished_at <= s.started_at,
+                    "{} ran before {}",
+                    s.name,
+                    up.name
+                );
+            }
+        }
+    }
+
+    /// src → left, right → join.
+    fn diamond(s: &Scripts) -> Pipeline {
+        let join = s.spec(
+            "join",
+            "cat \"$SF_INPUT_L\"/data.csv \"$SF_INPUT_R\"/data.csv > \"$SF_OUTPUT_OUT\"/all.csv",
+            &["out"],
+        );
+        s.pipeline("diamond")
+            .step("join", join)
+            .step("right", s.copy("right", "data", "r"))
+            .step("left", s.copy("left", "data", "l"))
+            .step("src", s.source("src", TABLE, "data"))
+            .reads("left", "data", needs())
+            .reads("right", "data", needs())
+            .reads("join", "l", needs())
+            .reads("join", "r", needs())
+    }
+
+    #[test]
+    fn a_chain_and_a_diamond_run_in_topological_order() {
+        let s = Scripts::new();
+        let chain = s
+            .pipeline("chain")
+            .step("c", s.copy("c", "x", "out"))
+            .step("b", s.copy("b", "x", "y"))
+            .step("a", s.source("a", TABLE, "y"))
+            .reads("b", "x", needs())
+            .reads("c", "x", needs())
+            .edge("a.y -> b.x")
+            .edge("b.y -> c.x");
+        let r = run(&chain);
+        assert!(
+            r.is_successful(),
+            "{}",
+            super::super::render_text(&r, false)
+        );
+        let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_after_upstreams(&chain, &r);
+        assert_eq!(r.step("b").unwrap().bound_inputs["x"], "a.y (edge)");
+        assert_eq!(r.step("a").unwrap().bound_inputs["seed"], "text data.csv");
+
+        let p = diamond(&s);
+        let r = run(&p);
+        assert!(
+            r.is_successful(),
+            "{}",
+            super::super::render_text(&r, false)
+        );
+        let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["src", "left", "right", "join"]);
+        assert_after_upstreams(&p, &r);
+        assert_eq!(r.edges.len(), 4);
+        assert!(r.edges.iter().all(|e| e.status == Status::Pass));
+        let join = r.step("join").unwrap().result.as_ref().unwrap();
+        let all = fs::read_to_string(join.workspace.join("outputs/out/all.csv")).unwrap();
+        assert_eq!(all, format!("{TABLE}{TABLE}"));
+    }
+
+    #[test]
+    fn independent_steps_run_in_parallel() {
+        let s = Scripts::new();
+        let sleeper =
+            |name: &str| s.spec(name, "sleep 0.5; echo x > \"$SF_OUTPUT_OUT\"/x", &["out"]);
+        let p = s
+            .pipeline("parallel")
+            .step("one", sleeper("one"))
+            .step("two", sleeper("two"));
+        let r = run(&p);
+        assert!(r.is_successful());
+        let (one, two) = (r.step("one").unwrap(), r.step("two").unwrap());
+        assert!(
+            one.started_at < two.finished_at && two.started_at < one.finished_at,
+            "the steps did not overlap: {one:?} {two:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_step_skips_everything_downstream_but_not_independent_branches() {
+        let s = Scripts::new();
+        let p = s
+            .pipeline("skips")
+            .step("src", s.source("src", TABLE, "data"))
+            .step("bad", s.spec("bad", "echo broken >&2; exit 3", &["mid"]))
+            .step("after", s.copy("after", "mid", "late"))
+            .step("last", s.copy("last", "late", "end"))
+            .step("good", s.copy("good", "data", "fine"))
+            .reads("after", "mid", needs())
+            .reads("last", "late", needs())
+            .reads("good", "data", needs());
+        let r = run(&p);
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(r.step("bad").unwrap().status, Status::Fail);
+        assert_eq!(r.step("good").unwrap().status, Status::Pass);
+        for name in ["after", "last"] {
+            let step = r.step(name).unwrap();
+            assert_eq!(step.status, Status::Skip);
+            assert!(step.result.is_none());
+            assert_eq!(step.skipped_because.as_deref(), Some("upstream bad failed"));
+        }
+        assert!(
+            r.edges
+                .iter()
+                .filter(|e| e.from == "bad.mid" || e.from == "after.late")
+                .all(|e| e.status == Status::Skip)
+        );
+        let summary = r.summary_result();
+        assert_eq!(summary.script_name, "pipeline::skips");
+        assert!(
+            summary
+                .error_message
+                .as_deref()
+                .unwrap()
+                .starts_with("step bad failed: script exited with status 3")
+        );
+    }
+
+    /// `up` runs `body` into output `data`; `down` reads it with `needs`.
+    fn edge_run(body: &str, needs: InputNeeds) -> PipelineResult {
+        let s = Scripts::new();
+        let p = s
+            .pipeline("edges")
+            .step("up", s.spec("up", body, &["data"]))
+            .step("down", s.copy("down", "data", "out"))
+            .reads("down", "data", needs);
+        run(&p)
+    }
+
+    fn edge_failure(r: &PipelineResult) -> (String, String) {
+        assert_eq!(r.status, Status::Fail);
+        let down = r.step("down").unwrap();
+        assert_eq!(down.status, Status::Skip);
+        assert!(down.result.is_none());
+        let edge = &r.edges[0];
+        assert_eq!(edge.status, Status::Fail);
+        let failed = edge.checks.iter().find(|c| !c.passed).unwrap();
+        let message = failed.message.clone().unwrap();
+        assert_eq!(down.skipped_because.as_deref(), Some(message.as_str()));
+        assert!(
+            message.starts_with("edge up.data -> down.data: "),
+            "{message}"
+        );
+        (failed.check.clone(), message)
+    }
+
+    #[test]
+    fn edge_checks_stop_the_downstream_and_say_why() {
+        let (check, msg) = edge_failure(&edge_run("true", needs()));
+        assert_eq!(check, "non_empty");
+        assert!(msg.ends_with("the upstream output is empty"), "{msg}");
+
+        let write = "mkdir -p \"$SF_OUTPUT_DATA\"/train; printf 'id,feature_1,target\\n1,2,3\\n' > \"$SF_OUTPUT_DATA\"/train/train_processed_data.csv";
+        let glob = InputNeeds {
+            files: Some("test/*.csv".into()),
+            ..needs()
+        };
+        let (check, msg) = edge_failure(&edge_run(write, glob));
+        assert_eq!(check, "files");
+        assert_eq!(
+            msg,
+            "edge up.data -> down.data: no file matches `test/*.csv` (files: train/train_processed_data.csv)"
+        );
+
+        let columns = InputNeeds {
+            files: Some("train/*.csv".into()),
+            columns: vec!["id".into(), "label".into()],
+            ..needs()
+        };
+        let (check, msg) = edge_failure(&edge_run(write, columns));
+        assert_eq!(check, "columns");
+        assert_eq!(
+            msg,
+            "edge up.data -> down.data: train/train_processed_data.csv has no column `label` (columns: id, feature_1, target)"
+        );
+
+        let header_only = "printf 'id,target\\n' > \"$SF_OUTPUT_DATA\"/data.csv";
+        let (check, msg) = edge_failure(&edge_run(header_only, needs()));
+        assert_eq!(check, "rows");
+        assert_eq!(
+            msg,
+            "edge up.data -> down.data: data.csv holds no data rows"
+        );
+
+        let allowed = edge_run(
+            header_only,
+            InputNeeds {
+                allow_empty: true,
+                columns: vec!["target".into()],
+                ..needs()
+            },
+        );
+        assert!(
+            allowed.is_successful(),
+            "{}",
+            super::super::render_text(&allowed, false)
+        );
+        let checks: Vec<&str> = allowed.edges[0]
+            .checks
+            .iter()
+            .map(|c| c.check.as_str())
+            .collect();
+        assert_eq!(checks, ["non_empty", "columns"]);
+    }
+
+    #[test]
+    fn a_downstream_cannot_change_its_upstreams_output() {
+        let s = Scripts::new();
+        let vandal = s.spec(
+            "vandal",
+            "chmod -R u+w \"$SF_INPUT_DATA\" 2>/dev/null || true\n\
+             echo 99,9,9 >> \"$SF_INPUT_DATA\"/data.csv\n\
+             rm -f \"$SF_INPUT_DATA\"/data.csv\n\
+             echo done > \"$SF_OUTPUT_OUT\"/x",
+            &["out"],
+        );
+        let p = s
+            .pipeline("readonly")
+            .step("src", s.source("src", TABLE, "data"))
+            .step("vandal", vandal)
+            .reads("vandal", "data", needs());
+        let r = run(&p);
+        assert!(
+            r.is_successful(),
+            "{}",
+            super::super::render_text(&r, false)
+        );
+        let src = r.step("src").unwrap().result.as_ref().unwrap();
+        let produced = fs::read_to_string(src.workspace.join("outputs/data/data.csv")).unwrap();
+        assert_eq!(produced, TABLE);
+        let copy = r.workspace.join("edges/src.data--vandal.data/data.csv");
+        assert_eq!(fs::read_to_string(&copy).unwrap(), TABLE);
+    }
+
+    #[test]
+    fn edge_copies_are_read_only_until_made_writable_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy");
+        fs::create_dir_all(copy.join("train")).unwrap();
+        fs::write(copy.join("train/a.csv"), TABLE).unwrap();
+        set_tree_read_only(&copy).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&copy), 0o555);
+        assert_eq!(mode(&copy.join("train")), 0o555);
+        assert_eq!(mode(&copy.join("train/a.csv")), 0o444);
+        set_tree_writable(&copy).unwrap();
+        assert_eq!(mode(&copy.join("train")), 0o755);
+        assert_eq!(mode(&copy.join("train/a.csv")), 0o644);
+        fs::remove_dir_all(&copy).unwrap();
+    }
+
+    #[test]
+    fn results_are_written_and_a_passing_run_is_removed_when_only_failures_are_kept() {
+        let s = Scripts::new();
+        let options = |keep| PipelineOptions { jobs: 2, keep };
+        let p = diamond(&s);
+        let kept = run_pipeline(&p, &options(KeepWorkspace::Always)).unwrap();
+        let stored: PipelineResult =
+            serde_json::from_slice(&fs::read(kept.workspace.join("pipeline.json")).unwrap())
+                .unwrap();
+        assert_eq!(stored.steps.len(), 4);
+        let summary: TestResult =
+            serde_json::from_slice(&fs::read(kept.workspace.join("result.json")).unwrap()).unwrap();
+        assert_eq!(summary.script_name, "pipeline::diamond");
+        assert_eq!(summary.status, Status::Pass);
+        assert!(crate::workspace::is_workspace(&kept.workspace));
+        assert!(kept.workspace.join("steps").is_dir());
+        let listing = crate::store::list_results(&s.root()).unwrap();
+        assert!(
+            listing
+                .results
+                .iter()
+                .any(|r| r.result.script_name == "pipeline::diamond")
+        );
+
+        let removed = run_pipeline(&p, &options(KeepWorkspace::OnFailure)).unwrap();
+        assert!(removed.is_successful());
+        assert!(!removed.workspace.exists());
+
+        let failing = s
+            .pipeline("failing")
+            .step("bad", s.spec("bad", "exit 1", &["out"]));
+        let r = run_pipeline(&failing, &options(KeepWorkspace::OnFailure)).unwrap();
+        assert!(!r.is_successful());
+        assert!(r.workspace.join("pipeline.json").is_file());
+    }
+
+    #[test]
+    fn the_result_serialises_with_its_documented_keys() {
+        let s = Scripts::new();
+        let r = run(&diamond(&s));
+        let json = serde_json::to_value(&r).unwrap();
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            keys(&json),
+            [
+                "critical_path",
+                "critical_path_time",
+                "edges",
+                "error",
+                "name",
+                "status",
+                "steps",
+                "timestamp",
+                "wall_time",
+                "workspace"
+            ]
+        );
+        assert_eq!(
+            keys(&json["steps"][0]),
+            [
+                "bound_inputs",
+                "finished_at",
+                "name",
+                "result",
+                "skipped_because",
+                "started_at",
+                "status"
+            ]
+        );
+        assert_eq!(keys(&json["edges"][0]), ["checks", "from", "status", "to"]);
+        assert_eq!(
+            keys(&json["edges"][0]["checks"][0]),
+            ["check", "message", "passed"]
+        );
+        assert_eq!(json["status"], "PASS");
+        assert_eq!(json["edges"][0]["from"], "src.data");
+    }
+
+    #[test]
+    fn the_critical_path_of_a_diamond_follows_the_slow_branch() {
+        let s = Scripts::new();
+        let plan = diamond(&s).plan().unwrap();
+        let step = |name: &str, started_at: f64, finished_at: f64| StepResult {
+            name: name.to_owned(),
+            status: Status::Pass,
+            result: None,
+            skipped_because: None,
+            bound_inputs: BTreeMap::new(),
+            started_at,
+            finished_at,
+        };
+        let steps = [
+            step("src", 0.0, 1.0),
+            step("left", 1.0, 2.0),
+            step("right", 1.0, 4.0),
+            step("join", 4.0, 4.5),
+        ];
+        let (path, time) = critical_path(&plan, &steps);
+        assert_eq!(path, ["src", "right", "join"]);
+        assert!((time - 4.5).abs() < 1e-9, "{time}");
+    }
+}
