@@ -36,7 +36,7 @@ mod workspace;
 
 pub use adapter::{AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python};
 pub use atomic::{write_atomic, write_json_atomic};
-pub use config::{ConfigError, Suite, SuiteRun, SuiteTest};
+pub use config::{ConfigError, PipelineTest, Suite, SuiteItem, SuiteRun, SuiteTest};
 pub use context::ExecutionContext;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
 pub use engine::run;

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sf_core::config::CONFIG_FILE;
-use sf_core::{KeepWorkspace, Suite, SuiteRun, SuiteTest, report};
+use sf_core::{KeepWorkspace, PipelineTest, Suite, SuiteItem, SuiteRun, SuiteTest, report};
 
 use crate::exit_code;
 
@@ -69,14 +69,23 @@ pub fn main() -> ExitCode {
 pub fn trials(suite: &Suite) -> Vec<Trial> {
     let keep = keep_policy();
     suite
-        .tests
-        .iter()
-        .map(|test| {
-            let test: SuiteTest = test.clone();
-            let replay = replay_command(suite, &test.name);
-            let (name, ignored) = (test.name.clone(), test.ignored);
+        .items()
+        .into_iter()
+        .map(|item| {
+            let replay = replay_command(suite, item.name());
+            let (name, ignored) = (item.name().to_owned(), item.ignored());
+            let config = suite.config.clone();
+            // Trials must own what they run.
+            let owned = match item {
+                SuiteItem::Script(t) => Owned::Script(Box::new(t.clone())),
+                SuiteItem::Pipeline(p) => Owned::Pipeline(p.clone()),
+            };
             Trial::test(name, move || {
-                let run = test.run(keep);
+                let item = match &owned {
+                    Owned::Script(t) => SuiteItem::Script(t),
+                    Owned::Pipeline(p) => SuiteItem::Pipeline(p),
+                };
+                let run = item.run(keep, &config);
                 if run.result.is_successful() {
                     Ok(())
                 } else {
@@ -86,6 +95,11 @@ pub fn trials(suite: &Suite) -> Vec<Trial> {
             .with_ignored_flag(ignored)
         })
         .collect()
+}
+
+enum Owned {
+    Script(Box<SuiteTest>),
+    Pipeline(PipelineTest),
 }
 
 /// The message of a failed test: a property run's summary, then the report and the replay

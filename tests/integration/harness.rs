@@ -32,11 +32,12 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-const ALL: [&str; 9] = [
+const ALL: [&str; 10] = [
     "amount_summary::small",
     "currency_conversion::medium",
     "currency_conversion::small",
     "model_evaluation::rows_200",
+    "pipeline::training",
     "row_counter::proptest",
     "row_counter::rows_17",
     "strict_loader::rows_0",
@@ -53,6 +54,7 @@ fn list_terse_prints_one_name_test_line_per_trial_and_nothing_else() {
     currency_conversion::medium: test
     currency_conversion::small: test
     model_evaluation::rows_200: test
+    pipeline::training: test
     row_counter::proptest: test
     row_counter::rows_17: test
     strict_loader::rows_0: test
@@ -81,7 +83,7 @@ fn filters_and_skips_behave_like_libtest() {
         &["--skip", "currency", "--list", "--format", "terse"],
         None,
     ));
-    assert_eq!(text.lines().count(), 7, "{text}");
+    assert_eq!(text.lines().count(), 8, "{text}");
 }
 
 /// A scratch repository with its own sf.toml, for configurations the examples do not have.

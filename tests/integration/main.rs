@@ -9,6 +9,7 @@ mod harness;
 mod init;
 mod macros;
 mod memory;
+mod pipeline;
 mod property;
 mod results;
 mod suite;

@@ -40,7 +40,7 @@ fn the_examples_all_pass_with_a_summary_table() {
         .arg(examples_config())
         .assert()
         .code(0)
-        .stdout(contains("STATUS  TEST").and(contains("9 passed, 0 failed, 0 skipped")));
+        .stdout(contains("STATUS  TEST").and(contains("10 passed, 0 failed, 0 skipped")));
 }
 
 #[test]

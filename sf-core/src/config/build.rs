@@ -27,7 +27,7 @@ pub(super) struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn err(
+    pub(super) fn err(
         &self,
         key: impl Into<String>,
         span: Option<Range<usize>>,
@@ -45,7 +45,11 @@ impl Cx<'_> {
 
 pub(super) type Result<T> = std::result::Result<T, ConfigError>;
 
-pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Vec<SuiteTest>> {
+pub(super) fn build(
+    file: &Path,
+    root: &Path,
+    text: &str,
+) -> Result<(Vec<SuiteTest>, Vec<super::PipelineTest>)> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         ConfigError::new(file, e.message().trim_end_matches('\n').to_owned()).at(text, e.span())
     })?;
@@ -110,7 +114,9 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Vec<SuiteTes
             ));
         }
     }
-    Ok(tests)
+    let pipelines =
+        super::pipelines::build_pipelines(&cx, &raw.pipelines, &bases, &workspace_root)?;
+    Ok((tests, pipelines))
 }
 
 fn discover(

@@ -3,11 +3,13 @@
 
 mod build;
 mod error;
+mod pipelines;
 mod raw;
 
 use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
+pub use pipelines::PipelineTest;
 
 pub use crate::property::PropertyConfig;
 
@@ -42,6 +44,75 @@ pub struct SuiteRun {
     /// A command that replays the failure from the command line, when the test knows a better one
     /// than rerunning it by name (a property failure's bundle).
     pub replay: Option<String>,
+}
+
+impl SuiteRun {
+    fn without_message(mut self) -> SuiteRun {
+        self.result.error_message = None;
+        self
+    }
+}
+
+/// A test of a suite: a script test or a pipeline test.
+#[derive(Debug, Clone, Copy)]
+pub enum SuiteItem<'a> {
+    /// A script test.
+    Script(&'a SuiteTest),
+    /// A pipeline test.
+    Pipeline(&'a PipelineTest),
+}
+
+impl SuiteItem<'_> {
+    /// The test's name.
+    pub fn name(&self) -> &str {
+        match self {
+            SuiteItem::Script(t) => &t.name,
+            SuiteItem::Pipeline(p) => &p.name,
+        }
+    }
+
+    /// Whether it is ignored unless asked for.
+    pub fn ignored(&self) -> bool {
+        match self {
+            SuiteItem::Script(t) => t.ignored,
+            SuiteItem::Pipeline(p) => p.ignored,
+        }
+    }
+
+    /// Runs it; `config` names the configuration file in replay commands.
+    pub fn run(&self, keep: crate::spec::KeepWorkspace, config: &Path) -> SuiteRun {
+        match self {
+            SuiteItem::Script(t) => t.run(keep),
+            SuiteItem::Pipeline(p) => p.run(keep, config),
+        }
+    }
+
+    /// A SKIP result for a test that did not run, saying why.
+    pub fn skipped(&self, message: &str) -> crate::result::TestResult {
+        match self {
+            SuiteItem::Script(t) => crate::result::TestResult::not_run(
+                &t.spec,
+                crate::result::Status::Skip,
+                t.spec.workspace_root.clone(),
+                Some(message.to_owned()),
+            ),
+            SuiteItem::Pipeline(p) => p.not_run(crate::result::Status::Skip, message.to_owned()),
+        }
+    }
+}
+
+impl Suite {
+    /// Every test, scripts and pipelines, sorted by name.
+    pub fn items(&self) -> Vec<SuiteItem<'_>> {
+        let mut items: Vec<SuiteItem<'_>> = self
+            .tests
+            .iter()
+            .map(SuiteItem::Script)
+            .chain(self.pipelines.iter().map(SuiteItem::Pipeline))
+            .collect();
+        items.sort_by(|a, b| a.name().cmp(b.name()));
+        items
+    }
 }
 
 impl SuiteTest {
@@ -89,6 +160,8 @@ pub struct Suite {
     pub root: PathBuf,
     /// The tests.
     pub tests: Vec<SuiteTest>,
+    /// The pipeline tests (`[pipelines.NAME]`).
+    pub pipelines: Vec<PipelineTest>,
 }
 
 impl Suite {
@@ -108,11 +181,12 @@ impl Suite {
             .parent()
             .map(Path::to_owned)
             .unwrap_or_else(|| PathBuf::from("."));
-        let tests = build::build(&config, &root, text)?;
+        let (tests, pipelines) = build::build(&config, &root, text)?;
         Ok(Suite {
             config,
             root,
             tests,
+            pipelines,
         })
     }
 }

@@ -51,19 +51,32 @@ pub(super) fn build_pipelines(
                 ));
             };
             let mut spec = base.clone();
-            let step_name = table.and_then(|t| t.name.clone()).unwrap_or_else(|| script.clone());
+            let step_name = table
+                .and_then(|t| t.name.clone())
+                .unwrap_or_else(|| script.clone());
             let mut reads = BTreeMap::new();
             if let Some(t) = table {
                 for (k, v) in t.env.iter().flatten() {
                     spec = spec.env(k, v);
                 }
                 for (k, v) in t.job_args.iter().flatten() {
-                    let json = serde_json::to_value(v)
-                        .map_err(|e| cx.err(format!("{skey}.job_args.{k}"), Some(step.span()), e.to_string()))?;
+                    let json = serde_json::to_value(v).map_err(|e| {
+                        cx.err(
+                            format!("{skey}.job_args.{k}"),
+                            Some(step.span()),
+                            e.to_string(),
+                        )
+                    })?;
                     spec = spec.job_arg(k, json);
                 }
                 for (channel, plan) in t.inputs.iter().flatten() {
-                    let built = build_channel(cx, &format!("{skey}.inputs.{channel}"), plan, &script, &spec)?;
+                    let built = build_channel(
+                        cx,
+                        &format!("{skey}.inputs.{channel}"),
+                        plan,
+                        &script,
+                        &spec,
+                    )?;
                     spec.data.channels.insert(channel.clone(), built);
                 }
                 for (channel, r) in t.reads.iter().flatten() {
@@ -93,7 +106,8 @@ pub(super) fn build_pipelines(
             }
         }
         for edge in &p.edges {
-            let parsed = Edge::parse(edge.get_ref()).map_err(|m| cx.err(format!("{key}.edges"), Some(edge.span()), m))?;
+            let parsed = Edge::parse(edge.get_ref())
+                .map_err(|m| cx.err(format!("{key}.edges"), Some(edge.span()), m))?;
             pipeline.edges.push(parsed);
         }
         for (input, output) in &p.aliases {
@@ -120,4 +134,129 @@ pub(super) fn build_pipelines(
         }
     }
     Ok(out)
+}
+
+impl PipelineTest {
+    /// The spec a summary result is named after when the pipeline could not run at all.
+    fn first_spec(&self) -> Option<&TestSpec> {
+        self.pipeline.steps.first().map(|s| &s.spec)
+    }
+
+    /// A result for this pipeline that did not run, with `message`.
+    pub(crate) fn not_run(
+        &self,
+        status: crate::result::Status,
+        message: String,
+    ) -> crate::result::TestResult {
+        let mut result = match self.first_spec() {
+            Some(spec) => crate::result::TestResult::not_run(
+                spec,
+                status,
+                self.pipeline.workspace_root.clone(),
+                Some(message),
+            ),
+            None => crate::result::TestResult::not_run(
+                &TestSpec::new(&self.name),
+                status,
+                self.pipeline.workspace_root.clone(),
+                Some(message),
+            ),
+        };
+        result.script_name = self.name.clone();
+        result
+    }
+
+    /// Runs the pipeline (or its property mode). `config` names the configuration file in replay
+    /// commands.
+    pub fn run(&self, keep: crate::spec::KeepWorkspace, config: &Path) -> super::SuiteRun {
+        use crate::pipeline::{PipelineOptions, render_text, run_pipeline, run_pipeline_property};
+        use crate::runner::shell_quote as q;
+        let options = PipelineOptions {
+            keep,
+            ..PipelineOptions::default()
+        };
+        let name = self
+            .name
+            .trim_start_matches("pipeline::")
+            .trim_end_matches("::proptest");
+        let replay_base = format!(
+            "sf test-pipeline {} --config {}",
+            q(name),
+            q(&config.to_string_lossy())
+        );
+        let Some(property) = &self.property else {
+            return match run_pipeline(&self.pipeline, &options) {
+                Ok(result) => super::SuiteRun {
+                    summary: (!result.is_successful()).then(|| render_text(&result, false)),
+                    result: result.summary_result(),
+                    replay: None,
+                },
+                Err(err) => super::SuiteRun {
+                    result: self.not_run(crate::result::Status::Fail, err.to_string()),
+                    summary: None,
+                    replay: None,
+                },
+            };
+        };
+        let report = run_pipeline_property(&self.pipeline, property, &options);
+        let secs = report.elapsed.as_secs_f64();
+        match report.failure {
+            None => super::SuiteRun {
+                result: crate::result::TestResult {
+                    execution_time: secs,
+                    ..self.not_run(crate::result::Status::Pass, String::new())
+                },
+                summary: None,
+                replay: None,
+            }
+            .without_message(),
+            Some(f) => {
+                let rows: Vec<String> = f
+                    .minimal_rows
+                    .iter()
+                    .map(|(c, n)| format!("{c}: {n} row(s)"))
+                    .collect();
+                let head = if f.from_saved_bundle {
+                    format!("a saved failure bundle still fails: {}", f.bundle.display())
+                } else {
+                    format!(
+                        "pipeline property test failed after {} case(s); shrunk in {} step(s) to {} in {secs:.2} s\nfailure bundle: {}",
+                        report.cases_run,
+                        report.shrink_steps,
+                        if rows.is_empty() {
+                            "no generated rows".to_owned()
+                        } else {
+                            rows.join(", ")
+                        },
+                        f.bundle.display()
+                    )
+                };
+                super::SuiteRun {
+                    summary: Some(format!("{head}\n{}", render_text(&f.result, false))),
+                    result: f.result.summary_result(),
+                    replay: Some(format!(
+                        "{replay_base} --data-from {}",
+                        q(&f.bundle.to_string_lossy())
+                    )),
+                }
+            }
+        }
+    }
+}
+
+impl Pipeline {
+    /// The pipeline `name` of the configuration at `path` (`[pipelines.NAME]`), validated.
+    pub fn from_config(
+        path: &Path,
+        name: &str,
+    ) -> std::result::Result<Pipeline, super::ConfigError> {
+        let suite = super::Suite::load(path)?;
+        let wanted = format!("pipeline::{name}");
+        suite
+            .pipelines
+            .into_iter()
+            .find(|p| p.name == wanted)
+            .map(|p| p.pipeline)
+            .ok_or_else(|| super::ConfigError::new(path, format!("no pipeline `{name}`")))
+    }
 }

@@ -15,14 +15,12 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) scripts: BTreeMap<String, Spanned<RawScript>>,
     #[serde(default)]
-    #[allow(dead_code)] // read once the pipeline engine lands
     pub(crate) pipelines: BTreeMap<String, Spanned<RawPipeline>>,
 }
 
 /// `[pipelines.NAME]`: steps, edges, aliases.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read once the pipeline engine lands
 pub(crate) struct RawPipeline {
     pub(crate) steps: Vec<Spanned<RawStep>>,
     #[serde(default)]
@@ -37,7 +35,6 @@ pub(crate) struct RawPipeline {
 /// and what it reads from upstream.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read once the pipeline engine lands
 pub(crate) struct RawStep {
     pub(crate) script: String,
     pub(crate) name: Option<String>,
@@ -50,7 +47,6 @@ pub(crate) struct RawStep {
 /// What a step needs of an input bound to an upstream output.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read once the pipeline engine lands
 pub(crate) struct RawReads {
     pub(crate) files: Option<String>,
     #[serde(default)]

@@ -26,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Run every test sf.toml describes (or those matching FILTER) and report them.
     Test(TestArgs),
+    /// Run one pipeline of sf.toml: every step, with its outputs flowing into the next.
+    TestPipeline(TestPipelineArgs),
     /// Scaffold sf.toml, the harness test target and the dev-dependency in a repository.
     Init(InitArgs),
     /// Run one script on generated data and report PASS or FAIL.
@@ -97,6 +99,40 @@ pub struct TestArgs {
     /// Also write the report (in --output-format) to this file, atomically.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+}
+
+/// How a pipeline result is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PipelineFormat {
+    /// Steps, edges, the critical path and a Mermaid graph, colored on a terminal.
+    Text,
+    /// The full pipeline result.
+    Json,
+    /// JUnit XML, one test case per step.
+    Junit,
+    /// A Graphviz digraph, nodes colored by status.
+    Dot,
+    /// A Mermaid graph, nodes colored by status.
+    Mermaid,
+}
+
+/// `sf test-pipeline`.
+#[derive(Debug, Args)]
+pub struct TestPipelineArgs {
+    /// The pipeline's name (`[pipelines.NAME]`).
+    pub name: String,
+    /// The configuration file.
+    #[arg(long, default_value = sf_core::config::CONFIG_FILE)]
+    pub config: PathBuf,
+    /// Use the source data of a failure bundle (`DIR/inputs/<step>/<channel>/`).
+    #[arg(long, value_name = "DIR")]
+    pub data_from: Option<PathBuf>,
+    /// Steps run at once (default: the number of CPUs).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = PipelineFormat::Text)]
+    pub output_format: PipelineFormat,
 }
 
 /// `sf init`.

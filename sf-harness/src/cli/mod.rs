@@ -7,6 +7,7 @@ mod init;
 mod logging;
 mod results;
 mod test;
+mod test_pipeline;
 mod test_script;
 
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> u8 {
     let log_file = match &cli.command {
         Command::TestScript(a) => Some(a.workspace_dir.clone()),
         Command::Test(_)
+        | Command::TestPipeline(_)
         | Command::Init(_)
         | Command::GenerateData(_)
         | Command::ListResults(_)
@@ -52,6 +54,7 @@ pub fn run(cli: Cli) -> u8 {
     logging::init(cli.verbose, cli.quiet, log_file.as_deref());
     let outcome = match cli.command {
         Command::Test(args) => test::run(args),
+        Command::TestPipeline(args) => test_pipeline::run(args),
         Command::Init(args) => init::run(args),
         Command::TestScript(args) => test_script::run(args),
         Command::GenerateData(args) => generate::run(args),

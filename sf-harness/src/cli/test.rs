@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use sf_core::report::{self, NamedResult};
-use sf_core::{Suite, SuiteRun, SuiteTest};
+use sf_core::{Suite, SuiteItem, SuiteRun};
 
 use super::args::{SuiteFormat, TestArgs};
 use crate::exit_code;
@@ -15,18 +15,21 @@ use crate::harness::{failure_text, keep_policy, replay_command};
 
 /// Tests selected by the filters, with whether each is to be run (ignored ones are listed but not
 /// run unless asked for) — libtest's rules.
-fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(&'a SuiteTest, bool)> {
+fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(SuiteItem<'a>, bool)> {
     suite
-        .tests
-        .iter()
+        .items()
+        .into_iter()
         .filter(|t| match &args.filter {
-            Some(f) if args.exact => t.name == *f,
-            Some(f) => t.name.contains(f.as_str()),
+            Some(f) if args.exact => t.name() == f,
+            Some(f) => t.name().contains(f.as_str()),
             None => true,
         })
-        .filter(|t| !args.skip.iter().any(|s| t.name.contains(s.as_str())))
-        .filter(|t| !args.ignored || t.ignored)
-        .map(|t| (t, !t.ignored || args.ignored || args.include_ignored))
+        .filter(|t| !args.skip.iter().any(|s| t.name().contains(s.as_str())))
+        .filter(|t| !args.ignored || t.ignored())
+        .map(|t| {
+            let run = !t.ignored() || args.ignored || args.include_ignored;
+            (t, run)
+        })
         .collect()
 }
 
@@ -41,11 +44,11 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let selected = select(&suite, &args);
     if args.list {
         for (t, _) in &selected {
-            println!("{}: test", t.name);
+            println!("{}: test", t.name());
         }
         return Ok(exit_code::PASS);
     }
-    let to_run: Vec<&SuiteTest> = selected
+    let to_run: Vec<SuiteItem<'_>> = selected
         .iter()
         .filter(|(_, run)| *run)
         .map(|(t, _)| *t)
@@ -76,9 +79,9 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(test) = to_run.get(i) else { break };
-                    let run = test.run(keep);
+                    let run = test.run(keep, &suite.config);
                     if let Some(bar) = &progress {
-                        bar.set_message(format!("{} {}", run.result.status, test.name));
+                        bar.set_message(format!("{} {}", run.result.status, test.name()));
                         bar.inc(1);
                     }
                     if let Ok(mut r) = results.lock() {
@@ -101,12 +104,7 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
                 // A test left unrun by an interruption is a SKIP that says so.
                 runs.next().flatten().or_else(|| {
                     Some(SuiteRun {
-                        result: sf_core::TestResult::not_run(
-                            &t.spec,
-                            sf_core::Status::Skip,
-                            t.spec.workspace_root.clone(),
-                            Some("not run: sf was interrupted".to_owned()),
-                        ),
+                        result: t.skipped("not run: sf was interrupted"),
                         summary: None,
                         replay: None,
                     })
@@ -115,10 +113,10 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
                 None
             };
             if let Some(d) = &done {
-                details.push((t.name.clone(), d.clone()));
+                details.push((t.name().to_owned(), d.clone()));
             }
             NamedResult {
-                name: t.name.clone(),
+                name: t.name().to_owned(),
                 result: done.map(|d| d.result),
             }
         })

@@ -1,0 +1,76 @@
+//! `sf test-pipeline`.
+
+use anyhow::Context;
+use sf_core::pipeline::{
+    PipelineOptions, render_dot, render_junit, render_mermaid, render_text, run_pipeline,
+};
+use sf_core::{KeepWorkspace, Suite};
+
+use super::args::{PipelineFormat, TestPipelineArgs};
+use crate::exit_code;
+
+pub(crate) fn run(args: TestPipelineArgs) -> anyhow::Result<u8> {
+    let suite = match Suite::load(&args.config) {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(exit_code::USAGE);
+        }
+    };
+    let wanted = format!("pipeline::{}", args.name);
+    let Some(test) = suite.pipelines.iter().find(|p| p.name == wanted) else {
+        let known: Vec<&str> = suite
+            .pipelines
+            .iter()
+            .filter(|p| p.property.is_none())
+            .map(|p| p.name.trim_start_matches("pipeline::"))
+            .collect();
+        eprintln!(
+            "error: {} has no pipeline `{}`; its pipelines: {}",
+            args.config.display(),
+            args.name,
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        );
+        return Ok(exit_code::USAGE);
+    };
+    let mut pipeline = test.pipeline.clone();
+    if let Some(dir) = &args.data_from {
+        pipeline = pipeline
+            .data_from(dir)
+            .with_context(|| format!("cannot use the data of {}", dir.display()))?;
+    }
+    let options = PipelineOptions {
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1),
+        keep: KeepWorkspace::Always,
+    };
+    let result = match run_pipeline(&pipeline, &options) {
+        Ok(r) => r,
+        Err(err) => {
+            eprintln!("error: pipeline `{}`: {err}", args.name);
+            return Ok(exit_code::FAIL);
+        }
+    };
+    match args.output_format {
+        PipelineFormat::Text => {
+            let color =
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+            anstream::print!("{}", render_text(&result, color));
+        }
+        PipelineFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        PipelineFormat::Junit => print!("{}", render_junit(&result)),
+        PipelineFormat::Dot => print!("{}", render_dot(&result)),
+        PipelineFormat::Mermaid => print!("{}", render_mermaid(&result)),
+    }
+    Ok(if result.is_successful() {
+        exit_code::PASS
+    } else {
+        exit_code::FAIL
+    })
+}
