@@ -78,7 +78,7 @@ pub fn trials(suite: &Suite) -> Vec<Trial> {
             // Trials must own what they run.
             let owned = match item {
                 SuiteItem::Script(t) => Owned::Script(Box::new(t.clone())),
-                SuiteItem::Pipeline(p) => Owned::Pipeline(p.clone()),
+                SuiteItem::Pipeline(p) => Owned::Pipeline(Box::new(p.clone())),
             };
             Trial::test(name, move || {
                 let item = match &owned {
@@ -99,7 +99,7 @@ pub fn trials(suite: &Suite) -> Vec<Trial> {
 
 enum Owned {
     Script(Box<SuiteTest>),
-    Pipeline(PipelineTest),
+    Pipeline(Box<PipelineTest>),
 }
 
 /// The message of a failed test: a property run's summary, then the report and the replay
