@@ -6,6 +6,9 @@
 //! Pipeline ─► plan (validate, bind, order) ─► run steps ─► edge checks ─► PipelineResult ─► render
 //! ```
 //!
+//! This module is the data-flow manager: [`Pipeline::plan`] validates the graph and binds every
+//! input, [`run_pipeline`] schedules and runs the steps and checks the edges.
+//!
 //! How an input channel of a step gets its data, in order of precedence:
 //!
 //! 1. an explicit [`Edge`] into it (the step's own data plan for that channel is then unused);
