@@ -53,7 +53,13 @@ pub struct Invocation {
     pub env: Vec<(OsString, OsString)>,
     /// Working directory.
     pub cwd: PathBuf,
+    /// A value unique to this run, exported as `SF_RUN_ID`; every process that still carries it
+    /// when the run ends is killed, even one that left the process group. Empty: no such sweep.
+    pub run_id: String,
 }
+
+/// The environment variable that marks every process of a run.
+pub const RUN_ID_VAR: &str = "SF_RUN_ID";
 
 impl Invocation {
     /// The invocation as one shell-quoted line, for logs and replay hints.
@@ -131,6 +137,9 @@ impl Runner {
             };
 
         let mut command = Command::new(&invocation.program);
+        if !invocation.run_id.is_empty() {
+            command.env(RUN_ID_VAR, &invocation.run_id);
+        }
         command
             .args(&invocation.args)
             .envs(invocation.env.iter().map(|(k, v)| (k, v)))
@@ -255,6 +264,31 @@ impl Runner {
             let until = Instant::now() + Duration::from_secs(2);
             while Instant::now() < until && sys::live_group_members(pid).iter().any(|p| *p != pid) {
                 thread::sleep(POLL_MIN);
+            }
+        }
+        // Processes that left the group (setsid, double fork) still carry the run's marker.
+        if !invocation.run_id.is_empty() {
+            let escaped: Vec<u32> = sys::processes_with_env(RUN_ID_VAR, &invocation.run_id)
+                .into_iter()
+                .filter(|p| *p != pid)
+                .collect();
+            if !escaped.is_empty() {
+                tracing::info!(
+                    count = escaped.len(),
+                    "killing processes that left the run's process group"
+                );
+                for p in &escaped {
+                    sys::signal_process(*p, sys::Sig::SIGKILL);
+                }
+                result.stray_processes_killed += escaped.len();
+                let until = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < until
+                    && sys::processes_with_env(RUN_ID_VAR, &invocation.run_id)
+                        .iter()
+                        .any(|p| *p != pid)
+                {
+                    thread::sleep(POLL_MIN);
+                }
             }
         }
         let reaped = sys::reap(pid);
@@ -393,6 +427,7 @@ mod tests {
             args: vec!["-c".into(), script.into()],
             env: vec![],
             cwd: dir.path().to_owned(),
+            run_id: String::new(),
         };
         (Runner::new(limits).run(&inv, dir.path()), dir)
     }
@@ -462,6 +497,33 @@ mod tests {
     }
 
     #[test]
+    fn a_daemon_that_left_the_process_group_is_killed_with_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let inv = Invocation {
+            program: "/bin/sh".into(),
+            args: vec![
+                "-c".into(),
+                "setsid sleep 30 & echo $! > daemon.pid; exit 0".into(),
+            ],
+            env: vec![],
+            cwd: dir.path().to_owned(),
+            run_id: format!("runner-test-{}", std::process::id()),
+        };
+        let r = Runner::default().run(&inv, dir.path());
+        assert_eq!(r.outcome, Outcome::Exited { code: 0 });
+        let daemon: i32 = std::fs::read_to_string(dir.path().join("daemon.pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(
+            !alive(daemon),
+            "the setsid daemon {daemon} outlived its run"
+        );
+        assert!(r.stray_processes_killed >= 1);
+    }
+
+    #[test]
     fn log_files_are_capped_and_the_tail_is_bounded() {
         let limits = Limits {
             tail_bytes: 100,
@@ -507,6 +569,7 @@ mod tests {
             args: vec![],
             env: vec![],
             cwd: dir.path().to_owned(),
+            run_id: String::new(),
         };
         let r = Runner::default().run(&inv, dir.path());
         assert!(

@@ -242,3 +242,160 @@ pub(crate) fn context_seen(r: &Value) -> Value {
     let text = std::fs::read_to_string(ws.join("outputs/output/context.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
+
+/// Live processes still marked with a run's id (its workspace's name).
+fn processes_of_run(workspace: &str) -> Vec<u32> {
+    let name = std::path::Path::new(workspace)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let needle = format!("SF_RUN_ID={name}");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat.rfind(')').and_then(|i| stat[i + 2..].chars().next());
+            !matches!(state, Some('Z') | Some('X') | None)
+        })
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()))
+        })
+        .collect()
+}
+
+/// Every file under `dir` with its size, to tell whether anything changed.
+fn tree(dir: &std::path::Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path().display().to_string(), meta.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+struct Hostile {
+    script: &'static str,
+    args: &'static [&'static str],
+    status: &'static str,
+    error: &'static str,
+    recommendation: &'static str,
+}
+
+const HOSTILE: &[Hostile] = &[
+    Hostile {
+        script: "kill_self",
+        args: &[],
+        status: "FAIL",
+        error: "script was killed by SIGKILL",
+        recommendation: "",
+    },
+    Hostile {
+        script: "child_ignores_term",
+        args: &["--timeout", "1"],
+        status: "FAIL",
+        error: "timed out after 1 s",
+        recommendation: "",
+    },
+    Hostile {
+        script: "daemon",
+        args: &[],
+        status: "PASS",
+        error: "",
+        recommendation: "background process(es) running; sf killed them",
+    },
+    Hostile {
+        script: "memory_hog",
+        args: &["--memory-limit", "200MB"],
+        status: "FAIL",
+        error: "out of memory (limit 200 MB, peak ",
+        recommendation: "",
+    },
+    Hostile {
+        script: "prints_2gb",
+        args: &[],
+        status: "PASS",
+        error: "",
+        recommendation: "exceeded the log cap and was truncated",
+    },
+    Hostile {
+        script: "binary_garbage",
+        args: &[],
+        status: "FAIL",
+        error: "RuntimeError: garbage",
+        recommendation: "",
+    },
+    Hostile {
+        script: "chdir_delete",
+        args: &[],
+        status: "PASS",
+        error: "",
+        recommendation: "",
+    },
+    Hostile {
+        script: "threads_500",
+        args: &[],
+        status: "PASS",
+        error: "",
+        recommendation: "",
+    },
+];
+
+#[test]
+fn hostile_scripts_are_contained_and_reported_and_the_next_test_still_runs() {
+    let sandbox = Sandbox::new();
+    let fixtures_before = tree(&crate::support::fixtures());
+    let mut problems = Vec::new();
+    for case in HOSTILE {
+        let (code, r) = sandbox.test_script(case.script, case.args);
+        let error = r["error_message"].as_str().unwrap_or("");
+        let recs = r["recommendations"].to_string();
+        let ws = r["workspace"].as_str().unwrap();
+        let left = processes_of_run(ws);
+        if r["status"] != case.status
+            || code != if case.status == "PASS" { 0 } else { 1 }
+            || !error.contains(case.error)
+            || !recs.contains(case.recommendation)
+            || !left.is_empty()
+        {
+            problems.push(format!(
+                "{}: status {} (exit {code}), error {error:?}, recommendations {recs}, processes left {left:?}",
+                case.script, r["status"]
+            ));
+        }
+        if case.script == "prints_2gb" {
+            let log = std::fs::metadata(std::path::Path::new(ws).join("logs/stdout.log"))
+                .unwrap()
+                .len();
+            assert!(
+                log <= 100 * 1024 * 1024 + 100,
+                "the log is not capped: {log} bytes"
+            );
+            assert_eq!(r["execution"]["output_bytes"], 2048 * 1024 * 1024_u64);
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "hostile scripts:\n{}",
+        problems.join("\n")
+    );
+    // Nothing outside the workspaces changed, and sf still works.
+    assert_eq!(tree(&crate::support::fixtures()), fixtures_before);
+    assert_eq!(
+        crate::support::entries(sandbox.path()),
+        ["pipeline_testing"]
+    );
+    let (code, _) = sandbox.test_script("exit_0", &[]);
+    assert_eq!(code, 0);
+}

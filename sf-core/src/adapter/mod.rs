@@ -90,6 +90,11 @@ pub(crate) fn prepare(
             args,
             env,
             cwd: workspace.path().to_owned(),
+            run_id: workspace
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         },
         report_file,
     })

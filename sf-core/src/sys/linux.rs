@@ -164,3 +164,29 @@ fn stat_of(pid: u32) -> Option<(char, u32)> {
     let pgrp = fields.nth(1)?.parse().ok()?;
     Some((state, pgrp))
 }
+
+/// Live processes whose environment holds `name=value` exactly: descendants of a run keep the
+/// run's marker even after they leave its process group or session (`setsid`, double fork).
+pub(crate) fn processes_with_env(name: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{name}={value}");
+    let me = std::process::id();
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| matches!(stat_of(*pid), Some((state, _)) if state != 'Z' && state != 'X'))
+        .filter(|pid| {
+            fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()))
+        })
+        .collect()
+}
+
+/// Sends `signal` to one process; a process that is already gone is not an error.
+pub(crate) fn signal_process(pid: u32, signal: Signal) {
+    let Ok(raw) = i32::try_from(pid) else { return };
+    let _ = nix::sys::signal::kill(Pid::from_raw(raw), signal);
+}
