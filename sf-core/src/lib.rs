@@ -46,7 +46,7 @@ pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
 pub use recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use result::{Expectation, Status, TestResult};
-pub use runner::{Invocation, Limits, Runner, shell_quote};
+pub use runner::{Invocation, Limits, RUN_ID_VAR, Runner, shell_quote};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };
