@@ -152,6 +152,9 @@ pub struct ExecutionResult {
     /// Processes of the run that were still alive after the script's main process ended and
     /// were killed by sf.
     pub stray_processes_killed: usize,
+    /// Which isolation was in force.
+    #[serde(default)]
+    pub sandbox: crate::sandbox::SandboxReport,
 }
 
 impl ExecutionResult {

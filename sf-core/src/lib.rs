@@ -26,6 +26,7 @@ mod recommendations;
 pub mod report;
 mod result;
 mod runner;
+pub mod sandbox;
 mod script;
 mod spec;
 mod store;
@@ -47,6 +48,7 @@ pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property
 pub use recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use result::{Expectation, Status, TestResult};
 pub use runner::{Invocation, Limits, RUN_ID_VAR, Runner, shell_quote};
+pub use sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };

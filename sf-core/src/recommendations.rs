@@ -46,6 +46,19 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
             _ => {}
         }
     }
+    if let Some(err) = &e.script_error
+        && matches!(
+            e.sandbox.filesystem,
+            crate::sandbox::Mechanism::Enforced { .. }
+        )
+        && (err.message.contains("Permission denied")
+            || err.message.contains("Read-only file system"))
+    {
+        out.push(format!(
+            "The filesystem sandbox denied a write outside the run's outputs, logs, temp dir and home ({}): write under output_paths, or switch the sandbox off (--no-sandbox, sandbox = false)",
+            err.message
+        ));
+    }
     if e.report_missing {
         out.push("Do not call os._exit() inside main: return, or raise an exception, so the result is known".to_owned());
     }

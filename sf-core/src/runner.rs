@@ -56,6 +56,10 @@ pub struct Invocation {
     /// A value unique to this run, exported as `SF_RUN_ID`; every process that still carries it
     /// when the run ends is killed, even one that left the process group. Empty: no such sweep.
     pub run_id: String,
+    /// The isolation asked for.
+    pub sandbox: crate::sandbox::SandboxOptions,
+    /// Directories the script may write under when the filesystem sandbox is on.
+    pub writable: Vec<PathBuf>,
 }
 
 /// The environment variable that marks every process of a run.
@@ -124,6 +128,7 @@ impl Runner {
             script_error: None,
             report_missing: false,
             stray_processes_killed: 0,
+            sandbox: crate::sandbox::SandboxReport::default(),
         };
         let (stdout_file, stderr_file) =
             match (File::create(&stdout_path), File::create(&stderr_path)) {
@@ -154,6 +159,15 @@ impl Runner {
             };
             return result;
         }
+        let (mut setup, view) = crate::sandbox::prepare(invocation.sandbox, &invocation.writable);
+        // SAFETY: the closure only makes system calls (unshare, ioctl, write, and Landlock's
+        // prctl and restrict_self) between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                setup.apply_in_child();
+                Ok(())
+            });
+        }
         tracing::debug!(command = %invocation.command_line(), cwd = %invocation.cwd.display(), "spawning");
         let start = Instant::now();
         let mut child = match command.spawn() {
@@ -166,6 +180,9 @@ impl Runner {
             }
         };
         let pid = child.id();
+        // Closes the parent's copy of the status pipe, so the report below cannot block.
+        drop(command);
+        result.sandbox = view.report();
         let _registered = crate::interrupt::Registered::new(pid);
         let (done_tx, done_rx) = mpsc::channel();
         let readers = [
@@ -428,6 +445,11 @@ mod tests {
             env: vec![],
             cwd: dir.path().to_owned(),
             run_id: String::new(),
+            sandbox: crate::sandbox::SandboxOptions {
+                filesystem: false,
+                network: true,
+            },
+            writable: vec![],
         };
         (Runner::new(limits).run(&inv, dir.path()), dir)
     }
@@ -508,6 +530,11 @@ mod tests {
             env: vec![],
             cwd: dir.path().to_owned(),
             run_id: format!("runner-test-{}", std::process::id()),
+            sandbox: crate::sandbox::SandboxOptions {
+                filesystem: false,
+                network: true,
+            },
+            writable: vec![],
         };
         let r = Runner::default().run(&inv, dir.path());
         assert_eq!(r.outcome, Outcome::Exited { code: 0 });
@@ -521,6 +548,96 @@ mod tests {
             "the setsid daemon {daemon} outlived its run"
         );
         assert!(r.stray_processes_killed >= 1);
+    }
+
+    fn sandboxed(
+        script: &str,
+        sandbox: crate::sandbox::SandboxOptions,
+    ) -> (ExecutionResult, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        let inv = Invocation {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            env: vec![],
+            cwd: dir.path().to_owned(),
+            run_id: String::new(),
+            sandbox,
+            writable: vec![dir.path().join("out")],
+        };
+        (Runner::default().run(&inv, &dir.path().join("out")), dir)
+    }
+
+    #[test]
+    fn the_filesystem_sandbox_allows_writes_only_where_asked_and_says_so() {
+        use crate::sandbox::{Mechanism, SandboxOptions, landlock_abi};
+        let on = SandboxOptions {
+            filesystem: true,
+            network: true,
+        };
+        let (r, dir) = sandboxed("echo ok > out/allowed.txt; echo no > outside.txt", on);
+        assert!(dir.path().join("out/allowed.txt").is_file());
+        match landlock_abi() {
+            Ok(abi) => {
+                assert_eq!(
+                    r.sandbox.filesystem,
+                    Mechanism::Enforced {
+                        detail: format!("Landlock ABI {abi}")
+                    }
+                );
+                assert!(
+                    !dir.path().join("outside.txt").exists(),
+                    "a write outside was allowed"
+                );
+                assert_ne!(r.outcome, Outcome::Exited { code: 0 });
+            }
+            Err(reason) => {
+                assert_eq!(r.sandbox.filesystem, Mechanism::Unavailable { reason });
+                assert!(
+                    dir.path().join("outside.txt").exists(),
+                    "the run must still happen"
+                );
+            }
+        }
+        let off = SandboxOptions {
+            filesystem: false,
+            network: true,
+        };
+        let (r, dir) = sandboxed("echo yes > outside.txt", off);
+        assert_eq!(r.sandbox.filesystem, Mechanism::Off);
+        assert!(dir.path().join("outside.txt").exists());
+    }
+
+    #[test]
+    fn without_network_only_loopback_is_there() {
+        use crate::sandbox::{Mechanism, SandboxOptions};
+        let (r, dir) = sandboxed(
+            "cat /proc/net/dev > out/dev.txt",
+            SandboxOptions {
+                filesystem: false,
+                network: false,
+            },
+        );
+        let devices = std::fs::read_to_string(dir.path().join("out/dev.txt")).unwrap();
+        let names: Vec<&str> = devices
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split(':').next())
+            .map(str::trim)
+            .collect();
+        match &r.sandbox.network {
+            Mechanism::Enforced { .. } => assert_eq!(names, ["lo"], "{devices}"),
+            Mechanism::Unavailable { .. } => assert!(!names.is_empty()),
+            Mechanism::Off => panic!("network isolation was asked for"),
+        }
+        let (r, _) = sandboxed(
+            "true",
+            SandboxOptions {
+                filesystem: false,
+                network: true,
+            },
+        );
+        assert_eq!(r.sandbox.network, Mechanism::Off);
     }
 
     #[test]
@@ -570,6 +687,11 @@ mod tests {
             env: vec![],
             cwd: dir.path().to_owned(),
             run_id: String::new(),
+            sandbox: crate::sandbox::SandboxOptions {
+                filesystem: false,
+                network: true,
+            },
+            writable: vec![],
         };
         let r = Runner::default().run(&inv, dir.path());
         assert!(

@@ -84,6 +84,8 @@ pub struct TestSpec {
     /// Placeholders: `{script}`, `{workspace}`, `{input:NAME}`, `{output:NAME}`, and `{job_args}`
     /// (an argument of its own, replaced by the job arguments as `--key value` flags).
     pub argv: Option<Vec<String>>,
+    /// Isolation: the filesystem sandbox (on by default) and the network (allowed by default).
+    pub sandbox: crate::sandbox::SandboxOptions,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -116,6 +118,7 @@ impl TestSpec {
             keep_workspace: KeepWorkspace::Always,
             adapter: None,
             argv: None,
+            sandbox: crate::sandbox::SandboxOptions::default(),
             variant: None,
         }
     }
@@ -352,6 +355,12 @@ impl TestSpec {
         if let Some(python) = &self.python {
             cmd.push_str(&format!(" --python {}", q(&python.to_string_lossy())));
         }
+        if !self.sandbox.filesystem {
+            cmd.push_str(" --no-sandbox");
+        }
+        if !self.sandbox.network {
+            cmd.push_str(" --no-network");
+        }
         if self.expect == Expectation::Fail {
             cmd.push_str(" --expect fail");
         }
@@ -363,6 +372,7 @@ impl TestSpec {
             python: self.python.clone(),
             seed: self.seed,
             argv: self.argv.clone(),
+            sandbox: self.sandbox,
         }
     }
 }

@@ -211,9 +211,10 @@ fn job_args_may_be_left_out_of_the_signature() {
 }
 
 #[test]
-fn writing_outside_the_outputs_is_reported() {
+fn writing_outside_the_outputs_is_reported_when_the_sandbox_is_off() {
     let sandbox = Sandbox::new();
-    let (_, r) = sandbox.test_script("writes_outside", &[]);
+    let (_, r) = sandbox.test_script("writes_outside", &["--no-sandbox"]);
+    assert_eq!(r["execution"]["sandbox"]["filesystem"]["state"], "off");
     let recs = r["recommendations"].to_string();
     assert!(recs.contains("wrote outside its output channels"), "{recs}");
     assert!(recs.contains("stray.csv"), "{recs}");
@@ -350,6 +351,27 @@ const HOSTILE: &[Hostile] = &[
         error: "",
         recommendation: "",
     },
+    Hostile {
+        script: "writes_repo",
+        args: &[],
+        status: "FAIL",
+        error: "PermissionError: [Errno 13] Permission denied",
+        recommendation: "The filesystem sandbox denied a write outside the run's outputs",
+    },
+    Hostile {
+        script: "deletes_input",
+        args: &[],
+        status: "FAIL",
+        error: "PermissionError: [Errno 13] Permission denied",
+        recommendation: "The filesystem sandbox denied a write",
+    },
+    Hostile {
+        script: "writes_outside",
+        args: &[],
+        status: "FAIL",
+        error: "Permission denied: 'stray.csv'",
+        recommendation: "The filesystem sandbox denied a write",
+    },
 ];
 
 #[test]
@@ -390,6 +412,10 @@ fn hostile_scripts_are_contained_and_reported_and_the_next_test_still_runs() {
         "hostile scripts:\n{}",
         problems.join("\n")
     );
+    assert!(
+        !crate::support::fixtures().join("LEAKED.txt").exists(),
+        "a script wrote into the repository"
+    );
     // Nothing outside the workspaces changed, and sf still works.
     assert_eq!(tree(&crate::support::fixtures()), fixtures_before);
     assert_eq!(
@@ -398,4 +424,36 @@ fn hostile_scripts_are_contained_and_reported_and_the_next_test_still_runs() {
     );
     let (code, _) = sandbox.test_script("exit_0", &[]);
     assert_eq!(code, 0);
+}
+
+#[test]
+fn a_network_connection_reaches_the_listener_only_when_the_network_is_allowed() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let env = format!("SF_TEST_PORT={port}");
+    let sandbox = Sandbox::new();
+
+    let (code, r) = sandbox.test_script("connects", &["--env", &env, "--no-network"]);
+    assert_eq!(
+        r["execution"]["sandbox"]["network"]["state"], "enforced",
+        "{r:#}"
+    );
+    assert_eq!(code, 1);
+    let error = r["error_message"].as_str().unwrap();
+    assert!(
+        error.contains("ConnectionRefusedError") || error.contains("Network is unreachable"),
+        "{error}"
+    );
+
+    let accepted = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut got = String::new();
+        stream.read_to_string(&mut got).unwrap();
+        got
+    });
+    let (code, r) = sandbox.test_script("connects", &["--env", &env]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["execution"]["sandbox"]["network"]["state"], "off");
+    assert_eq!(accepted.join().unwrap(), "hello");
 }

@@ -58,6 +58,8 @@ pub struct AdapterOptions {
     ///
     /// [`TestSpec::argv`]: crate::TestSpec::argv
     pub argv: Option<Vec<String>>,
+    /// The isolation asked for.
+    pub sandbox: crate::sandbox::SandboxOptions,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.
@@ -90,6 +92,11 @@ pub(crate) fn prepare(
             args,
             env,
             cwd: workspace.path().to_owned(),
+            sandbox: options.sandbox,
+            writable: ["outputs", "logs", "tmp", "home", ".sf"]
+                .iter()
+                .map(|d| workspace.path().join(d))
+                .collect(),
             run_id: workspace
                 .path()
                 .file_name()

@@ -224,6 +224,8 @@ fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScript {
         ignore: s.ignore.or(d.ignore),
         seed: s.seed.or(d.seed),
         python: s.python.or(d.python),
+        sandbox: s.sandbox.or(d.sandbox),
+        network: s.network.or(d.network),
         sizes: s.sizes.or(d.sizes),
         profiles: s.profiles.or(d.profiles),
         proptest: s.proptest.or(d.proptest),
@@ -322,6 +324,12 @@ fn build_script(
     }
     if let Some(python) = &raw.python {
         spec = spec.python(python);
+    }
+    if let Some(sandbox) = raw.sandbox {
+        spec.sandbox.filesystem = sandbox;
+    }
+    if let Some(network) = raw.network {
+        spec.sandbox.network = network;
     }
     if let Some(inputs) = &raw.inputs {
         let mut plan = DataPlan::new();

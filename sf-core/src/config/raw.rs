@@ -93,6 +93,8 @@ pub(crate) struct RawScript {
     pub(crate) ignore: Option<bool>,
     pub(crate) seed: Option<u64>,
     pub(crate) python: Option<String>,
+    pub(crate) sandbox: Option<bool>,
+    pub(crate) network: Option<bool>,
     pub(crate) sizes: Option<Vec<Spanned<String>>>,
     pub(crate) profiles: Option<Vec<Spanned<String>>>,
     pub(crate) proptest: Option<Spanned<RawProptest>>,

@@ -1057,7 +1057,7 @@ mod tests {
     #[test]
     fn a_downstream_cannot_change_its_upstreams_output() {
         let s = Scripts::new();
-        let vandal = s.spec(
+        let mut vandal = s.spec(
             "vandal",
             "chmod -R u+w \"$SF_INPUT_DATA\" 2>/dev/null || true\n\
              echo 99,9,9 >> \"$SF_INPUT_DATA\"/data.csv\n\
@@ -1065,6 +1065,8 @@ mod tests {
              echo done > \"$SF_OUTPUT_OUT\"/x",
             &["out"],
         );
+        // The copy alone must protect the upstream, even where no filesystem sandbox is in force.
+        vandal.sandbox.filesystem = false;
         let p = s
             .pipeline("readonly")
             .step("src", s.source("src", TABLE, "data"))

@@ -84,6 +84,18 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
             }
         }
     }
+    if let Some(exec) = &result.execution {
+        let _ = writeln!(
+            out,
+            "  {} filesystem {}, network {}",
+            paint("sandbox:", label, color),
+            exec.sandbox.filesystem.describe(),
+            match &exec.sandbox.network {
+                crate::sandbox::Mechanism::Off => "allowed".to_owned(),
+                other => other.describe(),
+            }
+        );
+    }
     let _ = writeln!(
         out,
         "  {} {}",

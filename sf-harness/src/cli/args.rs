@@ -240,6 +240,13 @@ pub struct TestScriptArgs {
     /// Seconds before the script's whole process group is killed.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "300")]
     pub timeout: std::time::Duration,
+    /// Let the script write anywhere it could without sf (switches off the Landlock sandbox that
+    /// limits writes to its outputs, logs, temp dir and home).
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// Run the script without network access (its own network namespace, loopback only).
+    #[arg(long)]
+    pub no_network: bool,
     /// Kill the script's process tree when its memory passes this (e.g. 512MB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
     pub memory_limit: Option<u64>,

@@ -42,6 +42,8 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     for dir in &args.scripts_dirs {
         spec = spec.scripts_dir(dir);
     }
+    spec.sandbox.filesystem = !args.no_sandbox;
+    spec.sandbox.network = !args.no_network;
     if let Some(limit) = args.memory_limit {
         spec = spec.memory_limit(limit);
     }

@@ -1,0 +1,278 @@
+//! Isolation where the kernel allows it, each mechanism reported as in force or not:
+//!
+//! - **filesystem** (Landlock): the script may write only under its workspace's `outputs/`,
+//!   `logs/`, `tmp/`, `home/` and sf's `.sf/`, plus devices (`/dev`) and `/proc`; its inputs, the
+//!   repository and everything else are read-only to it.
+//! - **network** (a new network namespace with only loopback up): nothing outside the script's own
+//!   process tree is reachable.
+//!
+//! Where a mechanism is unavailable (an old kernel, namespaces not allowed), the run still happens
+//! without it and the result says so.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::PathBuf;
+
+use landlock::{
+    ABI, AccessFs, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, path_beneath_rules,
+};
+use serde::{Deserialize, Serialize};
+
+/// What isolation a run asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxOptions {
+    /// Restrict writes to the run's own directories (Landlock). On by default.
+    pub filesystem: bool,
+    /// Let the script use the network. On by default; `false` runs it in its own network namespace.
+    pub network: bool,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        SandboxOptions {
+            filesystem: true,
+            network: true,
+        }
+    }
+}
+
+/// Whether one mechanism was in force for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Mechanism {
+    /// In force.
+    Enforced {
+        /// How (for example `Landlock ABI 7`).
+        detail: String,
+    },
+    /// Not asked for.
+    Off,
+    /// Asked for, but the kernel or the environment does not allow it; the run went ahead
+    /// without it.
+    Unavailable {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Mechanism {
+    /// `enforced (Landlock ABI 7)`, `off`, `unavailable: …`.
+    pub fn describe(&self) -> String {
+        match self {
+            Mechanism::Enforced { detail } => format!("enforced ({detail})"),
+            Mechanism::Off => "off".to_owned(),
+            Mechanism::Unavailable { reason } => format!("unavailable: {reason}"),
+        }
+    }
+}
+
+/// What was in force for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxReport {
+    /// Write restrictions.
+    pub filesystem: Mechanism,
+    /// Network isolation (`Off` when the network was allowed).
+    pub network: Mechanism,
+}
+
+impl Default for SandboxReport {
+    fn default() -> Self {
+        SandboxReport {
+            filesystem: Mechanism::Off,
+            network: Mechanism::Off,
+        }
+    }
+}
+
+/// The Landlock ABI of the running kernel, or why there is none.
+pub fn landlock_abi() -> Result<i32, String> {
+    // SAFETY: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) only returns a
+    // number.
+    let abi = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32,
+        )
+    };
+    if abi > 0 {
+        Ok(abi as i32)
+    } else {
+        let err = io::Error::last_os_error();
+        Err(match err.raw_os_error() {
+            Some(libc::ENOSYS) => "this kernel has no Landlock".to_owned(),
+            Some(libc::EOPNOTSUPP) => {
+                "Landlock is disabled in this kernel (boot option lsm=)".to_owned()
+            }
+            _ => format!("Landlock is not usable: {err}"),
+        })
+    }
+}
+
+/// What the child applies between fork and exec.
+#[derive(Debug)]
+pub(crate) struct ChildSetup {
+    ruleset: Option<RulesetCreated>,
+    network: bool,
+    status_write: Option<OwnedFd>,
+}
+
+/// What the parent keeps to learn what took effect.
+#[derive(Debug)]
+pub(crate) struct ParentView {
+    status_read: Option<OwnedFd>,
+    filesystem_asked: bool,
+    network_asked: bool,
+    landlock_abi: Result<i32, String>,
+}
+
+/// Bits the child reports back through the status pipe.
+const LANDLOCK_OK: u8 = 1;
+const NETNS_OK: u8 = 2;
+const LOOPBACK_OK: u8 = 4;
+
+/// Builds the Landlock ruleset (which needs allocation and open files, so it cannot be done after
+/// fork) and the status pipe.
+pub(crate) fn prepare(options: SandboxOptions, writable: &[PathBuf]) -> (ChildSetup, ParentView) {
+    let landlock_abi = landlock_abi();
+    let ruleset = if options.filesystem && landlock_abi.is_ok() {
+        match build_ruleset(writable) {
+            Ok(r) => Some(r),
+            Err(err) => {
+                tracing::warn!(%err, "cannot build the Landlock ruleset; the run is not sandboxed");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (status_read, status_write) = match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
+        Ok((r, w)) => (Some(r), Some(w)),
+        Err(_) => (None, None),
+    };
+    (
+        ChildSetup {
+            ruleset,
+            network: !options.network,
+            status_write,
+        },
+        ParentView {
+            status_read,
+            filesystem_asked: options.filesystem,
+            network_asked: !options.network,
+            landlock_abi,
+        },
+    )
+}
+
+fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::RulesetError> {
+    // V3 covers every write-type right that matters here (including truncate) without handling
+    // device ioctls, which would surprise scripts that talk to terminals or GPUs.
+    let abi = ABI::V3;
+    let write = AccessFs::from_write(abi);
+    Ruleset::default()
+        .handle_access(write)?
+        .create()?
+        .add_rules(path_beneath_rules(writable, write))?
+        .add_rules(path_beneath_rules(
+            ["/dev", "/proc"],
+            AccessFs::WriteFile | AccessFs::Truncate,
+        ))?
+        .add_rules(path_beneath_rules(["/dev/shm"], write))
+}
+
+impl ChildSetup {
+    /// Runs in the child after fork, before exec: applies what was asked and reports what took.
+    /// Only async-signal-safe system calls are made, apart from the Landlock crate's call.
+    pub(crate) fn apply_in_child(&mut self) {
+        let mut status = 0u8;
+        if self.network {
+            // SAFETY: unshare has no memory-safety preconditions.
+            let mut ok = unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0;
+            if !ok {
+                // Without CAP_SYS_ADMIN, a user namespace grants it inside.
+                // SAFETY: as above.
+                ok = unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } == 0;
+            }
+            if ok {
+                status |= NETNS_OK;
+                if loopback_up() {
+                    status |= LOOPBACK_OK;
+                }
+            }
+        }
+        if let Some(ruleset) = self.ruleset.take()
+            && ruleset.restrict_self().is_ok()
+        {
+            status |= LANDLOCK_OK;
+        }
+        if let Some(w) = &self.status_write {
+            // SAFETY: writing one byte from a local to an open pipe.
+            unsafe { libc::write(w.as_raw_fd(), (&raw const status).cast(), 1) };
+        }
+    }
+}
+
+impl ParentView {
+    /// Reads what the child reported and describes it. Call after the child has exec'd and the
+    /// parent's copy of the write end (held by the `Command`) is closed.
+    pub(crate) fn report(self) -> SandboxReport {
+        let mut status = 0u8;
+        let got = self.status_read.as_ref().is_some_and(|r| {
+            // SAFETY: reading one byte into a local from an open pipe whose writer is closed.
+            unsafe { libc::read(r.as_raw_fd(), (&raw mut status).cast(), 1) == 1 }
+        });
+        let filesystem = match (self.filesystem_asked, &self.landlock_abi) {
+            (false, _) => Mechanism::Off,
+            (true, Err(reason)) => Mechanism::Unavailable {
+                reason: reason.clone(),
+            },
+            (true, Ok(abi)) if got && status & LANDLOCK_OK != 0 => Mechanism::Enforced {
+                detail: format!("Landlock ABI {abi}"),
+            },
+            (true, Ok(_)) => Mechanism::Unavailable {
+                reason: "the Landlock ruleset could not be applied".to_owned(),
+            },
+        };
+        let network = match (self.network_asked, got) {
+            (false, _) => Mechanism::Off,
+            (true, true) if status & NETNS_OK != 0 => Mechanism::Enforced {
+                detail: if status & LOOPBACK_OK != 0 {
+                    "network namespace, loopback only".to_owned()
+                } else {
+                    "network namespace, no interface up".to_owned()
+                },
+            },
+            (true, _) => Mechanism::Unavailable {
+                reason: "network namespaces cannot be created here".to_owned(),
+            },
+        };
+        SandboxReport {
+            filesystem,
+            network,
+        }
+    }
+}
+
+/// Brings `lo` up in the current (new) network namespace with one ioctl.
+fn loopback_up() -> bool {
+    // SAFETY: plain socket and ioctl calls on a zeroed ifreq naming "lo".
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return false;
+        }
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (i, b) in b"lo\0".iter().enumerate() {
+            req.ifr_name[i] = *b as libc::c_char;
+        }
+        let mut ok = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) == 0;
+        if ok {
+            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            ok = libc::ioctl(fd, libc::SIOCSIFFLAGS, &req) == 0;
+        }
+        libc::close(fd);
+        ok
+    }
+}
