@@ -26,6 +26,7 @@ mod recommendations;
 pub mod report;
 mod result;
 mod runner;
+pub mod sagemaker;
 pub mod sandbox;
 mod script;
 mod spec;

@@ -60,6 +60,8 @@ pub struct Invocation {
     pub sandbox: crate::sandbox::SandboxOptions,
     /// Directories the script may write under when the filesystem sandbox is on.
     pub writable: Vec<PathBuf>,
+    /// Container path → workspace path, for the SageMaker layout.
+    pub mounts: Option<Vec<(PathBuf, PathBuf)>>,
 }
 
 /// The environment variable that marks every process of a run.
@@ -159,7 +161,12 @@ impl Runner {
             };
             return result;
         }
-        let (mut setup, view) = crate::sandbox::prepare(invocation.sandbox, &invocation.writable);
+        let mounts = invocation.mounts.as_ref().map(|m| {
+            let scratch = invocation.cwd.join(".sf/opt");
+            std::fs::create_dir_all(&scratch).and_then(|()| crate::sagemaker::plan(m, &scratch))
+        });
+        let (mut setup, view) =
+            crate::sandbox::prepare(invocation.sandbox, &invocation.writable, mounts);
         // SAFETY: the closure only makes system calls (unshare, ioctl, write, and Landlock's
         // prctl and restrict_self) between fork and exec.
         unsafe {
@@ -450,6 +457,7 @@ mod tests {
                 network: true,
             },
             writable: vec![],
+            mounts: None,
         };
         (Runner::new(limits).run(&inv, dir.path()), dir)
     }
@@ -535,6 +543,7 @@ mod tests {
                 network: true,
             },
             writable: vec![],
+            mounts: None,
         };
         let r = Runner::default().run(&inv, dir.path());
         assert_eq!(r.outcome, Outcome::Exited { code: 0 });
@@ -564,6 +573,7 @@ mod tests {
             run_id: String::new(),
             sandbox,
             writable: vec![dir.path().join("out")],
+            mounts: None,
         };
         (Runner::default().run(&inv, &dir.path().join("out")), dir)
     }
@@ -692,6 +702,7 @@ mod tests {
                 network: true,
             },
             writable: vec![],
+            mounts: None,
         };
         let r = Runner::default().run(&inv, dir.path());
         assert!(

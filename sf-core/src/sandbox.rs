@@ -73,6 +73,13 @@ pub struct SandboxReport {
     pub filesystem: Mechanism,
     /// Network isolation (`Off` when the network was allowed).
     pub network: Mechanism,
+    /// The SageMaker layout (`Off` for the ordinary workspace layout).
+    #[serde(default = "off")]
+    pub layout: Mechanism,
+}
+
+fn off() -> Mechanism {
+    Mechanism::Off
 }
 
 impl Default for SandboxReport {
@@ -80,6 +87,7 @@ impl Default for SandboxReport {
         SandboxReport {
             filesystem: Mechanism::Off,
             network: Mechanism::Off,
+            layout: Mechanism::Off,
         }
     }
 }
@@ -113,6 +121,7 @@ pub fn landlock_abi() -> Result<i32, String> {
 /// What the child applies between fork and exec.
 #[derive(Debug)]
 pub(crate) struct ChildSetup {
+    mounts: Option<crate::sagemaker::MountPlan>,
     ruleset: Option<RulesetCreated>,
     network: bool,
     status_write: Option<OwnedFd>,
@@ -124,6 +133,7 @@ pub(crate) struct ParentView {
     status_read: Option<OwnedFd>,
     filesystem_asked: bool,
     network_asked: bool,
+    layout: Option<Result<(), String>>,
     landlock_abi: Result<i32, String>,
 }
 
@@ -131,10 +141,20 @@ pub(crate) struct ParentView {
 const LANDLOCK_OK: u8 = 1;
 const NETNS_OK: u8 = 2;
 const LOOPBACK_OK: u8 = 4;
+const LAYOUT_OK: u8 = 8;
 
 /// Builds the Landlock ruleset (which needs allocation and open files, so it cannot be done after
 /// fork) and the status pipe.
-pub(crate) fn prepare(options: SandboxOptions, writable: &[PathBuf]) -> (ChildSetup, ParentView) {
+pub(crate) fn prepare(
+    options: SandboxOptions,
+    writable: &[PathBuf],
+    mounts: Option<std::io::Result<crate::sagemaker::MountPlan>>,
+) -> (ChildSetup, ParentView) {
+    let (mounts, layout) = match mounts {
+        None => (None, None),
+        Some(Ok(plan)) => (Some(plan), Some(Ok(()))),
+        Some(Err(err)) => (None, Some(Err(err.to_string()))),
+    };
     let landlock_abi = landlock_abi();
     let ruleset = if options.filesystem && landlock_abi.is_ok() {
         match build_ruleset(writable) {
@@ -153,6 +173,7 @@ pub(crate) fn prepare(options: SandboxOptions, writable: &[PathBuf]) -> (ChildSe
     };
     (
         ChildSetup {
+            mounts,
             ruleset,
             network: !options.network,
             status_write,
@@ -161,6 +182,7 @@ pub(crate) fn prepare(options: SandboxOptions, writable: &[PathBuf]) -> (ChildSe
             status_read,
             filesystem_asked: options.filesystem,
             network_asked: !options.network,
+            layout,
             landlock_abi,
         },
     )
@@ -187,6 +209,12 @@ impl ChildSetup {
     /// Only async-signal-safe system calls are made, apart from the Landlock crate's call.
     pub(crate) fn apply_in_child(&mut self) {
         let mut status = 0u8;
+        // Mounts first: Landlock forbids mounting once in force.
+        if let Some(plan) = &self.mounts
+            && plan.apply_in_child()
+        {
+            status |= LAYOUT_OK;
+        }
         if self.network {
             // SAFETY: unshare has no memory-safety preconditions.
             let mut ok = unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0;
@@ -248,9 +276,20 @@ impl ParentView {
                 reason: "network namespaces cannot be created here".to_owned(),
             },
         };
+        let layout = match self.layout {
+            None => Mechanism::Off,
+            Some(Err(reason)) => Mechanism::Unavailable { reason },
+            Some(Ok(())) if got && status & LAYOUT_OK != 0 => Mechanism::Enforced {
+                detail: "SageMaker paths under /opt/ml, private mount namespace".to_owned(),
+            },
+            Some(Ok(())) => Mechanism::Unavailable {
+                reason: "mount namespaces cannot be created here".to_owned(),
+            },
+        };
         SandboxReport {
             filesystem,
             network,
+            layout,
         }
     }
 }

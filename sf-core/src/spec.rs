@@ -86,6 +86,9 @@ pub struct TestSpec {
     pub argv: Option<Vec<String>>,
     /// Isolation: the filesystem sandbox (on by default) and the network (allowed by default).
     pub sandbox: crate::sandbox::SandboxOptions,
+    /// Run as a SageMaker Processing job would: the script's own `__main__`, channels under
+    /// `/opt/ml/processing` (through a private mount namespace).
+    pub sagemaker: Option<crate::sagemaker::SageMakerLayout>,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -119,6 +122,7 @@ impl TestSpec {
             adapter: None,
             argv: None,
             sandbox: crate::sandbox::SandboxOptions::default(),
+            sagemaker: None,
             variant: None,
         }
     }
@@ -361,6 +365,9 @@ impl TestSpec {
         if !self.sandbox.network {
             cmd.push_str(" --no-network");
         }
+        if self.sagemaker.is_some() {
+            cmd.push_str(" --layout sagemaker");
+        }
         if self.expect == Expectation::Fail {
             cmd.push_str(" --expect fail");
         }
@@ -373,6 +380,7 @@ impl TestSpec {
             seed: self.seed,
             argv: self.argv.clone(),
             sandbox: self.sandbox,
+            sagemaker: self.sagemaker.clone(),
         }
     }
 }

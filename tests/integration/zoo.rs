@@ -457,3 +457,62 @@ fn a_network_connection_reaches_the_listener_only_when_the_network_is_allowed() 
     assert_eq!(r["execution"]["sandbox"]["network"]["state"], "off");
     assert_eq!(accepted.join().unwrap(), "hello");
 }
+
+#[test]
+fn an_unmodified_sagemaker_script_runs_as_is_under_the_sagemaker_layout() {
+    let sandbox = Sandbox::new();
+    let opt_before: Vec<_> = crate::support::entries(std::path::Path::new("/opt"));
+    let (code, r) = sandbox.test_script(
+        "sagemaker_job",
+        &[
+            "--layout",
+            "sagemaker",
+            "--input",
+            "data",
+            "--output",
+            "processed",
+            "--job-arg",
+            "job_type=training",
+            "--data",
+            "generic",
+            "--rows",
+            "7",
+        ],
+    );
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(
+        r["execution"]["sandbox"]["layout"]["state"], "enforced",
+        "{r:#}"
+    );
+    let ws = std::path::PathBuf::from(r["workspace"].as_str().unwrap());
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join("outputs/processed/training.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(written["rows"], 7);
+    assert_eq!(written["job"], "sf-sagemaker_job");
+    // What the machine keeps under /opt stays visible to the script, and /opt itself is untouched.
+    let mut expected = opt_before.clone();
+    expected.push("ml".to_owned());
+    expected.sort();
+    assert_eq!(written["opt_kept"], serde_json::json!(expected));
+    assert_eq!(
+        crate::support::entries(std::path::Path::new("/opt")),
+        opt_before
+    );
+    let config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join(".sf/ml-config/processingjobconfig.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        config["ProcessingInputs"][0]["S3Input"]["LocalPath"],
+        "/opt/ml/processing/input/data"
+    );
+
+    // Without the layout, the same script's hard-coded paths do not exist.
+    let (code, _) = sandbox.test_script(
+        "sagemaker_job",
+        &["--input", "data", "--output", "processed"],
+    );
+    assert_eq!(code, 1);
+}

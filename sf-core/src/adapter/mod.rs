@@ -60,6 +60,8 @@ pub struct AdapterOptions {
     pub argv: Option<Vec<String>>,
     /// The isolation asked for.
     pub sandbox: crate::sandbox::SandboxOptions,
+    /// Run the script as a SageMaker Processing job would (its own `__main__`, `/opt/ml` paths).
+    pub sagemaker: Option<crate::sagemaker::SageMakerLayout>,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.
@@ -76,6 +78,9 @@ pub(crate) fn prepare(
     options: &AdapterOptions,
 ) -> Result<Prepared, AdapterError> {
     let mut env = common_env(workspace, context, options.seed);
+    if let Some(layout) = &options.sagemaker {
+        return prepare_sagemaker(script, workspace, context, options, layout, env);
+    }
     let (program, args, report_file) = match script.adapter {
         AdapterKind::PythonMain => python::prepare(script, workspace, options, &mut env)?,
         AdapterKind::Command => {
@@ -92,6 +97,7 @@ pub(crate) fn prepare(
             args,
             env,
             cwd: workspace.path().to_owned(),
+            mounts: None,
             sandbox: options.sandbox,
             writable: ["outputs", "logs", "tmp", "home", ".sf"]
                 .iter()
@@ -104,6 +110,109 @@ pub(crate) fn prepare(
                 .unwrap_or_default(),
         },
         report_file,
+    })
+}
+
+/// The SageMaker layout: the script runs as its own `__main__` with job arguments as flags, its
+/// channels, its directory and the job's configuration mounted under `/opt/ml`.
+fn prepare_sagemaker(
+    script: &Script,
+    workspace: &Workspace,
+    context: &ExecutionContext,
+    options: &AdapterOptions,
+    layout: &crate::sagemaker::SageMakerLayout,
+    mut env: Vec<(OsString, OsString)>,
+) -> Result<Prepared, AdapterError> {
+    use std::path::Path;
+    let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
+    let code = Path::new(crate::sagemaker::PROCESSING_ROOT).join("input/code");
+    let file_name = script
+        .path
+        .file_name()
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let container_script = code.join(&file_name);
+    let flags = command::job_args_as_flags(context);
+    let (program, mut args) = match script.adapter {
+        AdapterKind::PythonMain => {
+            env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+            env.push(("PYTHONUNBUFFERED".into(), "1".into()));
+            (
+                resolve_python(options.python.as_deref())?,
+                vec![container_script.clone().into_os_string()],
+            )
+        }
+        AdapterKind::Command if script.path.extension().is_some_and(|e| e == "sh") => (
+            PathBuf::from("sh"),
+            vec![container_script.clone().into_os_string()],
+        ),
+        AdapterKind::Command => (container_script.clone(), Vec::new()),
+    };
+    args.extend(flags.clone());
+
+    let mut mounts: Vec<(PathBuf, PathBuf)> = Vec::new();
+    if let Some(dir) = script.path.parent() {
+        mounts.push((code.clone(), dir.to_owned()));
+    }
+    for (name, path) in &context.input_paths {
+        let target = PathBuf::from(layout.input_path(name));
+        env.push((
+            channel_env_name("SF_INPUT_", name).into(),
+            target.clone().into(),
+        ));
+        mounts.push((target, path.clone()));
+    }
+    for (name, path) in &context.output_paths {
+        let target = PathBuf::from(layout.output_path(name));
+        env.push((
+            channel_env_name("SF_OUTPUT_", name).into(),
+            target.clone().into(),
+        ));
+        mounts.push((target, path.clone()));
+    }
+    let config_dir = workspace.internal().join("ml-config");
+    std::fs::create_dir_all(&config_dir).map_err(io(config_dir.clone()))?;
+    let entrypoint: Vec<String> = std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+        .collect();
+    let (processing, resource) = crate::sagemaker::job_config(
+        &script.name,
+        layout,
+        &context.input_paths.keys().cloned().collect::<Vec<_>>(),
+        &context.output_paths.keys().cloned().collect::<Vec<_>>(),
+        &entrypoint,
+        &context.environ_vars,
+    );
+    for (name, value) in [
+        ("processingjobconfig.json", processing),
+        ("resourceconfig.json", resource),
+    ] {
+        let path = config_dir.join(name);
+        crate::atomic::write_json_atomic(&path, &value).map_err(io(path.clone()))?;
+    }
+    mounts.push((PathBuf::from("/opt/ml/config"), config_dir));
+    Ok(Prepared {
+        invocation: Invocation {
+            program,
+            args,
+            env,
+            cwd: workspace.path().to_owned(),
+            mounts: Some(mounts),
+            sandbox: options.sandbox,
+            // A bind-mounted channel's path never passes through `outputs/` on its way up, so
+            // Landlock needs each output channel itself.
+            writable: ["outputs", "logs", "tmp", "home", ".sf"]
+                .iter()
+                .map(|d| workspace.path().join(d))
+                .chain(context.output_paths.values().cloned())
+                .collect(),
+            run_id: workspace
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        },
+        report_file: None,
     })
 }
 

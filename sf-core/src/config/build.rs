@@ -225,6 +225,8 @@ fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScript {
         seed: s.seed.or(d.seed),
         python: s.python.or(d.python),
         sandbox: s.sandbox.or(d.sandbox),
+        layout: s.layout.or(d.layout),
+        sagemaker_paths: maps(d.sagemaker_paths, s.sagemaker_paths),
         network: s.network.or(d.network),
         sizes: s.sizes.or(d.sizes),
         profiles: s.profiles.or(d.profiles),
@@ -330,6 +332,39 @@ fn build_script(
     }
     if let Some(network) = raw.network {
         spec.sandbox.network = network;
+    }
+    match raw
+        .layout
+        .as_ref()
+        .map(|l| (l.get_ref().as_str(), l.span()))
+    {
+        None | Some(("workspace", _)) => {
+            if raw.sagemaker_paths.is_some() {
+                return Err(cx.err(
+                    format!("{key}.sagemaker_paths"),
+                    None,
+                    "`sagemaker_paths` needs layout = \"sagemaker\"",
+                ));
+            }
+        }
+        Some(("sagemaker", span)) => {
+            let paths = raw.sagemaker_paths.clone().unwrap_or_default();
+            if let Some((channel, path)) = paths.iter().find(|(_, p)| !p.starts_with("/opt/ml/")) {
+                return Err(cx.err(
+                    format!("{key}.sagemaker_paths.{channel}"),
+                    Some(span),
+                    format!("{path} is not under /opt/ml/"),
+                ));
+            }
+            spec.sagemaker = Some(crate::sagemaker::SageMakerLayout { paths });
+        }
+        Some((other, span)) => {
+            return Err(cx.err(
+                format!("{key}.layout"),
+                Some(span),
+                format!("unknown layout `{other}`; expected `workspace` or `sagemaker`"),
+            ));
+        }
     }
     if let Some(inputs) = &raw.inputs {
         let mut plan = DataPlan::new();

@@ -497,6 +497,18 @@ columns = ["id"]
                 "[defaults]\npath = \"x.py\"\n",
                 "a path belongs in a [scripts.NAME] section",
             ),
+            (
+                "[scripts.alpha]\nlayout = \"docker\"\n",
+                ":2:10: `scripts.alpha.layout`: unknown layout `docker`",
+            ),
+            (
+                "[scripts.alpha]\nlayout = \"sagemaker\"\nsagemaker_paths = { data = \"/data\" }\n",
+                "/data is not under /opt/ml/",
+            ),
+            (
+                "[scripts.alpha]\nsagemaker_paths = { data = \"/opt/ml/x\" }\n",
+                "`sagemaker_paths` needs layout = \"sagemaker\"",
+            ),
         ] {
             let e = error(text);
             assert!(

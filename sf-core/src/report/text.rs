@@ -95,6 +95,14 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
                 other => other.describe(),
             }
         );
+        if exec.sandbox.layout != crate::sandbox::Mechanism::Off {
+            let _ = writeln!(
+                out,
+                "  {} sagemaker {}",
+                paint("layout:", label, color),
+                exec.sandbox.layout.describe()
+            );
+        }
     }
     let _ = writeln!(
         out,

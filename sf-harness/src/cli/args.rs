@@ -247,6 +247,10 @@ pub struct TestScriptArgs {
     /// Run the script without network access (its own network namespace, loopback only).
     #[arg(long)]
     pub no_network: bool,
+    /// `sagemaker`: run the script's own __main__ with inputs at /opt/ml/processing/input/<channel>
+    /// and outputs at /opt/ml/processing/output/<channel>, as a Processing job would.
+    #[arg(long, value_parser = ["workspace", "sagemaker"], default_value = "workspace")]
+    pub layout: String,
     /// Kill the script's process tree when its memory passes this (e.g. 512MB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
     pub memory_limit: Option<u64>,

@@ -44,6 +44,9 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     }
     spec.sandbox.filesystem = !args.no_sandbox;
     spec.sandbox.network = !args.no_network;
+    if args.layout == "sagemaker" {
+        spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());
+    }
     if let Some(limit) = args.memory_limit {
         spec = spec.memory_limit(limit);
     }
