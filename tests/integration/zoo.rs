@@ -42,6 +42,14 @@ const CASES: &[Case] = &[
         script_error: None,
     },
     Case {
+        script: "exit_7",
+        args: &[],
+        status: "FAIL",
+        error: "main called sys.exit(7)",
+        outcome: Some("exited"),
+        script_error: Some("system_exit"),
+    },
+    Case {
         script: "os_exit_0",
         args: &[],
         status: "FAIL",
@@ -126,9 +134,14 @@ const CASES: &[Case] = &[
 #[test]
 fn every_broken_script_fails_with_the_reason_and_sf_survives() {
     let sandbox = Sandbox::new();
+    let fixtures_before = tree(&crate::support::fixtures());
     let mut problems = Vec::new();
     for case in CASES {
         let (code, r) = sandbox.test_script(case.script, case.args);
+        let left = processes_of_run(r["workspace"].as_str().unwrap());
+        if !left.is_empty() {
+            problems.push(format!("{}: processes left running {left:?}", case.script));
+        }
         let expected_code = if case.status == "PASS" { 0 } else { 1 };
         let error = r["error_message"].as_str().unwrap_or("");
         let outcome = r["execution"]["outcome"]["kind"].as_str();
@@ -150,6 +163,44 @@ fn every_broken_script_fails_with_the_reason_and_sf_survives() {
         "unexpected results:\n{}",
         problems.join("\n")
     );
+    assert_eq!(tree(&crate::support::fixtures()), fixtures_before);
+    assert_eq!(
+        sandbox.test_script("exit_0", &[]).0,
+        0,
+        "the next test still runs"
+    );
+}
+
+#[test]
+fn a_workspace_whose_marker_a_script_removed_is_never_deleted_by_sf() {
+    let sandbox = Sandbox::new();
+    // The sandbox would refuse the removal; with it off, sf's own check must hold.
+    let (code, r) = sandbox.test_script("removes_marker", &["--no-sandbox"]);
+    assert_eq!(code, 0, "{r:#}");
+    let ws = std::path::PathBuf::from(r["workspace"].as_str().unwrap());
+    assert!(!ws.join(".sf-workspace").exists());
+    sandbox
+        .sf()
+        .args(["clean-workspace", "--yes"])
+        .assert()
+        .success();
+    assert!(
+        ws.join("result.json").is_file(),
+        "sf deleted a directory without its marker"
+    );
+    let (code, r) = sandbox.test_script("removes_marker", &[]);
+    assert_eq!(code, 1, "the filesystem sandbox refuses the removal: {r:#}");
+}
+
+#[test]
+fn the_log_cap_is_configurable_and_reported() {
+    let sandbox = Sandbox::new();
+    let (code, r) = sandbox.test_script("binary_garbage", &["--log-limit", "1KB"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["execution"]["output_truncated"], true);
+    let ws = std::path::PathBuf::from(r["workspace"].as_str().unwrap());
+    let log = std::fs::metadata(ws.join("logs/stdout.log")).unwrap().len();
+    assert!(log < 1024 + 100, "{log}");
 }
 
 #[test]

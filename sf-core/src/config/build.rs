@@ -220,6 +220,7 @@ fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScript {
         job_args: maps(d.job_args, s.job_args),
         timeout: s.timeout.or(d.timeout),
         memory_limit: s.memory_limit.or(d.memory_limit),
+        log_limit: s.log_limit.or(d.log_limit),
         expect: s.expect.or(d.expect),
         ignore: s.ignore.or(d.ignore),
         seed: s.seed.or(d.seed),
@@ -307,6 +308,14 @@ fn build_script(
         spec = spec.memory_limit(
             parsed.map_err(|msg| cx.err(format!("{key}.memory_limit"), Some(m.span()), msg))?,
         );
+    }
+    if let Some(m) = &raw.log_limit {
+        let parsed = match m.get_ref() {
+            RawBytes::Megabytes(mb) => units::megabytes_to_bytes(*mb),
+            RawBytes::Text(s) => units::parse_bytes(s),
+        };
+        spec.limits.log_limit_bytes =
+            parsed.map_err(|msg| cx.err(format!("{key}.log_limit"), Some(m.span()), msg))?;
     }
     if let Some(e) = &raw.expect {
         spec = spec.expect(match e.get_ref().as_str() {

@@ -89,6 +89,7 @@ pub(crate) struct RawScript {
     pub(crate) job_args: Option<BTreeMap<String, toml::Value>>,
     pub(crate) timeout: Option<Spanned<RawDuration>>,
     pub(crate) memory_limit: Option<Spanned<RawBytes>>,
+    pub(crate) log_limit: Option<Spanned<RawBytes>>,
     pub(crate) expect: Option<Spanned<String>>,
     pub(crate) ignore: Option<bool>,
     pub(crate) seed: Option<u64>,

@@ -254,6 +254,10 @@ pub struct TestScriptArgs {
     /// Kill the script's process tree when its memory passes this (e.g. 512MB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
     pub memory_limit: Option<u64>,
+    /// Bytes of stdout and of stderr kept in each log file (e.g. 10MB); the rest is counted and
+    /// dropped, and the result says the log was truncated.
+    #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes, default_value = "100MB")]
+    pub log_limit: u64,
     /// Python interpreter for python-main scripts (else SF_PYTHON, else python3).
     #[arg(long)]
     pub python: Option<PathBuf>,

@@ -47,6 +47,7 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     if args.layout == "sagemaker" {
         spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());
     }
+    spec.limits.log_limit_bytes = args.log_limit;
     if let Some(limit) = args.memory_limit {
         spec = spec.memory_limit(limit);
     }
