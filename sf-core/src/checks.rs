@@ -180,7 +180,8 @@ pub(crate) fn check_output(name: &str, checks: &OutputChecks, dir: &Path) -> Res
     Ok(())
 }
 
-fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+/// Regular files of `dir` matching `pattern` (relative to `dir`), sorted.
+pub(crate) fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
     let full = format!(
         "{}/{pattern}",
         glob::Pattern::escape(&dir.to_string_lossy())
@@ -189,6 +190,14 @@ fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
     let mut files: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
     files.sort();
     Ok(files)
+}
+
+/// Every regular file under `dir`, sorted, without following symbolic links.
+pub(crate) fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    collect_paths(dir, &mut out);
+    out.sort();
+    out
 }
 
 fn collect_paths(dir: &Path, out: &mut Vec<PathBuf>) {

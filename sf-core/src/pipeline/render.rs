@@ -2,28 +2,11 @@
 
 use std::fmt::Write as _;
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 
 use super::run::PipelineResult;
-use crate::report::NamedResult;
+use crate::report::{NamedResult, paint, status_style};
 use crate::result::{Expectation, Status, TestResult};
-
-fn paint(text: &str, style: Style, color: bool) -> String {
-    if color {
-        format!("{}{text}{}", style.render(), style.render_reset())
-    } else {
-        text.to_owned()
-    }
-}
-
-fn status_style(status: Status) -> Style {
-    let c = match status {
-        Status::Pass => AnsiColor::Green,
-        Status::Fail => AnsiColor::Red,
-        Status::Skip => AnsiColor::Yellow,
-    };
-    Style::new().fg_color(Some(c.into())).bold()
-}
 
 /// Fill colors by status, shared by the Mermaid and DOT renderings (green, red, yellow).
 fn fill(status: Status) -> &'static str {

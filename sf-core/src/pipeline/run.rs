@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Bound, InputNeeds, Pipeline, PipelineError, PipelinePlan};
 use crate::atomic::write_json_atomic;
-use crate::checks::{count_files, read_table_shape};
+use crate::checks::{all_files, count_files, glob_files, read_table_shape};
 use crate::data::ChannelPlan;
 use crate::result::{Expectation, Status, TestResult};
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
@@ -661,28 +661,6 @@ fn check_and_copy(
         passed("rows");
     }
     Ok(())
-}
-
-fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
-    let full = format!(
-        "{}/{pattern}",
-        glob::Pattern::escape(&dir.to_string_lossy())
-    );
-    let paths = glob::glob(&full).map_err(|e| format!("invalid glob `{pattern}`: {e}"))?;
-    let mut files: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
-    files.sort();
-    Ok(files)
-}
-
-fn all_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    walk(dir, &mut |p, is_dir| {
-        if !is_dir {
-            out.push(p.to_owned());
-        }
-    });
-    out.sort();
-    out
 }
 
 /// Up to five files of `dir`, relative to it, for a message.

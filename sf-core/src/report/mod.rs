@@ -4,6 +4,7 @@ mod junit;
 mod text;
 
 pub use junit::{NamedResult, render_junit};
+pub(crate) use text::{paint, status_style};
 pub use text::{render_listing, render_summary, render_text};
 
 use crate::result::TestResult;

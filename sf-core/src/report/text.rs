@@ -9,7 +9,8 @@ use crate::store::StoredResult;
 
 const STDERR_LINES: usize = 15;
 
-fn paint(text: &str, style: Style, color: bool) -> String {
+/// `text` in `style` when `color`, else as it is.
+pub(crate) fn paint(text: &str, style: Style, color: bool) -> String {
     if color {
         format!("{}{text}{}", style.render(), style.render_reset())
     } else {
@@ -17,7 +18,8 @@ fn paint(text: &str, style: Style, color: bool) -> String {
     }
 }
 
-fn status_style(status: Status) -> Style {
+/// Green PASS, red FAIL, yellow SKIP, bold.
+pub(crate) fn status_style(status: Status) -> Style {
     let c = match status {
         Status::Pass => AnsiColor::Green,
         Status::Fail => AnsiColor::Red,
