@@ -202,21 +202,14 @@ pub fn property_summary(report: &crate::property::PropertyReport) -> String {
             f.bundle.display()
         ),
         Some(f) => {
-            let rows: Vec<String> = f
-                .minimal_rows
-                .iter()
-                .map(|(c, n)| format!("{c}: {n} row(s)"))
-                .collect();
-            let mut text = format!(
-                "property test failed after {} case(s){replayed}; shrunk in {} step(s) to {} in {secs:.2} s\nfailure bundle: {}",
+            let mut text = crate::property::failure_headline(
+                "property test",
                 report.cases_run,
+                &replayed,
                 report.shrink_steps,
-                if rows.is_empty() {
-                    "no generated rows".to_owned()
-                } else {
-                    rows.join(", ")
-                },
-                f.bundle.display()
+                &f.minimal_rows,
+                secs,
+                &f.bundle,
             );
             if let Some(note) = &f.note {
                 text.push_str(&format!("\nnote: {note}"));

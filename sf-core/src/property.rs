@@ -52,6 +52,56 @@ pub struct PropertyConfig {
     pub seed: u64,
 }
 
+impl PropertyConfig {
+    /// proptest's runner for these settings: deterministic from the seed, shrinking bounded in
+    /// steps and time, nothing persisted by proptest itself (bundles do that). Without generated
+    /// data every case would be the same run, so there is one.
+    pub(crate) fn test_runner(&self, has_generated_data: bool) -> TestRunner {
+        let config = Config {
+            cases: if has_generated_data { self.cases } else { 1 },
+            max_shrink_iters: self.max_shrink_iters,
+            // proptest checks this before every shrink step (0 would mean no limit).
+            max_shrink_time: u32::try_from(self.max_shrink_time.as_millis())
+                .unwrap_or(u32::MAX)
+                .max(1),
+            failure_persistence: None,
+            rng_algorithm: RngAlgorithm::ChaCha,
+            verbose: 0,
+            ..Config::default()
+        };
+        TestRunner::new_with_rng(
+            config,
+            TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(self.seed)),
+        )
+    }
+}
+
+/// The first line of a property failure: cases, shrink steps, the minimal dataset, the time, and
+/// the bundle. `what` names the subject (`property test`, `pipeline property test`).
+pub(crate) fn failure_headline(
+    what: &str,
+    cases_run: u32,
+    replayed: &str,
+    shrink_steps: u32,
+    minimal_rows: &BTreeMap<String, usize>,
+    secs: f64,
+    bundle: &Path,
+) -> String {
+    let rows = if minimal_rows.is_empty() {
+        "no generated rows".to_owned()
+    } else {
+        minimal_rows
+            .iter()
+            .map(|(c, n)| format!("{c}: {n} row(s)"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "{what} failed after {cases_run} case(s){replayed}; shrunk in {shrink_steps} step(s) to {rows} in {secs:.2} s\nfailure bundle: {}",
+        bundle.display()
+    )
+}
+
 impl Default for PropertyConfig {
     fn default() -> Self {
         PropertyConfig {
@@ -259,27 +309,7 @@ fn explore(spec: &TestSpec, config: &PropertyConfig, report: &mut PropertyReport
         .iter()
         .map(|(_, g)| crate::strategy::table_with(&g.source, 0..=config.max_rows))
         .collect();
-    let cases = if generated.is_empty() {
-        1
-    } else {
-        config.cases
-    };
-    let proptest_config = Config {
-        cases,
-        max_shrink_iters: config.max_shrink_iters,
-        // proptest checks this before every shrink step (0 would mean no limit).
-        max_shrink_time: u32::try_from(config.max_shrink_time.as_millis())
-            .unwrap_or(u32::MAX)
-            .max(1),
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        verbose: 0,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(
-        proptest_config,
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(config.seed)),
-    );
+    let mut runner = config.test_runner(!generated.is_empty());
     let progress = RefCell::new(Progress::default());
     let outcome = runner.run(&strategy, |tables: Vec<Table>| {
         let result = run_case(spec, &generated, &tables);
@@ -510,7 +540,7 @@ fn discard_workspace(result: &TestResult) {
 }
 
 /// 32 seed bytes for proptest's ChaCha generator, spread from `seed`.
-pub(crate) fn seed_bytes(seed: u64) -> [u8; 32] {
+fn seed_bytes(seed: u64) -> [u8; 32] {
     let mut bytes = [0_u8; 32];
     rand_chacha::ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
     bytes

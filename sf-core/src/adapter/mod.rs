@@ -92,25 +92,40 @@ pub(crate) fn prepare(
         }
     };
     Ok(Prepared {
-        invocation: Invocation {
-            program,
-            args,
-            env,
-            cwd: workspace.path().to_owned(),
-            mounts: None,
-            sandbox: options.sandbox,
-            writable: ["outputs", "logs", "tmp", "home", ".sf"]
-                .iter()
-                .map(|d| workspace.path().join(d))
-                .collect(),
-            run_id: workspace
-                .path()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        },
+        invocation: invocation(workspace, options, program, args, env, None, Vec::new()),
         report_file,
     })
+}
+
+/// A run's process in `workspace`: current directory, isolation, the directories it may write,
+/// and the run's marker (the workspace's unique name).
+fn invocation(
+    workspace: &Workspace,
+    options: &AdapterOptions,
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    mounts: Option<Vec<(PathBuf, PathBuf)>>,
+    more_writable: Vec<PathBuf>,
+) -> Invocation {
+    Invocation {
+        program,
+        args,
+        env,
+        cwd: workspace.path().to_owned(),
+        mounts,
+        sandbox: options.sandbox,
+        writable: ["outputs", "logs", "tmp", "home", ".sf"]
+            .iter()
+            .map(|d| workspace.path().join(d))
+            .chain(more_writable)
+            .collect(),
+        run_id: workspace
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
 }
 
 /// The SageMaker layout: the script runs as its own `__main__` with job arguments as flags, its
@@ -192,26 +207,17 @@ fn prepare_sagemaker(
     }
     mounts.push((PathBuf::from("/opt/ml/config"), config_dir));
     Ok(Prepared {
-        invocation: Invocation {
+        // A bind-mounted channel's path never passes through `outputs/` on its way up, so
+        // Landlock needs each output channel itself.
+        invocation: invocation(
+            workspace,
+            options,
             program,
             args,
             env,
-            cwd: workspace.path().to_owned(),
-            mounts: Some(mounts),
-            sandbox: options.sandbox,
-            // A bind-mounted channel's path never passes through `outputs/` on its way up, so
-            // Landlock needs each output channel itself.
-            writable: ["outputs", "logs", "tmp", "home", ".sf"]
-                .iter()
-                .map(|d| workspace.path().join(d))
-                .chain(context.output_paths.values().cloned())
-                .collect(),
-            run_id: workspace
-                .path()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        },
+            Some(mounts),
+            context.output_paths.values().cloned().collect(),
+        ),
         report_file: None,
     })
 }

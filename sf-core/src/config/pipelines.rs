@@ -211,24 +211,17 @@ impl PipelineTest {
             }
             .without_message(),
             Some(f) => {
-                let rows: Vec<String> = f
-                    .minimal_rows
-                    .iter()
-                    .map(|(c, n)| format!("{c}: {n} row(s)"))
-                    .collect();
                 let head = if f.from_saved_bundle {
                     format!("a saved failure bundle still fails: {}", f.bundle.display())
                 } else {
-                    format!(
-                        "pipeline property test failed after {} case(s); shrunk in {} step(s) to {} in {secs:.2} s\nfailure bundle: {}",
+                    crate::property::failure_headline(
+                        "pipeline property test",
                         report.cases_run,
+                        "",
                         report.shrink_steps,
-                        if rows.is_empty() {
-                            "no generated rows".to_owned()
-                        } else {
-                            rows.join(", ")
-                        },
-                        f.bundle.display()
+                        &f.minimal_rows,
+                        secs,
+                        &f.bundle,
                     )
                 };
                 super::SuiteRun {

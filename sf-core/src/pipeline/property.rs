@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use proptest::strategy::BoxedStrategy;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError};
 use serde::{Deserialize, Serialize};
 
 use super::run::{PipelineOptions, PipelineResult, run_pipeline, set_tree_writable};
 use super::{BindingSource, Pipeline};
 use crate::atomic::write_json_atomic;
 use crate::data::{ChannelPlan, Format, GeneratedData, Table, write_table};
-use crate::property::{BUNDLE_MANIFEST, PropertyConfig, saved_bundles, seed_bytes};
+use crate::property::{BUNDLE_MANIFEST, PropertyConfig, saved_bundles};
 use crate::result::Status;
 use crate::spec::KeepWorkspace;
 use crate::workspace::{is_workspace, remove_workspace};
@@ -238,23 +238,7 @@ fn explore(
         .iter()
         .map(|s| crate::strategy::table_with(&s.data.source, 0..=config.max_rows))
         .collect();
-    let proptest_config = Config {
-        // Without generated sources every case would be the same run.
-        cases: if sources.is_empty() { 1 } else { config.cases },
-        max_shrink_iters: config.max_shrink_iters,
-        // proptest checks this before every shrink step (0 would mean no limit).
-        max_shrink_time: u32::try_from(config.max_shrink_time.as_millis())
-            .unwrap_or(u32::MAX)
-            .max(1),
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        verbose: 0,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(
-        proptest_config,
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(config.seed)),
-    );
+    let mut runner = config.test_runner(!sources.is_empty());
     let progress = RefCell::new(Progress::default());
     let outcome = runner.run(&strategy, |tables: Vec<Table>| {
         let result = run_case(p, &sources, &tables, options);
