@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::adapter;
+use crate::run::adapter;
 use crate::atomic::write_json_atomic;
 use crate::checks::{self, Snapshot};
-use crate::context::ExecutionContext;
-use crate::recommendations::{Findings, recommend};
+use crate::run::context::ExecutionContext;
+use crate::checks::recommendations::{Findings, recommend};
 use crate::result::{Status, TestResult};
-use crate::runner::Runner;
+use crate::run::runner::Runner;
 use crate::script;
 use crate::spec::{KeepWorkspace, TestSpec};
 use crate::workspace::Workspace;

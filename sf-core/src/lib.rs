@@ -9,47 +9,41 @@
 //! the command line all build a [`TestSpec`] and call [`engine::run`].
 #![warn(missing_docs)]
 
-mod adapter;
 mod atomic;
 mod checks;
 pub mod config;
-mod context;
 pub mod data;
 pub mod engine;
-mod execution;
-pub mod interrupt;
 #[doc(hidden)]
 pub mod macro_support;
 pub mod pipeline;
 pub mod property;
-mod recommendations;
 pub mod report;
 mod result;
-mod runner;
-pub mod sagemaker;
-pub mod sandbox;
+mod run;
 mod script;
 mod spec;
 mod store;
-pub mod strategy;
-mod sys;
 pub mod units;
 mod workspace;
 
-pub use adapter::{AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python};
+pub use data::strategy;
+pub use run::{interrupt, sagemaker, sandbox};
+
+pub use run::adapter::{AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python};
 pub use atomic::{write_atomic, write_json_atomic};
 pub use config::{ConfigError, PipelineTest, Suite, SuiteItem, SuiteRun, SuiteTest};
-pub use context::ExecutionContext;
+pub use run::context::ExecutionContext;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
 pub use engine::run;
-pub use execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
+pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
 pub use macro_support::ScriptRun;
 pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
-pub use recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
+pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use result::{Expectation, Status, TestResult};
-pub use runner::{Invocation, Limits, RUN_ID_VAR, Runner, shell_quote};
-pub use sandbox::{Mechanism, SandboxOptions, SandboxReport};
+pub use run::runner::{Invocation, Limits, RUN_ID_VAR, Runner, shell_quote};
+pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };

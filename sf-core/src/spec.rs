@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::AdapterOptions;
+use crate::run::adapter::AdapterOptions;
 use crate::data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount};
 use crate::result::Expectation;
-use crate::runner::Limits;
+use crate::run::runner::Limits;
 use crate::script::{AdapterKind, ScriptRef};
 
 /// The default seed of generated data.
@@ -85,10 +85,10 @@ pub struct TestSpec {
     /// (an argument of its own, replaced by the job arguments as `--key value` flags).
     pub argv: Option<Vec<String>>,
     /// Isolation: the filesystem sandbox (on by default) and the network (allowed by default).
-    pub sandbox: crate::sandbox::SandboxOptions,
+    pub sandbox: crate::run::sandbox::SandboxOptions,
     /// Run as a SageMaker Processing job would: the script's own `__main__`, channels under
     /// `/opt/ml/processing` (through a private mount namespace).
-    pub sagemaker: Option<crate::sagemaker::SageMakerLayout>,
+    pub sagemaker: Option<crate::run::sagemaker::SageMakerLayout>,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -121,7 +121,7 @@ impl TestSpec {
             keep_workspace: KeepWorkspace::Always,
             adapter: None,
             argv: None,
-            sandbox: crate::sandbox::SandboxOptions::default(),
+            sandbox: crate::run::sandbox::SandboxOptions::default(),
             sagemaker: None,
             variant: None,
         }
@@ -321,7 +321,7 @@ impl TestSpec {
         script: Option<&std::path::Path>,
         data_dir: &std::path::Path,
     ) -> String {
-        use crate::runner::shell_quote as q;
+        use crate::run::runner::shell_quote as q;
         let script = match (script, &self.script) {
             (Some(p), _) => p.display().to_string(),
             (None, ScriptRef::Path(p)) => self.base_dir.join(p).display().to_string(),

@@ -365,7 +365,7 @@ fn build_script(
                     format!("{path} is not under /opt/ml/"),
                 ));
             }
-            spec.sagemaker = Some(crate::sagemaker::SageMakerLayout { paths });
+            spec.sagemaker = Some(crate::run::sagemaker::SageMakerLayout { paths });
         }
         Some((other, span)) => {
             return Err(cx.err(

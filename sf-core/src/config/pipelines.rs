@@ -170,7 +170,7 @@ impl PipelineTest {
     /// commands.
     pub fn run(&self, keep: crate::spec::KeepWorkspace, config: &Path) -> super::SuiteRun {
         use crate::pipeline::{PipelineOptions, render_text, run_pipeline, run_pipeline_property};
-        use crate::runner::shell_quote as q;
+        use crate::run::runner::shell_quote as q;
         let options = PipelineOptions {
             keep,
             ..PipelineOptions::default()

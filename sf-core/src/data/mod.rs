@@ -5,6 +5,7 @@ mod format;
 mod plan;
 mod profile;
 mod schema;
+pub mod strategy;
 mod table;
 
 pub use format::{Format, write_table};
@@ -16,7 +17,7 @@ pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
 pub use schema::{ColumnKind, ColumnSpec, LabelSpec, Schema, SchemaError};
 pub use table::{Column, Table};
 
-// What the property strategies (`crate::strategy`) share with the seeded generators, so that both
+// What the property strategies (`crate::data::strategy`) share with the seeded generators, so that both
 // draw from the same vocabularies and spell values the same way.
 pub(crate) use profile::CURRENCIES;
 pub(crate) use schema::{ALPHANUMERIC, PatternPart, UPPER, checked_date_format, parse_pattern};

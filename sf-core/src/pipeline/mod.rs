@@ -23,9 +23,7 @@
 //! the three fills is [`PipelineError::Unbound`].
 
 mod graph;
-mod property;
-pub mod render;
-mod run;
+pub(crate) mod run;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,8 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::spec::{DEFAULT_WORKSPACE_ROOT, TestSpec};
 
-pub use property::{PipelinePropertyFailure, PipelinePropertyReport, run_pipeline_property};
-pub use render::{render_dot, render_junit, render_mermaid, render_text};
+pub use crate::property::{PipelinePropertyFailure, PipelinePropertyReport, run_pipeline_property};
+pub use crate::report::pipeline::{render_dot, render_junit, render_mermaid, render_text};
 pub use run::{EdgeCheck, EdgeResult, PipelineOptions, PipelineResult, StepResult, run_pipeline};
 
 /// Scripts as a DAG: steps, the edges between them, and where runs are kept.
@@ -442,7 +440,7 @@ fn sorted_dirs(dir: &std::path::Path) -> std::io::Result<Vec<(String, PathBuf)>>
 /// Shell-script steps for the pipeline tests: channels arrive as `SF_INPUT_<NAME>` and
 /// `SF_OUTPUT_<NAME>`.
 #[cfg(test)]
-pub(super) mod support {
+pub(crate) mod support {
     use std::path::PathBuf;
 
     use super::Pipeline;

@@ -701,7 +701,7 @@ fn set_tree_read_only(dir: &Path) -> io::Result<()> {
 }
 
 /// Files 0644, directories 0755: undoes [`set_tree_read_only`] so the tree can be deleted.
-pub(super) fn set_tree_writable(dir: &Path) -> io::Result<()> {
+pub(crate) fn set_tree_writable(dir: &Path) -> io::Result<()> {
     if !dir.exists() {
         return Ok(());
     }
@@ -862,7 +862,7 @@ mod tests {
         assert!(
             r.is_successful(),
             "{}",
-            super::super::render_text(&r, false)
+            crate::report::pipeline::render_text(&r, false)
         );
         let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
@@ -875,7 +875,7 @@ mod tests {
         assert!(
             r.is_successful(),
             "{}",
-            super::super::render_text(&r, false)
+            crate::report::pipeline::render_text(&r, false)
         );
         let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["src", "left", "right", "join"]);
@@ -1022,7 +1022,7 @@ mod tests {
         assert!(
             allowed.is_successful(),
             "{}",
-            super::super::render_text(&allowed, false)
+            crate::report::pipeline::render_text(&allowed, false)
         );
         let checks: Vec<&str> = allowed.edges[0]
             .checks
@@ -1054,7 +1054,7 @@ mod tests {
         assert!(
             r.is_successful(),
             "{}",
-            super::super::render_text(&r, false)
+            crate::report::pipeline::render_text(&r, false)
         );
         let src = r.step("src").unwrap().result.as_ref().unwrap();
         let produced = fs::read_to_string(src.workspace.join("outputs/data/data.csv")).unwrap();

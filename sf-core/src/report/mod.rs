@@ -1,6 +1,7 @@
 //! Reports: a test result (or many) rendered for people and for machines.
 
 mod junit;
+pub mod pipeline;
 mod text;
 
 pub use junit::{NamedResult, render_junit};

@@ -93,11 +93,11 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
             paint("sandbox:", label, color),
             exec.sandbox.filesystem.describe(),
             match &exec.sandbox.network {
-                crate::sandbox::Mechanism::Off => "allowed".to_owned(),
+                crate::run::sandbox::Mechanism::Off => "allowed".to_owned(),
                 other => other.describe(),
             }
         );
-        if exec.sandbox.layout != crate::sandbox::Mechanism::Off {
+        if exec.sandbox.layout != crate::run::sandbox::Mechanism::Off {
             let _ = writeln!(
                 out,
                 "  {} sagemaker {}",

@@ -181,7 +181,7 @@ struct Manifest {
 /// Saved bundles (directories of [`PropertyConfig::bundle_dir`] holding a `bundle.json`) run
 /// first, in name order, each on exactly its saved inputs. One that still fails ends the run; one
 /// that passes stays, so a fixed bug stays tested. Then proptest draws up to
-/// [`PropertyConfig::cases`] datasets (one [`strategy::table`](crate::strategy::table) per
+/// [`PropertyConfig::cases`] datasets (one [`strategy::table`](crate::data::strategy::table) per
 /// generated channel) and runs the script on each in a fresh workspace. The first failure shrinks
 /// (bounded by [`PropertyConfig::max_shrink_iters`] and [`PropertyConfig::max_shrink_time`]) to
 /// a minimal dataset, which is written with the failing run's context and logs into a new bundle.
@@ -307,7 +307,7 @@ fn explore(spec: &TestSpec, config: &PropertyConfig, report: &mut PropertyReport
 
     let strategy: Vec<BoxedStrategy<Table>> = generated
         .iter()
-        .map(|(_, g)| crate::strategy::table_with(&g.source, 0..=config.max_rows))
+        .map(|(_, g)| crate::data::strategy::table_with(&g.source, 0..=config.max_rows))
         .collect();
     let mut runner = config.test_runner(!generated.is_empty());
     let progress = RefCell::new(Progress::default());

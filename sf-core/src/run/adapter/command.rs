@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use super::AdapterError;
-use crate::context::ExecutionContext;
+use crate::run::context::ExecutionContext;
 use crate::script::Script;
 use crate::workspace::Workspace;
 

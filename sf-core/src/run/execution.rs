@@ -154,7 +154,7 @@ pub struct ExecutionResult {
     pub stray_processes_killed: usize,
     /// Which isolation was in force.
     #[serde(default)]
-    pub sandbox: crate::sandbox::SandboxReport,
+    pub sandbox: crate::run::sandbox::SandboxReport,
 }
 
 impl ExecutionResult {

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 pub use python::{PythonSource, resolve_python};
 
-use crate::context::ExecutionContext;
-use crate::execution::ExecutionResult;
-use crate::runner::Invocation;
+use crate::run::context::ExecutionContext;
+use crate::run::execution::ExecutionResult;
+use crate::run::runner::Invocation;
 use crate::script::{AdapterKind, Script};
 use crate::workspace::Workspace;
 
@@ -59,9 +59,9 @@ pub struct AdapterOptions {
     /// [`TestSpec::argv`]: crate::TestSpec::argv
     pub argv: Option<Vec<String>>,
     /// The isolation asked for.
-    pub sandbox: crate::sandbox::SandboxOptions,
+    pub sandbox: crate::run::sandbox::SandboxOptions,
     /// Run the script as a SageMaker Processing job would (its own `__main__`, `/opt/ml` paths).
-    pub sagemaker: Option<crate::sagemaker::SageMakerLayout>,
+    pub sagemaker: Option<crate::run::sagemaker::SageMakerLayout>,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.
@@ -135,12 +135,12 @@ fn prepare_sagemaker(
     workspace: &Workspace,
     context: &ExecutionContext,
     options: &AdapterOptions,
-    layout: &crate::sagemaker::SageMakerLayout,
+    layout: &crate::run::sagemaker::SageMakerLayout,
     mut env: Vec<(OsString, OsString)>,
 ) -> Result<Prepared, AdapterError> {
     use std::path::Path;
     let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
-    let code = Path::new(crate::sagemaker::PROCESSING_ROOT).join("input/code");
+    let code = Path::new(crate::run::sagemaker::PROCESSING_ROOT).join("input/code");
     let file_name = script
         .path
         .file_name()
@@ -190,7 +190,7 @@ fn prepare_sagemaker(
     let entrypoint: Vec<String> = std::iter::once(program.to_string_lossy().into_owned())
         .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
         .collect();
-    let (processing, resource) = crate::sagemaker::job_config(
+    let (processing, resource) = crate::run::sagemaker::job_config(
         &script.name,
         layout,
         &context.input_paths.keys().cloned().collect::<Vec<_>>(),

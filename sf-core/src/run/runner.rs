@@ -12,8 +12,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::execution::{ExecutionResult, Outcome};
-use crate::sys;
+use crate::run::execution::{ExecutionResult, Outcome};
+use crate::run::sys;
 
 /// Bounds every run respects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub struct Invocation {
     /// when the run ends is killed, even one that left the process group. Empty: no such sweep.
     pub run_id: String,
     /// The isolation asked for.
-    pub sandbox: crate::sandbox::SandboxOptions,
+    pub sandbox: crate::run::sandbox::SandboxOptions,
     /// Directories the script may write under when the filesystem sandbox is on.
     pub writable: Vec<PathBuf>,
     /// Container path → workspace path, for the SageMaker layout.
@@ -130,7 +130,7 @@ impl Runner {
             script_error: None,
             report_missing: false,
             stray_processes_killed: 0,
-            sandbox: crate::sandbox::SandboxReport::default(),
+            sandbox: crate::run::sandbox::SandboxReport::default(),
         };
         let (stdout_file, stderr_file) =
             match (File::create(&stdout_path), File::create(&stderr_path)) {
@@ -155,7 +155,7 @@ impl Runner {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        if let Some(signal) = crate::interrupt::interrupted() {
+        if let Some(signal) = crate::run::interrupt::interrupted() {
             result.outcome = Outcome::Interrupted {
                 signal: sys::signal_name(signal),
             };
@@ -163,10 +163,10 @@ impl Runner {
         }
         let mounts = invocation.mounts.as_ref().map(|m| {
             let scratch = invocation.cwd.join(".sf/opt");
-            std::fs::create_dir_all(&scratch).and_then(|()| crate::sagemaker::plan(m, &scratch))
+            std::fs::create_dir_all(&scratch).and_then(|()| crate::run::sagemaker::plan(m, &scratch))
         });
         let (mut setup, view) =
-            crate::sandbox::prepare(invocation.sandbox, &invocation.writable, mounts);
+            crate::run::sandbox::prepare(invocation.sandbox, &invocation.writable, mounts);
         // SAFETY: the closure only makes system calls (unshare, ioctl, write, and Landlock's
         // prctl and restrict_self) between fork and exec.
         unsafe {
@@ -190,7 +190,7 @@ impl Runner {
         // Closes the parent's copy of the status pipe, so the report below cannot block.
         drop(command);
         result.sandbox = view.report();
-        let _registered = crate::interrupt::Registered::new(pid);
+        let _registered = crate::run::interrupt::Registered::new(pid);
         let (done_tx, done_rx) = mpsc::channel();
         let readers = [
             child
@@ -320,7 +320,7 @@ impl Runner {
 
         let rusage_peak = reaped.as_ref().map(|r| r.max_rss_bytes).unwrap_or(0);
         result.peak_memory_bytes = peak_tree.max(rusage_peak);
-        let interrupted = crate::interrupt::interrupted();
+        let interrupted = crate::run::interrupt::interrupted();
         result.outcome = match (&reaped, term_sent) {
             _ if interrupted.is_some() => Outcome::Interrupted {
                 signal: sys::signal_name(interrupted.unwrap_or_default()),
@@ -452,7 +452,7 @@ mod tests {
             env: vec![],
             cwd: dir.path().to_owned(),
             run_id: String::new(),
-            sandbox: crate::sandbox::SandboxOptions {
+            sandbox: crate::run::sandbox::SandboxOptions {
                 filesystem: false,
                 network: true,
             },
@@ -538,7 +538,7 @@ mod tests {
             env: vec![],
             cwd: dir.path().to_owned(),
             run_id: format!("runner-test-{}", std::process::id()),
-            sandbox: crate::sandbox::SandboxOptions {
+            sandbox: crate::run::sandbox::SandboxOptions {
                 filesystem: false,
                 network: true,
             },
@@ -561,7 +561,7 @@ mod tests {
 
     fn sandboxed(
         script: &str,
-        sandbox: crate::sandbox::SandboxOptions,
+        sandbox: crate::run::sandbox::SandboxOptions,
     ) -> (ExecutionResult, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("out")).unwrap();
@@ -580,7 +580,7 @@ mod tests {
 
     #[test]
     fn the_filesystem_sandbox_allows_writes_only_where_asked_and_says_so() {
-        use crate::sandbox::{Mechanism, SandboxOptions, landlock_abi};
+        use crate::run::sandbox::{Mechanism, SandboxOptions, landlock_abi};
         let on = SandboxOptions {
             filesystem: true,
             network: true,
@@ -620,7 +620,7 @@ mod tests {
 
     #[test]
     fn without_network_only_loopback_is_there() {
-        use crate::sandbox::{Mechanism, SandboxOptions};
+        use crate::run::sandbox::{Mechanism, SandboxOptions};
         let (r, dir) = sandboxed(
             "cat /proc/net/dev > out/dev.txt",
             SandboxOptions {
@@ -697,7 +697,7 @@ mod tests {
             env: vec![],
             cwd: dir.path().to_owned(),
             run_id: String::new(),
-            sandbox: crate::sandbox::SandboxOptions {
+            sandbox: crate::run::sandbox::SandboxOptions {
                 filesystem: false,
                 network: true,
             },

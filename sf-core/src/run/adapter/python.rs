@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use serde::Deserialize;
 
 use super::{AdapterError, AdapterOptions};
-use crate::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
+use crate::run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
 use crate::script::Script;
 use crate::workspace::Workspace;
 

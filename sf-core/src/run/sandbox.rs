@@ -121,7 +121,7 @@ pub fn landlock_abi() -> Result<i32, String> {
 /// What the child applies between fork and exec.
 #[derive(Debug)]
 pub(crate) struct ChildSetup {
-    mounts: Option<crate::sagemaker::MountPlan>,
+    mounts: Option<crate::run::sagemaker::MountPlan>,
     ruleset: Option<RulesetCreated>,
     network: bool,
     status_write: Option<OwnedFd>,
@@ -148,7 +148,7 @@ const LAYOUT_OK: u8 = 8;
 pub(crate) fn prepare(
     options: SandboxOptions,
     writable: &[PathBuf],
-    mounts: Option<std::io::Result<crate::sagemaker::MountPlan>>,
+    mounts: Option<std::io::Result<crate::run::sagemaker::MountPlan>>,
 ) -> (ChildSetup, ParentView) {
     let (mounts, layout) = match mounts {
         None => (None, None),

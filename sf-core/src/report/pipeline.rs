@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use anstyle::Style;
 
-use super::run::PipelineResult;
+use crate::pipeline::PipelineResult;
 use crate::report::{NamedResult, paint, status_style};
 use crate::result::{Expectation, Status, TestResult};
 
@@ -252,7 +252,7 @@ pub fn render_junit(r: &PipelineResult) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::super::run::{EdgeCheck, EdgeResult, StepResult};
+    use crate::pipeline::{EdgeCheck, EdgeResult, StepResult};
     use super::*;
 
     fn result() -> PipelineResult {

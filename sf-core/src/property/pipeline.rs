@@ -18,8 +18,8 @@ use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{TestCaseError, TestError};
 use serde::{Deserialize, Serialize};
 
-use super::run::{PipelineOptions, PipelineResult, run_pipeline, set_tree_writable};
-use super::{BindingSource, Pipeline};
+use crate::pipeline::run::set_tree_writable;
+use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_pipeline};
 use crate::atomic::write_json_atomic;
 use crate::data::{ChannelPlan, Format, GeneratedData, Table, write_table};
 use crate::property::{BUNDLE_MANIFEST, PropertyConfig, saved_bundles};
@@ -236,7 +236,7 @@ fn explore(
         .collect();
     let strategy: Vec<BoxedStrategy<Table>> = sources
         .iter()
-        .map(|s| crate::strategy::table_with(&s.data.source, 0..=config.max_rows))
+        .map(|s| crate::data::strategy::table_with(&s.data.source, 0..=config.max_rows))
         .collect();
     let mut runner = config.test_runner(!sources.is_empty());
     let progress = RefCell::new(Progress::default());
@@ -448,8 +448,8 @@ fn write_bundle(
 
 #[cfg(test)]
 mod tests {
-    use super::super::support::Scripts;
-    use super::super::{InputNeeds, Pipeline};
+    use crate::pipeline::support::Scripts;
+    use crate::pipeline::{InputNeeds, Pipeline};
     use super::*;
     use crate::data::{Profile, RowCount};
 

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::execution::{ExecutionResult, Outcome, ScriptErrorKind};
+use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
 use crate::result::{Expectation, Status};
 use crate::script::AdapterKind;
 use crate::spec::OutputChecks;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::execution::{ExecutionResult, Outcome, ScriptErrorKind};
+use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
 
 /// Runs slower than this get a recommendation.
 pub const SLOW_RUN: Duration = Duration::from_secs(60);
@@ -49,7 +49,7 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
     if let Some(err) = &e.script_error
         && matches!(
             e.sandbox.filesystem,
-            crate::sandbox::Mechanism::Enforced { .. }
+            crate::run::sandbox::Mechanism::Enforced { .. }
         )
         && (err.message.contains("Permission denied")
             || err.message.contains("Read-only file system"))
