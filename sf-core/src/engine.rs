@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::run::adapter;
 use crate::atomic::write_json_atomic;
-use crate::checks::{self, Snapshot};
-use crate::run::context::ExecutionContext;
 use crate::checks::recommendations::{Findings, recommend};
+use crate::checks::{self, Snapshot};
 use crate::result::{Status, TestResult};
+use crate::run::adapter;
+use crate::run::context::ExecutionContext;
 use crate::run::runner::Runner;
 use crate::script;
 use crate::spec::{KeepWorkspace, TestSpec};
@@ -150,7 +150,7 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
         empty_outputs: if failure.is_none() {
             spec.outputs
                 .keys()
-                .filter(|c| checks::count_files(&workspace.output(c)) == 0)
+                .filter(|c| crate::tree::count_files(&workspace.output(c)) == 0)
                 .cloned()
                 .collect()
         } else {

@@ -24,24 +24,27 @@ mod run;
 mod script;
 mod spec;
 mod store;
+mod tree;
 pub mod units;
 mod workspace;
 
 pub use data::strategy;
 pub use run::{interrupt, sagemaker, sandbox};
 
-pub use run::adapter::{AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python};
 pub use atomic::{write_atomic, write_json_atomic};
+pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use config::{ConfigError, PipelineTest, Suite, SuiteItem, SuiteRun, SuiteTest};
-pub use run::context::ExecutionContext;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
 pub use engine::run;
-pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
 pub use macro_support::ScriptRun;
 pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
-pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use result::{Expectation, Status, TestResult};
+pub use run::adapter::{
+    AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python,
+};
+pub use run::context::ExecutionContext;
+pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
 pub use run::runner::{Invocation, Limits, RUN_ID_VAR, Runner, shell_quote};
 pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{

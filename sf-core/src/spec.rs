@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::run::adapter::AdapterOptions;
 use crate::data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount};
 use crate::result::Expectation;
+use crate::run::adapter::AdapterOptions;
 use crate::run::runner::Limits;
 use crate::script::{AdapterKind, ScriptRef};
 

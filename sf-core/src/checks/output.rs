@@ -3,10 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
-use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
 use crate::result::{Expectation, Status};
+use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
 use crate::script::AdapterKind;
 use crate::spec::OutputChecks;
 use crate::workspace::Workspace;
@@ -124,7 +123,7 @@ fn failed_output_check(
 
 /// Applies one channel's checks; the error names the channel, the file and what is missing.
 pub(crate) fn check_output(name: &str, checks: &OutputChecks, dir: &Path) -> Result<(), String> {
-    if checks.non_empty && count_files(dir) == 0 {
+    if checks.non_empty && crate::tree::count_files(dir) == 0 {
         return Err(format!("output channel `{name}` is empty"));
     }
     let wants_tables = checks.min_rows.is_some() || !checks.columns.is_empty();
@@ -141,11 +140,7 @@ pub(crate) fn check_output(name: &str, checks: &OutputChecks, dir: &Path) -> Res
             }
             matched
         }
-        None => {
-            let mut all = Vec::new();
-            collect_paths(dir, &mut all);
-            all
-        }
+        None => crate::tree::files(dir),
     };
     if !wants_tables {
         return Ok(());
@@ -190,29 +185,6 @@ pub(crate) fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Stri
     let mut files: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
     files.sort();
     Ok(files)
-}
-
-/// Every regular file under `dir`, sorted, without following symbolic links.
-pub(crate) fn all_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    collect_paths(dir, &mut out);
-    out.sort();
-    out
-}
-
-fn collect_paths(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.path());
-    for e in entries {
-        match e.file_type() {
-            Ok(t) if t.is_dir() => collect_paths(&e.path(), out),
-            Ok(t) if t.is_file() => out.push(e.path()),
-            _ => {}
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,33 +262,18 @@ pub(crate) fn read_table_shape(path: &Path) -> Result<(Vec<String>, usize), Stri
     }
 }
 
-/// Regular files under `dir`, without following symbolic links.
-pub(crate) fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => count_files(&e.path()),
-            Ok(t) if t.is_file() => 1,
-            _ => 0,
-        })
-        .sum()
-}
-
 /// What the workspace looked like before the script ran, to tell what it changed outside its
 /// outputs afterwards.
 #[derive(Debug, Default)]
 pub(crate) struct Snapshot {
-    inputs: BTreeMap<PathBuf, (u64, Option<SystemTime>)>,
+    inputs: BTreeMap<PathBuf, crate::tree::FileStamp>,
 }
 
 impl Snapshot {
     pub(crate) fn take(workspace: &Workspace) -> Snapshot {
-        let mut inputs = BTreeMap::new();
-        collect_files(&workspace.path().join("inputs"), &mut inputs);
-        Snapshot { inputs }
+        Snapshot {
+            inputs: crate::tree::stamps(&workspace.path().join("inputs")),
+        }
     }
 
     /// Paths (relative to the workspace) the script created, changed or deleted outside its
@@ -331,8 +288,7 @@ impl Snapshot {
                 }
             }
         }
-        let mut now = BTreeMap::new();
-        collect_files(&workspace.path().join("inputs"), &mut now);
+        let now = crate::tree::stamps(&workspace.path().join("inputs"));
         let rel = |p: &Path| {
             p.strip_prefix(workspace.path())
                 .unwrap_or(p)
@@ -354,22 +310,6 @@ impl Snapshot {
             stray.insert(format!("{} (deleted)", rel(path)));
         }
         stray.into_iter().collect()
-    }
-}
-
-fn collect_files(dir: &Path, out: &mut BTreeMap<PathBuf, (u64, Option<SystemTime>)>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let Ok(meta) = fs::symlink_metadata(e.path()) else {
-            continue;
-        };
-        if meta.is_dir() {
-            collect_files(&e.path(), out);
-        } else {
-            out.insert(e.path(), (meta.len(), meta.modified().ok()));
-        }
     }
 }
 

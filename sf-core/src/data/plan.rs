@@ -566,67 +566,17 @@ fn write_file(dir: &Path, name: &str, content: &[u8]) -> io::Result<Materialized
 
 /// Copies the fixture at `source` (a directory's contents, or one file) into `dir`.
 fn copy_fixture(source: &Path, dir: &Path) -> io::Result<Vec<MaterializedFile>> {
-    let mut written = Vec::new();
-    if fs::metadata(source).map_err(at(source))?.is_dir() {
-        // A channel directory inside the fixture would otherwise be copied into itself forever.
-        let channel = fs::canonicalize(dir)?;
-        copy_dir(source, dir, &channel, &mut written)?;
+    let copied = if fs::metadata(source).map_err(at(source))?.is_dir() {
+        crate::tree::copy(source, dir)?
     } else {
         let name = source
             .file_name()
             .ok_or_else(|| invalid(format!("fixture {} has no file name", source.display())))?;
         let to = dir.join(name);
         fs::copy(source, &to).map_err(at(source))?;
-        written.push(materialized(to, None)?);
-    }
-    Ok(written)
-}
-
-fn copy_dir(
-    from: &Path,
-    to: &Path,
-    channel: &Path,
-    written: &mut Vec<MaterializedFile>,
-) -> io::Result<()> {
-    fs::create_dir_all(to)?;
-    for (path, kind) in sorted_entries(from)? {
-        let Some(name) = path.file_name() else {
-            continue;
-        };
-        let target = to.join(name);
-        if kind.is_dir() {
-            if fs::canonicalize(&path).is_ok_and(|p| p == channel) {
-                continue;
-            }
-            copy_dir(&path, &target, channel, written)?;
-        } else if kind.is_file() {
-            fs::copy(&path, &target).map_err(at(&path))?;
-            written.push(materialized(target, None)?);
-        } else {
-            skip(&path, kind);
-        }
-    }
-    Ok(())
-}
-
-/// The entries of `dir` in name order, with their own type (symbolic links not followed).
-fn sorted_entries(dir: &Path) -> io::Result<Vec<(PathBuf, fs::FileType)>> {
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(dir).map_err(at(dir))? {
-        let entry = entry.map_err(at(dir))?;
-        let kind = entry.file_type().map_err(at(&entry.path()))?;
-        entries.push((entry.path(), kind));
-    }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(entries)
-}
-
-fn skip(path: &Path, kind: fs::FileType) {
-    if kind.is_symlink() {
-        tracing::warn!(path = %path.display(), "skipping a symbolic link: links are not copied");
-    } else {
-        tracing::warn!(path = %path.display(), "skipping a special file: only files and folders are copied");
-    }
+        vec![to]
+    };
+    copied.into_iter().map(|p| materialized(p, None)).collect()
 }
 
 /// Writes a gzip-compressed tar of `entries` to `path`, byte-identical for the same entries.
@@ -669,20 +619,27 @@ fn append_file<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> 
 
 /// Adds `source` as the folder `name`, then its files and folders (in name order) below it.
 fn append_dir<W: Write>(tar: &mut tar::Builder<W>, name: &str, source: &Path) -> io::Result<()> {
-    let mut header = header(tar::EntryType::Directory, 0o755, 0);
-    tar.append_data(&mut header, format!("{name}/"), io::empty())?;
-    for (path, kind) in sorted_entries(source)? {
-        let Some(child) = path.file_name().and_then(|n| n.to_str()) else {
-            tracing::warn!(path = %path.display(), "skipping a file whose name is not UTF-8");
+    let mut dir_header = header(tar::EntryType::Directory, 0o755, 0);
+    tar.append_data(&mut dir_header, format!("{name}/"), io::empty())?;
+    for entry in crate::tree::entries(source)? {
+        let Some(rel) = entry.rel.to_str() else {
+            tracing::warn!(path = %entry.path.display(), "skipping a file whose name is not UTF-8");
             continue;
         };
-        let child_name = format!("{name}/{child}");
-        if kind.is_dir() {
-            append_dir(tar, &child_name, &path)?;
-        } else if kind.is_file() {
-            append_file(tar, &child_name, &fs::read(&path).map_err(at(&path))?)?;
-        } else {
-            skip(&path, kind);
+        let child_name = format!("{name}/{rel}");
+        match entry.kind {
+            crate::tree::Kind::Dir => {
+                tar.append_data(
+                    &mut dir_header.clone(),
+                    format!("{child_name}/"),
+                    io::empty(),
+                )?;
+            }
+            crate::tree::Kind::File => {
+                let data = fs::read(&entry.path).map_err(at(&entry.path))?;
+                append_file(tar, &child_name, &data)?;
+            }
+            crate::tree::Kind::Other => crate::tree::skip_warning(&entry),
         }
     }
     Ok(())

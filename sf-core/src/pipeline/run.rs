@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -14,10 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Bound, InputNeeds, Pipeline, PipelineError, PipelinePlan};
 use crate::atomic::write_json_atomic;
-use crate::checks::{all_files, count_files, glob_files, read_table_shape};
+use crate::checks::{glob_files, read_table_shape};
 use crate::data::ChannelPlan;
 use crate::result::{Expectation, Status, TestResult};
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
+use crate::tree;
 use crate::workspace::{Workspace, file_name_component, remove_workspace};
 
 /// How a pipeline runs.
@@ -219,7 +218,7 @@ pub fn run_pipeline(
     let done = schedule(p, &plan, options, &steps_root, &edges_root, started);
     // The copies only had to stay untouched while steps ran; writable again, a kept run
     // directory can be deleted by `sf clean-workspace` without root.
-    if let Err(err) = set_tree_writable(&edges_root) {
+    if let Err(err) = tree::set_writable(&edges_root) {
         tracing::warn!(%err, "cannot make the edge copies writable again");
     }
 
@@ -566,7 +565,7 @@ fn check_and_copy(
             ),
         ));
     }
-    if count_files(source) == 0 {
+    if tree::count_files(source) == 0 {
         return Err((
             "non_empty",
             format!("{label}: the upstream output is empty"),
@@ -577,7 +576,7 @@ fn check_and_copy(
         source: source.to_owned(),
     }
     .write_into(copy, 0)
-    .and_then(|_| set_tree_read_only(copy))
+    .and_then(|_| tree::set_read_only(copy))
     .map_err(|e| {
         (
             "non_empty",
@@ -597,14 +596,14 @@ fn check_and_copy(
                     "files",
                     format!(
                         "{label}: no file matches `{pattern}` (files: {})",
-                        listing(copy)
+                        tree::listing(copy)
                     ),
                 ));
             }
             passed("files");
             matched
         }
-        None => all_files(copy),
+        None => tree::files(copy),
     };
     let mut tables = Vec::new();
     for file in &files {
@@ -661,91 +660,6 @@ fn check_and_copy(
         passed("rows");
     }
     Ok(())
-}
-
-/// Up to five files of `dir`, relative to it, for a message.
-fn listing(dir: &Path) -> String {
-    let files = all_files(dir);
-    let mut names: Vec<String> = files
-        .iter()
-        .take(5)
-        .map(|f| f.strip_prefix(dir).unwrap_or(f).display().to_string())
-        .collect();
-    if files.len() > 5 {
-        names.push(format!("and {} more", files.len() - 5));
-    }
-    names.join(", ")
-}
-
-/// Calls `f(path, is_dir)` for everything under `dir` (not following links), children before
-/// their directory.
-fn walk(dir: &Path, f: &mut dyn FnMut(&Path, bool)) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        match e.file_type() {
-            Ok(t) if t.is_dir() => {
-                walk(&e.path(), f);
-                f(&e.path(), true);
-            }
-            Ok(t) if t.is_file() => f(&e.path(), false),
-            _ => {}
-        }
-    }
-}
-
-/// Files 0444, directories 0555: the copy says it is not to be changed (root is not stopped).
-fn set_tree_read_only(dir: &Path) -> io::Result<()> {
-    set_tree_mode(dir, 0o444, 0o555)
-}
-
-/// Files 0644, directories 0755: undoes [`set_tree_read_only`] so the tree can be deleted.
-pub(crate) fn set_tree_writable(dir: &Path) -> io::Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    // Directories first, top-down, so their entries can be reached and changed.
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
-    let mut result = Ok(());
-    fn down(dir: &Path, result: &mut io::Result<()>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let mode = match e.file_type() {
-                Ok(t) if t.is_dir() => 0o755,
-                Ok(t) if t.is_file() => 0o644,
-                _ => continue,
-            };
-            if let Err(err) = fs::set_permissions(e.path(), fs::Permissions::from_mode(mode))
-                && result.is_ok()
-            {
-                *result = Err(err);
-            }
-            if mode == 0o755 {
-                down(&e.path(), result);
-            }
-        }
-    }
-    down(dir, &mut result);
-    result
-}
-
-fn set_tree_mode(dir: &Path, file_mode: u32, dir_mode: u32) -> io::Result<()> {
-    let mut result = Ok(());
-    // Children before their directory: a read-only directory's entries cannot be changed by a
-    // non-root user any more.
-    walk(dir, &mut |p, is_dir| {
-        let mode = if is_dir { dir_mode } else { file_mode };
-        if let Err(err) = fs::set_permissions(p, fs::Permissions::from_mode(mode))
-            && result.is_ok()
-        {
-            result = Err(err);
-        }
-    });
-    result?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(dir_mode))
 }
 
 /// The chain of dependent steps with the largest sum of step wall times, and that sum.
@@ -1061,23 +975,6 @@ mod tests {
         assert_eq!(produced, TABLE);
         let copy = r.workspace.join("edges/src.data--vandal.data/data.csv");
         assert_eq!(fs::read_to_string(&copy).unwrap(), TABLE);
-    }
-
-    #[test]
-    fn edge_copies_are_read_only_until_made_writable_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let copy = dir.path().join("copy");
-        fs::create_dir_all(copy.join("train")).unwrap();
-        fs::write(copy.join("train/a.csv"), TABLE).unwrap();
-        set_tree_read_only(&copy).unwrap();
-        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&copy), 0o555);
-        assert_eq!(mode(&copy.join("train")), 0o555);
-        assert_eq!(mode(&copy.join("train/a.csv")), 0o444);
-        set_tree_writable(&copy).unwrap();
-        assert_eq!(mode(&copy.join("train")), 0o755);
-        assert_eq!(mode(&copy.join("train/a.csv")), 0o644);
-        fs::remove_dir_all(&copy).unwrap();
     }
 
     #[test]

@@ -18,10 +18,9 @@ use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{TestCaseError, TestError};
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::run::set_tree_writable;
-use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_pipeline};
 use crate::atomic::write_json_atomic;
 use crate::data::{ChannelPlan, Format, GeneratedData, Table, write_table};
+use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_pipeline};
 use crate::property::{BUNDLE_MANIFEST, PropertyConfig, saved_bundles};
 use crate::result::Status;
 use crate::spec::KeepWorkspace;
@@ -384,7 +383,7 @@ fn case_key(tables: &[Table]) -> Vec<Vec<u8>> {
 /// Removes the kept run directory of a failing case that is no longer the smallest.
 fn discard(result: &PipelineResult) {
     if is_workspace(&result.workspace) {
-        let _ = set_tree_writable(&result.workspace.join("edges"));
+        let _ = crate::tree::set_writable(&result.workspace.join("edges"));
         if let Err(err) = remove_workspace(&result.workspace) {
             tracing::warn!(%err, dir = %result.workspace.display(), "cannot remove run directory");
         }
@@ -448,10 +447,10 @@ fn write_bundle(
 
 #[cfg(test)]
 mod tests {
-    use crate::pipeline::support::Scripts;
-    use crate::pipeline::{InputNeeds, Pipeline};
     use super::*;
     use crate::data::{Profile, RowCount};
+    use crate::pipeline::support::Scripts;
+    use crate::pipeline::{InputNeeds, Pipeline};
 
     /// `prep` passes generated currency rows on; `convert` fails on any negative number.
     fn pipeline(s: &Scripts) -> Pipeline {

@@ -252,8 +252,8 @@ pub fn render_junit(r: &PipelineResult) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use crate::pipeline::{EdgeCheck, EdgeResult, StepResult};
     use super::*;
+    use crate::pipeline::{EdgeCheck, EdgeResult, StepResult};
 
     fn result() -> PipelineResult {
         let step = |name: &str, status, skipped: Option<&str>| StepResult {

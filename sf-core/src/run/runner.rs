@@ -163,7 +163,8 @@ impl Runner {
         }
         let mounts = invocation.mounts.as_ref().map(|m| {
             let scratch = invocation.cwd.join(".sf/opt");
-            std::fs::create_dir_all(&scratch).and_then(|()| crate::run::sagemaker::plan(m, &scratch))
+            std::fs::create_dir_all(&scratch)
+                .and_then(|()| crate::run::sagemaker::plan(m, &scratch))
         });
         let (mut setup, view) =
             crate::run::sandbox::prepare(invocation.sandbox, &invocation.writable, mounts);
