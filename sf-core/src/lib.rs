@@ -33,6 +33,7 @@ pub use run::{interrupt, sagemaker, sandbox};
 
 pub use atomic::{write_atomic, write_json_atomic};
 pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
+pub use checks::{ChannelChecks, Check, CheckFailure, Problem, Subject, TableError};
 pub use config::{ConfigError, PipelineTest, Suite, SuiteItem, SuiteRun, SuiteTest};
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
 pub use engine::run;
@@ -51,8 +52,7 @@ pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };
 pub use spec::{
-    DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, KeepWorkspace,
-    OutputChecks, TestSpec,
+    DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, KeepWorkspace, TestSpec,
 };
 pub use store::{Listing, StoredResult, list_results};
 pub use workspace::{

@@ -10,7 +10,7 @@ use crate::data::{Format, Profile, RowCount, Size};
 use crate::report::failure_message;
 use crate::result::{Expectation, TestResult};
 use crate::spec::{KeepWorkspace, TestSpec};
-use crate::workspace::remove_workspace;
+use crate::workspace::{Workspace, remove_workspace};
 
 /// A spec for `script` (relative to `manifest_dir`) named after the test function.
 /// `target_tmpdir` is cargo's `CARGO_TARGET_TMPDIR` when the test is an integration test.
@@ -231,18 +231,18 @@ pub struct ScriptRun {
 
 impl ScriptRun {
     fn new(spec: &TestSpec, result: TestResult) -> ScriptRun {
-        let ws = result.workspace.clone();
+        let ws = Workspace::at(&result.workspace);
         ScriptRun {
             inputs: spec
                 .data
                 .channels
                 .keys()
-                .map(|c| (c.clone(), ws.join("inputs").join(c)))
+                .map(|c| (c.clone(), ws.input(c)))
                 .collect(),
             outputs: spec
                 .outputs
                 .keys()
-                .map(|c| (c.clone(), ws.join("outputs").join(c)))
+                .map(|c| (c.clone(), ws.output(c)))
                 .collect(),
             keep: keep_passing(),
             result,
@@ -276,12 +276,13 @@ impl ScriptRun {
 
     /// The run's logs directory (`stdout.log`, `stderr.log`).
     pub fn logs(&self) -> PathBuf {
-        self.result.workspace.join("logs")
+        Workspace::at(&self.result.workspace).logs()
     }
 
     /// What the script printed on stdout (the whole log).
     pub fn stdout(&self) -> String {
-        std::fs::read_to_string(self.logs().join("stdout.log")).unwrap_or_default()
+        std::fs::read_to_string(Workspace::at(&self.result.workspace).stdout_log())
+            .unwrap_or_default()
     }
 
     /// The workspace directory.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checks::ChannelChecks;
 use crate::data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount};
 use crate::result::Expectation;
 use crate::run::adapter::AdapterOptions;
@@ -21,22 +22,6 @@ pub const DEFAULT_INPUT: &str = "input";
 pub const DEFAULT_OUTPUT: &str = "output";
 /// The default workspace root, relative to the current directory.
 pub const DEFAULT_WORKSPACE_ROOT: &str = "pipeline_testing";
-
-/// What must hold for an output channel after a successful run; any violation is a FAIL.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutputChecks {
-    /// The channel directory must hold at least one file. When false, an empty channel only earns
-    /// a recommendation.
-    pub non_empty: bool,
-    /// A glob relative to the channel (`train/*.csv`) that must match at least one file; it also
-    /// selects the files `min_rows` and `columns` look at.
-    pub files: Option<String>,
-    /// The tabular files (CSV, TSV, JSON Lines, optionally `.gz`) together hold at least this
-    /// many data rows.
-    pub min_rows: Option<usize>,
-    /// Every tabular file has at least these columns.
-    pub columns: Vec<String>,
-}
 
 /// When a run's workspace is kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +42,7 @@ pub struct TestSpec {
     /// How each input channel is filled.
     pub data: DataPlan,
     /// Output channels and their checks.
-    pub outputs: BTreeMap<String, OutputChecks>,
+    pub outputs: BTreeMap<String, ChannelChecks>,
     /// Environment variables for the script.
     pub environ_vars: BTreeMap<String, String>,
     /// Job arguments for the script.
@@ -107,7 +92,7 @@ impl TestSpec {
                 DEFAULT_INPUT,
                 ChannelPlan::Generated(GeneratedData::new(profile, RowCount::default())),
             ),
-            outputs: BTreeMap::from([(DEFAULT_OUTPUT.to_owned(), OutputChecks::default())]),
+            outputs: BTreeMap::from([(DEFAULT_OUTPUT.to_owned(), ChannelChecks::default())]),
             script,
             environ_vars: BTreeMap::new(),
             job_args: BTreeMap::new(),
@@ -214,7 +199,7 @@ impl TestSpec {
     {
         self.outputs = names
             .into_iter()
-            .map(|n| (n.into(), OutputChecks::default()))
+            .map(|n| (n.into(), ChannelChecks::default()))
             .collect();
         self
     }

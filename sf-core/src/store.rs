@@ -33,7 +33,7 @@ pub fn list_results(root: &Path) -> io::Result<Listing> {
     let (workspaces, _) = scan_root(root)?;
     let mut listing = Listing::default();
     for ws in workspaces {
-        let file = ws.join("result.json");
+        let file = crate::workspace::Workspace::at(&ws).result_file();
         match std::fs::read(&file) {
             Ok(bytes) => match serde_json::from_slice::<TestResult>(&bytes) {
                 Ok(result) => listing.results.push(StoredResult {

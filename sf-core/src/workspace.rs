@@ -18,6 +18,25 @@ pub const ROOT_LOG: &str = "sf.log";
 
 const MARKER_SIGNATURE: &str = "sf-workspace";
 
+// The layout of a workspace; no other file spells these names.
+const INPUTS: &str = "inputs";
+const OUTPUTS: &str = "outputs";
+const LOGS: &str = "logs";
+const TMP: &str = "tmp";
+const HOME: &str = "home";
+const INTERNAL: &str = ".sf";
+const CONTEXT_FILE: &str = "context.json";
+const RESULT_FILE: &str = "result.json";
+const STDOUT_LOG: &str = "stdout.log";
+const STDERR_LOG: &str = "stderr.log";
+// A pipeline's run directory.
+const STEPS: &str = "steps";
+const EDGES: &str = "edges";
+const PIPELINE_FILE: &str = "pipeline.json";
+
+/// The directories a script's workspace starts with.
+const SCRIPT_DIRS: [&str; 6] = [INPUTS, OUTPUTS, LOGS, TMP, HOME, INTERNAL];
+
 /// Errors creating or removing a workspace.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -71,6 +90,31 @@ impl Workspace {
     /// Creates a fresh, uniquely named workspace for `script` under `root` (created if missing).
     /// Two runs, in one process or in several, never get the same directory.
     pub fn create(root: &Path, script: &str) -> Result<Workspace, WorkspaceError> {
+        let ws = Workspace::create_empty(root, script)?;
+        for sub in SCRIPT_DIRS {
+            fs::create_dir_all(ws.dir.join(sub)).map_err(|source| WorkspaceError::Create {
+                root: root.to_owned(),
+                source,
+            })?;
+        }
+        Ok(ws)
+    }
+
+    /// Creates a fresh, marked directory like [`Workspace::create`] without the script layout:
+    /// a pipeline's run directory, which holds `steps/` and `edges/`.
+    pub fn create_run_dir(root: &Path, pipeline: &str) -> Result<Workspace, WorkspaceError> {
+        Workspace::create_empty(root, &format!("pipeline-{pipeline}"))
+    }
+
+    /// A workspace that already exists at `dir` (such as a result's `workspace`), to name its
+    /// parts.
+    pub fn at(dir: &Path) -> Workspace {
+        Workspace {
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn create_empty(root: &Path, script: &str) -> Result<Workspace, WorkspaceError> {
         let err = |source| WorkspaceError::Create {
             root: root.to_owned(),
             source,
@@ -95,9 +139,6 @@ impl Workspace {
             },
         )
         .map_err(err)?;
-        for sub in ["inputs", "outputs", "logs", "tmp", "home", ".sf"] {
-            fs::create_dir_all(ws.dir.join(sub)).map_err(err)?;
-        }
         Ok(ws)
     }
 
@@ -108,42 +149,86 @@ impl Workspace {
 
     /// Directory of input channel `name`.
     pub fn input(&self, name: &str) -> PathBuf {
-        self.dir.join("inputs").join(name)
+        self.dir.join(INPUTS).join(name)
     }
 
     /// Directory of output channel `name`.
     pub fn output(&self, name: &str) -> PathBuf {
-        self.dir.join("outputs").join(name)
+        self.dir.join(OUTPUTS).join(name)
     }
 
     /// The logs directory (`stdout.log`, `stderr.log`).
     pub fn logs(&self) -> PathBuf {
-        self.dir.join("logs")
+        self.dir.join(LOGS)
     }
 
     /// The run's private temporary directory (`TMPDIR`).
     pub fn tmp(&self) -> PathBuf {
-        self.dir.join("tmp")
+        self.dir.join(TMP)
     }
 
     /// The run's `HOME`.
     pub fn home(&self) -> PathBuf {
-        self.dir.join("home")
+        self.dir.join(HOME)
     }
 
     /// sf's own files for the run (the Python runner and its report).
     pub fn internal(&self) -> PathBuf {
-        self.dir.join(".sf")
+        self.dir.join(INTERNAL)
     }
 
     /// `context.json`.
     pub fn context_file(&self) -> PathBuf {
-        self.dir.join("context.json")
+        self.dir.join(CONTEXT_FILE)
     }
 
     /// `result.json`.
     pub fn result_file(&self) -> PathBuf {
-        self.dir.join("result.json")
+        self.dir.join(RESULT_FILE)
+    }
+
+    /// The directory holding every input channel.
+    pub fn inputs(&self) -> PathBuf {
+        self.dir.join(INPUTS)
+    }
+
+    /// What the script printed on stdout.
+    pub fn stdout_log(&self) -> PathBuf {
+        self.logs().join(STDOUT_LOG)
+    }
+
+    /// What the script printed on stderr.
+    pub fn stderr_log(&self) -> PathBuf {
+        self.logs().join(STDERR_LOG)
+    }
+
+    /// A pipeline run's step workspaces.
+    pub fn steps(&self) -> PathBuf {
+        self.dir.join(STEPS)
+    }
+
+    /// A pipeline run's edge copies.
+    pub fn edges(&self) -> PathBuf {
+        self.dir.join(EDGES)
+    }
+
+    /// A pipeline run's `pipeline.json`.
+    pub fn pipeline_file(&self) -> PathBuf {
+        self.dir.join(PIPELINE_FILE)
+    }
+
+    /// The directories a script may write: its outputs, logs, temporary directory, home and
+    /// sf's own files (inputs stay as they were laid out).
+    pub(crate) fn writable_dirs(&self) -> Vec<PathBuf> {
+        [OUTPUTS, LOGS, TMP, HOME, INTERNAL]
+            .iter()
+            .map(|d| self.dir.join(d))
+            .collect()
+    }
+
+    /// Whether `name`, at the top of a workspace, is something sf put there.
+    pub(crate) fn is_own_entry(name: &str) -> bool {
+        SCRIPT_DIRS.contains(&name) || [CONTEXT_FILE, RESULT_FILE, WORKSPACE_MARKER].contains(&name)
     }
 
     /// Removes the workspace, with the same checks as [`remove_workspace`].

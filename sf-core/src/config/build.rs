@@ -10,13 +10,14 @@ use toml::Spanned;
 use super::error::ConfigError;
 use super::raw::{RawBytes, RawChannel, RawColumn, RawConfig, RawDiscover, RawDuration, RawScript};
 use super::{DEFAULT_GLOB, SuiteTest};
+use crate::checks::ChannelChecks;
 use crate::data::{
     ChannelPlan, ColumnKind, ColumnSpec, DataPlan, EntryContent, Format, GeneratedData, LabelSpec,
     Layout, Profile, RowCount, Schema, Size, Split, TableSource, TarEntry,
 };
 use crate::result::Expectation;
 use crate::script::AdapterKind;
-use crate::spec::{DEFAULT_WORKSPACE_ROOT, OutputChecks, TestSpec};
+use crate::spec::{DEFAULT_WORKSPACE_ROOT, TestSpec};
 use crate::units;
 
 /// Context for error reporting: which file, its text, and the directory paths are relative to.
@@ -401,11 +402,12 @@ fn build_script(
             }
             spec.outputs.insert(
                 channel.clone(),
-                OutputChecks {
+                ChannelChecks {
                     non_empty: o.non_empty,
                     files: o.files.as_ref().map(|f| f.get_ref().clone()),
                     min_rows: o.min_rows,
                     columns: o.columns.clone().unwrap_or_default(),
+                    ..ChannelChecks::default()
                 },
             );
         }

@@ -8,7 +8,8 @@ use toml::Spanned;
 
 use super::build::{Cx, Result, build_channel, property_config};
 use super::raw::RawPipeline;
-use crate::pipeline::{Edge, InputNeeds, Pipeline};
+use crate::checks::ChannelChecks;
+use crate::pipeline::{Edge, Pipeline};
 use crate::spec::TestSpec;
 
 /// One pipeline test of a suite.
@@ -91,10 +92,11 @@ pub(super) fn build_pipelines(
                     }
                     reads.insert(
                         channel.clone(),
-                        InputNeeds {
+                        ChannelChecks {
                             files: r.files.clone(),
                             columns: r.columns.clone(),
-                            allow_empty: r.allow_empty,
+                            some_rows: !r.allow_empty,
+                            ..ChannelChecks::edge()
                         },
                     );
                 }

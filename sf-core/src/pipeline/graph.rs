@@ -251,10 +251,11 @@ fn find_cycle(left: &BTreeSet<&str>, downstream: &BTreeMap<&str, BTreeSet<&str>>
 #[cfg(test)]
 mod tests {
     use super::super::support::{Scripts, TABLE, text};
-    use super::super::{BindingSource, InputNeeds, Pipeline, PipelineError};
+    use super::super::{BindingSource, Pipeline, PipelineError};
+    use crate::checks::ChannelChecks;
 
-    fn needs() -> InputNeeds {
-        InputNeeds::default()
+    fn needs() -> ChannelChecks {
+        ChannelChecks::edge()
     }
 
     /// a → b → c by edges, plus an independent d.

@@ -30,6 +30,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checks::ChannelChecks;
 use crate::spec::{DEFAULT_WORKSPACE_ROOT, TestSpec};
 
 pub use crate::property::{PipelinePropertyFailure, PipelinePropertyReport, run_pipeline_property};
@@ -63,19 +64,7 @@ pub struct Step {
     pub spec: TestSpec,
     /// For an input channel: what the step needs of whatever is bound to it. Naming an input here
     /// also lets it bind implicitly to an upstream output of the same name (or alias).
-    pub reads: BTreeMap<String, InputNeeds>,
-}
-
-/// What a downstream step needs of the data bound to one of its inputs; checked before it runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InputNeeds {
-    /// A glob relative to the channel (`train/*.csv`) that must match at least one file; it also
-    /// selects the files the column and row checks look at.
-    pub files: Option<String>,
-    /// Columns every tabular file (CSV, TSV, JSON Lines, optionally `.gz`) must have.
-    pub columns: Vec<String>,
-    /// Accept tabular files without data rows; otherwise they must hold at least one in total.
-    pub allow_empty: bool,
+    pub reads: BTreeMap<String, ChannelChecks>,
 }
 
 /// An explicit binding: `from_step.from_output -> to_step.to_input`.
@@ -353,7 +342,7 @@ impl Pipeline {
     /// # Panics
     ///
     /// When no step is called `step` (yet): a pipeline built in code names its own steps.
-    pub fn reads(mut self, step: &str, input: impl Into<String>, needs: InputNeeds) -> Pipeline {
+    pub fn reads(mut self, step: &str, input: impl Into<String>, needs: ChannelChecks) -> Pipeline {
         let Some(s) = self.steps.iter_mut().find(|s| s.name == step) else {
             panic!("Pipeline::reads: no step `{step}` (add it with Pipeline::step first)");
         };

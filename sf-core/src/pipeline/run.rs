@@ -2,7 +2,6 @@
 //! path.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -10,9 +9,9 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Bound, InputNeeds, Pipeline, PipelineError, PipelinePlan};
+use super::{Bound, Pipeline, PipelineError, PipelinePlan};
 use crate::atomic::write_json_atomic;
-use crate::checks::{glob_files, read_table_shape};
+use crate::checks::{ChannelChecks, Check, CheckFailure, Problem, Subject};
 use crate::data::ChannelPlan;
 use crate::result::{Expectation, Status, TestResult};
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
@@ -109,11 +108,29 @@ pub struct EdgeResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeCheck {
     /// `non_empty`, `files`, `columns` or `rows`.
-    pub check: String,
+    pub check: Check,
     /// Whether it held.
     pub passed: bool,
     /// Why it did not, naming both ends, the file and the column.
     pub message: Option<String>,
+}
+
+impl EdgeCheck {
+    fn held(check: Check) -> EdgeCheck {
+        EdgeCheck {
+            check,
+            passed: true,
+            message: None,
+        }
+    }
+
+    fn failed(failure: &CheckFailure) -> EdgeCheck {
+        EdgeCheck {
+            check: failure.check(),
+            passed: false,
+            message: Some(failure.to_string()),
+        }
+    }
 }
 
 impl PipelineResult {
@@ -205,15 +222,11 @@ pub fn run_pipeline(
     let timestamp = Utc::now();
     let started = Instant::now();
     let _span = tracing::info_span!("pipeline", name = %p.name).entered();
-    let run_dir = Workspace::create(&p.workspace_root, &format!("pipeline-{}", p.name))
+    let run_dir = Workspace::create_run_dir(&p.workspace_root, &p.name)
         .map_err(|source| PipelineError::RunDir { source })?;
     let run_path = run_dir.path().to_owned();
-    // A run directory holds steps/ and edges/; the per-script layout would only confuse.
-    for sub in ["inputs", "outputs", "logs", "tmp", "home", ".sf"] {
-        let _ = fs::remove_dir(run_path.join(sub));
-    }
-    let steps_root = run_path.join("steps");
-    let edges_root = run_path.join("edges");
+    let steps_root = run_dir.steps();
+    let edges_root = run_dir.edges();
 
     let done = schedule(p, &plan, options, &steps_root, &edges_root, started);
     // The copies only had to stay untouched while steps ran; writable again, a kept run
@@ -287,7 +300,7 @@ pub fn run_pipeline(
     for (file, written) in [
         (
             "pipeline.json",
-            write_json_atomic(&run_path.join("pipeline.json"), &result),
+            write_json_atomic(&run_dir.pipeline_file(), &result),
         ),
         (
             "result.json",
@@ -488,8 +501,12 @@ fn run_step(
         let Some(ws) = upstream_ws.get(from_step) else {
             continue;
         };
-        let needs = step.reads.get(&b.input).cloned().unwrap_or_default();
-        let source = ws.join("outputs").join(from_output);
+        let needs = step
+            .reads
+            .get(&b.input)
+            .cloned()
+            .unwrap_or_else(ChannelChecks::edge);
+        let source = Workspace::at(ws).output(from_output);
         let copy = edges_root.join(format!(
             "{}.{}--{}.{}",
             file_name_component(from_step, "step"),
@@ -518,148 +535,53 @@ fn run_step(
     finish(result.status, Some(result), None, edges)
 }
 
-/// Checks the upstream output, copies it (read-only) to `copy`, and checks the copy against what
-/// the downstream reads. Returns the edge's result and whether the downstream may run.
-fn hand_over(b: &Bound, needs: &InputNeeds, source: &Path, copy: &Path) -> (EdgeResult, bool) {
+/// Checks that the upstream output exists, copies it (read-only) to `copy`, and checks the copy
+/// against what the downstream reads. Returns the edge's result and whether the downstream may
+/// run.
+fn hand_over(b: &Bound, needs: &ChannelChecks, source: &Path, copy: &Path) -> (EdgeResult, bool) {
     let (from_step, from_output) = b.source.upstream().unwrap_or(("?", "?"));
-    let label = format!("edge {from_step}.{from_output} -> {}.{}", b.step, b.input);
-    let mut checks = Vec::new();
-    let outcome = check_and_copy(&label, needs, source, copy, &mut checks);
-    let ok = outcome.is_ok();
-    if let Err((check, message)) = outcome {
-        checks.push(EdgeCheck {
-            check: check.to_owned(),
-            passed: false,
-            message: Some(message),
-        });
-    }
+    let (from, to) = (
+        format!("{from_step}.{from_output}"),
+        format!("{}.{}", b.step, b.input),
+    );
+    let subject = Subject::Edge {
+        from: from.clone(),
+        to: to.clone(),
+    };
+    let outcome = copy_read_only(source, copy)
+        .map_err(|problem| CheckFailure {
+            subject: subject.clone(),
+            problem,
+        })
+        .and_then(|()| needs.check(&subject, copy));
+    let (status, checks) = match outcome {
+        Ok(held) => (
+            Status::Pass,
+            held.into_iter().map(EdgeCheck::held).collect(),
+        ),
+        Err(failure) => (Status::Fail, vec![EdgeCheck::failed(&failure)]),
+    };
     let edge = EdgeResult {
-        from: format!("{from_step}.{from_output}"),
-        to: format!("{}.{}", b.step, b.input),
-        status: if ok { Status::Pass } else { Status::Fail },
+        from,
+        to,
+        status,
         checks,
     };
-    (edge, ok)
+    (edge, status == Status::Pass)
 }
 
-fn check_and_copy(
-    label: &str,
-    needs: &InputNeeds,
-    source: &Path,
-    copy: &Path,
-    checks: &mut Vec<EdgeCheck>,
-) -> Result<(), (&'static str, String)> {
-    let mut passed = |check: &str| {
-        checks.push(EdgeCheck {
-            check: check.to_owned(),
-            passed: true,
-            message: None,
-        });
-    };
+fn copy_read_only(source: &Path, copy: &Path) -> Result<(), Problem> {
     if !source.is_dir() {
-        return Err((
-            "non_empty",
-            format!(
-                "{label}: the upstream output {} does not exist",
-                source.display()
-            ),
-        ));
+        return Err(Problem::Missing {
+            path: source.to_owned(),
+        });
     }
-    if tree::count_files(source) == 0 {
-        return Err((
-            "non_empty",
-            format!("{label}: the upstream output is empty"),
-        ));
-    }
-    passed("non_empty");
-    ChannelPlan::Fixture {
-        source: source.to_owned(),
-    }
-    .write_into(copy, 0)
-    .and_then(|_| tree::set_read_only(copy))
-    .map_err(|e| {
-        (
-            "non_empty",
-            format!(
-                "{label}: cannot copy the upstream output to {}: {e}",
-                copy.display()
-            ),
-        )
-    })?;
-
-    let files = match &needs.files {
-        Some(pattern) => {
-            let matched =
-                glob_files(copy, pattern).map_err(|e| ("files", format!("{label}: {e}")))?;
-            if matched.is_empty() {
-                return Err((
-                    "files",
-                    format!(
-                        "{label}: no file matches `{pattern}` (files: {})",
-                        tree::listing(copy)
-                    ),
-                ));
-            }
-            passed("files");
-            matched
-        }
-        None => tree::files(copy),
-    };
-    let mut tables = Vec::new();
-    for file in &files {
-        let shown = file
-            .strip_prefix(copy)
-            .unwrap_or(file)
-            .display()
-            .to_string();
-        match read_table_shape(file) {
-            Ok(shape) => tables.push((shown, shape)),
-            // Not a table: nothing to check of its columns or rows.
-            Err(e) if e == "not a tabular file" => {}
-            Err(e) => {
-                let check = if needs.columns.is_empty() {
-                    "rows"
-                } else {
-                    "columns"
-                };
-                return Err((check, format!("{label}: cannot read {shown}: {e}")));
-            }
-        }
-    }
-    if !needs.columns.is_empty() {
-        if tables.is_empty() {
-            return Err((
-                "columns",
-                format!(
-                    "{label}: no CSV, TSV or JSON Lines file to find columns {} in",
-                    needs.columns.join(", ")
-                ),
-            ));
-        }
-        for (shown, (columns, _)) in &tables {
-            if let Some(missing) = needs.columns.iter().find(|c| !columns.contains(c)) {
-                return Err((
-                    "columns",
-                    format!(
-                        "{label}: {shown} has no column `{missing}` (columns: {})",
-                        columns.join(", ")
-                    ),
-                ));
-            }
-        }
-        passed("columns");
-    }
-    if !needs.allow_empty && !tables.is_empty() {
-        if tables.iter().all(|(_, (_, rows))| *rows == 0) {
-            let names: Vec<&str> = tables.iter().map(|(s, _)| s.as_str()).collect();
-            return Err((
-                "rows",
-                format!("{label}: {} holds no data rows", names.join(", ")),
-            ));
-        }
-        passed("rows");
-    }
-    Ok(())
+    tree::copy(source, copy)
+        .and_then(|_| tree::set_read_only(copy))
+        .map_err(|source| Problem::Copy {
+            to: copy.to_owned(),
+            source,
+        })
 }
 
 /// The chain of dependent steps with the largest sum of step wall times, and that sum.
@@ -707,12 +629,14 @@ pub(super) fn critical_path(plan: &PipelinePlan, steps: &[StepResult]) -> (Vec<S
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
+    use super::super::Pipeline;
     use super::super::support::{Scripts, TABLE};
-    use super::super::{InputNeeds, Pipeline};
     use super::*;
 
-    fn needs() -> InputNeeds {
-        InputNeeds::default()
+    fn needs() -> ChannelChecks {
+        ChannelChecks::edge()
     }
 
     fn run(p: &Pipeline) -> PipelineResult {
@@ -860,7 +784,7 @@ mod tests {
     }
 
     /// `up` runs `body` into output `data`; `down` reads it with `needs`.
-    fn edge_run(body: &str, needs: InputNeeds) -> PipelineResult {
+    fn edge_run(body: &str, needs: ChannelChecks) -> PipelineResult {
         let s = Scripts::new();
         let p = s
             .pipeline("edges")
@@ -881,20 +805,20 @@ mod tests {
         let message = failed.message.clone().unwrap();
         assert_eq!(down.skipped_because.as_deref(), Some(message.as_str()));
         assert!(
-            message.starts_with("edge up.data -> down.data: "),
+            message.starts_with("edge up.data -> down.data"),
             "{message}"
         );
-        (failed.check.clone(), message)
+        (failed.check.as_str().to_owned(), message)
     }
 
     #[test]
     fn edge_checks_stop_the_downstream_and_say_why() {
         let (check, msg) = edge_failure(&edge_run("true", needs()));
         assert_eq!(check, "non_empty");
-        assert!(msg.ends_with("the upstream output is empty"), "{msg}");
+        assert_eq!(msg, "edge up.data -> down.data is empty");
 
         let write = "mkdir -p \"$SF_OUTPUT_DATA\"/train; printf 'id,feature_1,target\\n1,2,3\\n' > \"$SF_OUTPUT_DATA\"/train/train_processed_data.csv";
-        let glob = InputNeeds {
+        let glob = ChannelChecks {
             files: Some("test/*.csv".into()),
             ..needs()
         };
@@ -902,10 +826,10 @@ mod tests {
         assert_eq!(check, "files");
         assert_eq!(
             msg,
-            "edge up.data -> down.data: no file matches `test/*.csv` (files: train/train_processed_data.csv)"
+            "edge up.data -> down.data has no file matching `test/*.csv` (files: train/train_processed_data.csv)"
         );
 
-        let columns = InputNeeds {
+        let columns = ChannelChecks {
             files: Some("train/*.csv".into()),
             columns: vec!["id".into(), "label".into()],
             ..needs()
@@ -927,8 +851,8 @@ mod tests {
 
         let allowed = edge_run(
             header_only,
-            InputNeeds {
-                allow_empty: true,
+            ChannelChecks {
+                some_rows: false,
                 columns: vec!["target".into()],
                 ..needs()
             },

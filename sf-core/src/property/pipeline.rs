@@ -448,9 +448,10 @@ fn write_bundle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::ChannelChecks;
     use crate::data::{Profile, RowCount};
+    use crate::pipeline::Pipeline;
     use crate::pipeline::support::Scripts;
-    use crate::pipeline::{InputNeeds, Pipeline};
 
     /// `prep` passes generated currency rows on; `convert` fails on any negative number.
     fn pipeline(s: &Scripts) -> Pipeline {
@@ -476,9 +477,9 @@ mod tests {
             .reads(
                 "convert",
                 "clean",
-                InputNeeds {
-                    allow_empty: true,
-                    ..InputNeeds::default()
+                ChannelChecks {
+                    some_rows: false,
+                    ..ChannelChecks::edge()
                 },
             )
     }

@@ -279,7 +279,7 @@ mod tests {
                     to: "say \"hi\".input_data".into(),
                     status: Status::Pass,
                     checks: vec![EdgeCheck {
-                        check: "non_empty".into(),
+                        check: crate::checks::Check::NonEmpty,
                         passed: true,
                         message: None,
                     }],

@@ -115,9 +115,9 @@ fn invocation(
         cwd: workspace.path().to_owned(),
         mounts,
         sandbox: options.sandbox,
-        writable: ["outputs", "logs", "tmp", "home", ".sf"]
-            .iter()
-            .map(|d| workspace.path().join(d))
+        writable: workspace
+            .writable_dirs()
+            .into_iter()
             .chain(more_writable)
             .collect(),
         run_id: workspace

@@ -1,0 +1,441 @@
+//! What must hold for the files of one channel: an output channel after a run, or the data
+//! crossing a pipeline edge before the downstream step runs. One type, one implementation.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::shape::{TableError, TableShape, is_tabular, read_table_shape};
+
+/// What must hold for the files of a channel.
+///
+/// As an output check ([`TestSpec::outputs`](crate::TestSpec::outputs)) every field is off by
+/// default: an empty output only earns a recommendation. As what a pipeline step reads through
+/// an edge ([`Step::reads`](crate::pipeline::Step::reads)) the default is
+/// [`ChannelChecks::edge`]: some file, and some data row when there are tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelChecks {
+    /// The channel must hold at least one file.
+    pub non_empty: bool,
+    /// A glob relative to the channel (`train/*.csv`) that must match at least one file; it also
+    /// selects the files `columns` and the row checks look at.
+    pub files: Option<String>,
+    /// The tabular files (CSV, TSV, JSON Lines, optionally `.gz`) together hold at least this
+    /// many data rows; a channel with no tabular file fails it.
+    pub min_rows: Option<usize>,
+    /// When the channel holds tabular files, together they hold at least one data row (a channel
+    /// of other files, such as a model archive, passes).
+    pub some_rows: bool,
+    /// Every tabular file has at least these columns.
+    pub columns: Vec<String>,
+}
+
+/// One kind of check, as results name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The channel exists and holds a file.
+    NonEmpty,
+    /// The `files` glob matches.
+    Files,
+    /// Every tabular file has the columns.
+    Columns,
+    /// The tabular files hold enough data rows.
+    Rows,
+}
+
+impl Check {
+    /// `non_empty`, `files`, `columns` or `rows`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::NonEmpty => "non_empty",
+            Check::Files => "files",
+            Check::Columns => "columns",
+            Check::Rows => "rows",
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whose files are checked, as failure messages name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// An output channel of a script.
+    Output(String),
+    /// A pipeline edge: `step.output` and `step.input`.
+    Edge {
+        /// `step.output`.
+        from: String,
+        /// `step.input`.
+        to: String,
+    },
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Output(channel) => write!(f, "output channel `{channel}`"),
+            Subject::Edge { from, to } => write!(f, "edge {from} -> {to}"),
+        }
+    }
+}
+
+/// A check that did not hold, naming the channel (or edge), the file and the column.
+#[derive(Debug, thiserror::Error)]
+#[error("{subject}{problem}")]
+pub struct CheckFailure {
+    /// Whose files.
+    pub subject: Subject,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl CheckFailure {
+    /// The check that failed.
+    pub fn check(&self) -> Check {
+        match &self.problem {
+            Problem::Missing { .. } | Problem::Empty | Problem::Copy { .. } => Check::NonEmpty,
+            Problem::InvalidGlob { .. } | Problem::NoMatch { .. } => Check::Files,
+            Problem::MissingColumn { .. } => Check::Columns,
+            Problem::NoTables { columns } if !columns.is_empty() => Check::Columns,
+            Problem::Unreadable { columns, .. } if !columns.is_empty() => Check::Columns,
+            Problem::NoTables { .. }
+            | Problem::Unreadable { .. }
+            | Problem::TooFewRows { .. }
+            | Problem::NoRows { .. } => Check::Rows,
+        }
+    }
+}
+
+/// What a [`CheckFailure`] found. Displayed as the end of a sentence that starts with the
+/// subject.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    /// The channel directory does not exist.
+    #[error(": {} does not exist", path.display())]
+    Missing {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The channel holds no file.
+    #[error(" is empty")]
+    Empty,
+    /// An edge's data could not be copied for the downstream step.
+    #[error(": cannot copy the upstream output to {}: {source}", to.display())]
+    Copy {
+        /// The copy's directory.
+        to: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `files` glob is not a valid pattern.
+    #[error(": invalid glob `{pattern}`: {source}")]
+    InvalidGlob {
+        /// The glob.
+        pattern: String,
+        /// The parser's complaint.
+        #[source]
+        source: glob::PatternError,
+    },
+    /// The `files` glob matched nothing.
+    #[error(" has no file matching `{pattern}` (files: {listing})")]
+    NoMatch {
+        /// The glob.
+        pattern: String,
+        /// Some of the files the channel does hold.
+        listing: String,
+    },
+    /// A tabular file could not be read.
+    #[error(": cannot read {file}: {source}")]
+    Unreadable {
+        /// The file, relative to the channel.
+        file: String,
+        /// The columns asked for (they decide which check failed).
+        columns: Vec<String>,
+        /// Why.
+        #[source]
+        source: TableError,
+    },
+    /// A tabular file lacks a column.
+    #[error(": {file} has no column `{column}` (columns: {})", present.join(", "))]
+    MissingColumn {
+        /// The file, relative to the channel.
+        file: String,
+        /// The missing column.
+        column: String,
+        /// The columns it has.
+        present: Vec<String>,
+    },
+    /// Columns or rows were asked for, but no file is a table.
+    #[error(" holds no CSV, TSV or JSON Lines file to check")]
+    NoTables {
+        /// The columns asked for.
+        columns: Vec<String>,
+    },
+    /// The tables hold fewer rows than `min_rows`.
+    #[error(" holds {total} data rows, fewer than the {min} required")]
+    TooFewRows {
+        /// Data rows in all tables.
+        total: usize,
+        /// `min_rows`.
+        min: usize,
+    },
+    /// The tables hold no data row at all.
+    #[error(": {} holds no data rows", files.join(", "))]
+    NoRows {
+        /// The tables, relative to the channel.
+        files: Vec<String>,
+    },
+}
+
+impl ChannelChecks {
+    /// What a pipeline step needs of an input bound to an upstream output unless it says
+    /// otherwise: some file, and some data row when there are tables.
+    pub fn edge() -> ChannelChecks {
+        ChannelChecks {
+            non_empty: true,
+            some_rows: true,
+            ..ChannelChecks::default()
+        }
+    }
+
+    /// Applies the checks to the channel directory `dir`; returns the checks that ran and held,
+    /// in order, or the first that did not.
+    pub fn check(&self, subject: &Subject, dir: &Path) -> Result<Vec<Check>, CheckFailure> {
+        let fail = |problem| CheckFailure {
+            subject: subject.clone(),
+            problem,
+        };
+        let mut held = Vec::new();
+        if self.non_empty {
+            if !dir.is_dir() {
+                return Err(fail(Problem::Missing {
+                    path: dir.to_owned(),
+                }));
+            }
+            if crate::tree::count_files(dir) == 0 {
+                return Err(fail(Problem::Empty));
+            }
+            held.push(Check::NonEmpty);
+        }
+        let files = match &self.files {
+            Some(pattern) => {
+                let matched = glob_files(dir, pattern).map_err(|source| {
+                    fail(Problem::InvalidGlob {
+                        pattern: pattern.clone(),
+                        source,
+                    })
+                })?;
+                if matched.is_empty() {
+                    return Err(fail(Problem::NoMatch {
+                        pattern: pattern.clone(),
+                        listing: crate::tree::listing(dir),
+                    }));
+                }
+                held.push(Check::Files);
+                matched
+            }
+            None => crate::tree::files(dir),
+        };
+        let wants_tables = self.min_rows.is_some() || !self.columns.is_empty() || self.some_rows;
+        if !wants_tables {
+            return Ok(held);
+        }
+        let mut tables: Vec<(String, TableShape)> = Vec::new();
+        for file in files.iter().filter(|f| is_tabular(f)) {
+            let shown = file.strip_prefix(dir).unwrap_or(file).display().to_string();
+            let shape = read_table_shape(file).map_err(|source| {
+                fail(Problem::Unreadable {
+                    file: shown.clone(),
+                    columns: self.columns.clone(),
+                    source,
+                })
+            })?;
+            tables.push((shown, shape));
+        }
+        let strict = self.min_rows.is_some() || !self.columns.is_empty();
+        if tables.is_empty() {
+            return if strict {
+                Err(fail(Problem::NoTables {
+                    columns: self.columns.clone(),
+                }))
+            } else {
+                Ok(held)
+            };
+        }
+        if !self.columns.is_empty() {
+            for (shown, shape) in &tables {
+                if let Some(missing) = self.columns.iter().find(|c| !shape.columns.contains(c)) {
+                    return Err(fail(Problem::MissingColumn {
+                        file: shown.clone(),
+                        column: missing.clone(),
+                        present: shape.columns.clone(),
+                    }));
+                }
+            }
+            held.push(Check::Columns);
+        }
+        let total: usize = tables.iter().map(|(_, s)| s.rows).sum();
+        if let Some(min) = self.min_rows
+            && total < min
+        {
+            return Err(fail(Problem::TooFewRows { total, min }));
+        }
+        if self.some_rows && total == 0 {
+            return Err(fail(Problem::NoRows {
+                files: tables.into_iter().map(|(s, _)| s).collect(),
+            }));
+        }
+        if self.min_rows.is_some() || self.some_rows {
+            held.push(Check::Rows);
+        }
+        Ok(held)
+    }
+}
+
+/// Regular files of `dir` matching `pattern` (relative to `dir`), sorted.
+fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError> {
+    let full = format!(
+        "{}/{pattern}",
+        glob::Pattern::escape(&dir.to_string_lossy())
+    );
+    let mut files: Vec<PathBuf> = glob::glob(&full)?
+        .flatten()
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    fn channel() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("train")).unwrap();
+        fs::write(dir.path().join("train/a.csv"), "id,target\n1,0\n2,1\n").unwrap();
+        fs::write(dir.path().join("train/b.tsv"), "id\ttarget\n3\t1\n").unwrap();
+        fs::write(
+            dir.path().join("rows.jsonl"),
+            "{\"id\":1,\"target\":0}\n{\"id\":2,\"target\":1}\n",
+        )
+        .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(
+            fs::File::create(dir.path().join("train/c.csv.gz")).unwrap(),
+            flate2::Compression::default(),
+        );
+        std::io::Write::write_all(&mut gz, b"id,target\n4,0\n").unwrap();
+        gz.finish().unwrap();
+        fs::write(dir.path().join("notes.txt"), "not a table").unwrap();
+        dir
+    }
+
+    fn checks(files: Option<&str>, min_rows: Option<usize>, columns: &[&str]) -> ChannelChecks {
+        ChannelChecks {
+            non_empty: true,
+            files: files.map(str::to_owned),
+            min_rows,
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            ..ChannelChecks::default()
+        }
+    }
+
+    fn run(checks: &ChannelChecks, dir: &Path) -> Result<Vec<Check>, String> {
+        checks
+            .check(&Subject::Output("out".into()), dir)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn rows_are_counted_across_csv_tsv_gzip_and_json_lines() {
+        let dir = channel();
+        assert_eq!(
+            run(&checks(None, Some(6), &["id", "target"]), dir.path()),
+            Ok(vec![Check::NonEmpty, Check::Columns, Check::Rows])
+        );
+        assert_eq!(
+            run(&checks(None, Some(7), &[]), dir.path()),
+            Err("output channel `out` holds 6 data rows, fewer than the 7 required".into())
+        );
+        assert!(run(&checks(Some("train/*"), Some(4), &[]), dir.path()).is_ok());
+    }
+
+    #[test]
+    fn a_missing_column_names_the_channel_file_and_column() {
+        let dir = channel();
+        assert_eq!(
+            run(
+                &checks(Some("train/*.csv"), None, &["id", "label"]),
+                dir.path()
+            ),
+            Err(
+                "output channel `out`: train/a.csv has no column `label` (columns: id, target)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_glob_that_matches_nothing_and_an_empty_channel_fail() {
+        let dir = channel();
+        assert_eq!(
+            run(&checks(Some("val/*.csv"), None, &[]), dir.path()),
+            Err("output channel `out` has no file matching `val/*.csv` (files: notes.txt, rows.jsonl, train/a.csv, train/b.tsv, train/c.csv.gz)".into())
+        );
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(
+            run(&checks(None, None, &[]), empty.path()),
+            Err("output channel `out` is empty".into())
+        );
+        assert_eq!(
+            run(&checks(Some("notes.txt"), Some(1), &[]), dir.path()),
+            Err("output channel `out` holds no CSV, TSV or JSON Lines file to check".into())
+        );
+    }
+
+    #[test]
+    fn an_edge_needs_rows_only_when_it_carries_tables() {
+        let edge = Subject::Edge {
+            from: "up.data".into(),
+            to: "down.data".into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("model.tar.gz"), "archive").unwrap();
+        assert_eq!(
+            ChannelChecks::edge().check(&edge, dir.path()).unwrap(),
+            [Check::NonEmpty]
+        );
+        fs::write(dir.path().join("data.csv"), "id\n").unwrap();
+        let err = ChannelChecks::edge().check(&edge, dir.path()).unwrap_err();
+        assert_eq!(err.check(), Check::Rows);
+        assert_eq!(
+            err.to_string(),
+            "edge up.data -> down.data: data.csv holds no data rows"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_table_fails_the_check_that_needed_it() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("rows.jsonl"), "{\"id\": 1}\nnot json\n").unwrap();
+        let err = checks(None, None, &["id"])
+            .check(&Subject::Output("out".into()), dir.path())
+            .unwrap_err();
+        assert_eq!(err.check(), Check::Columns);
+        assert!(
+            err.to_string()
+                .starts_with("output channel `out`: cannot read rows.jsonl: line 2: "),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! The verdict of a run: did the script fail, and did the test expect that?
+
+use std::collections::BTreeMap;
+
+use super::channel::{ChannelChecks, Subject};
+use crate::result::{Expectation, Status};
+use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
+use crate::script::AdapterKind;
+use crate::workspace::Workspace;
+
+/// Why the script itself failed, in one line; `None` when it succeeded.
+pub(crate) fn script_failure(execution: &ExecutionResult, adapter: AdapterKind) -> Option<String> {
+    if let Some(err) = &execution.script_error {
+        return Some(match err.kind {
+            ScriptErrorKind::SyntaxError => format!("syntax error: {}", err.headline()),
+            ScriptErrorKind::ImportError => format!("import error: {}", err.headline()),
+            ScriptErrorKind::ImportFailed => {
+                format!("the script raised while being imported: {}", err.headline())
+            }
+            ScriptErrorKind::NoMain => format!("no main function: {}", err.message),
+            ScriptErrorKind::BadSignature => {
+                format!("main has the wrong signature: {}", err.message)
+            }
+            ScriptErrorKind::SystemExit => err.message.clone(),
+            ScriptErrorKind::Exception => err.headline(),
+        });
+    }
+    match &execution.outcome {
+        Outcome::Exited { code: 0 } if execution.report_missing => Some(
+            "the interpreter exited with status 0 before sf's runner could report (os._exit() in the script?)"
+                .to_owned(),
+        ),
+        Outcome::Exited { code: 0 } => None,
+        Outcome::Exited { code } if adapter == AdapterKind::PythonMain && execution.report_missing => Some(format!(
+            "the interpreter exited with status {code} before sf's runner could report (os._exit({code}) in the script?)"
+        )),
+        Outcome::Exited { code } => Some(format!("script exited with status {code}")),
+        Outcome::Signaled { signal, name, .. } => Some(format!(
+            "script was killed by {name}{}",
+            signal_meaning(*signal).map(|m| format!(" ({m})")).unwrap_or_default()
+        )),
+        Outcome::TimedOut { .. } => Some(format!(
+            "script {}; sf killed its whole process group",
+            execution.outcome.describe()
+        )),
+        Outcome::OutOfMemory { .. } => Some(format!(
+            "script ran {}; sf killed its whole process group",
+            execution.outcome.describe()
+        )),
+        Outcome::Interrupted { signal } => Some(format!("run interrupted: sf received {signal} and stopped the script")),
+        Outcome::SpawnFailed { message } => Some(format!("script could not be started: {message}")),
+    }
+}
+
+fn signal_meaning(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        libc::SIGSEGV => "segmentation fault",
+        libc::SIGKILL => "killed outright, often by the kernel's out-of-memory killer",
+        libc::SIGABRT => "aborted",
+        libc::SIGBUS => "bus error",
+        libc::SIGFPE => "arithmetic error",
+        libc::SIGTERM => "terminated",
+        libc::SIGILL => "illegal instruction",
+        _ => return None,
+    })
+}
+
+/// The verdict for a run against what the test expected and the output checks.
+pub(crate) fn verdict(
+    execution: &ExecutionResult,
+    adapter: AdapterKind,
+    expect: Expectation,
+    outputs: &BTreeMap<String, ChannelChecks>,
+    workspace: &Workspace,
+) -> (Status, Option<String>) {
+    let failure = script_failure(execution, adapter);
+    match (expect, failure) {
+        (Expectation::Pass, Some(reason)) => (Status::Fail, Some(reason)),
+        (Expectation::Pass, None) => match failed_output_check(outputs, workspace) {
+            Some(reason) => (Status::Fail, Some(reason)),
+            None => (Status::Pass, None),
+        },
+        (Expectation::Fail, None) => (
+            Status::Fail,
+            Some("expected the script to fail, but it succeeded".to_owned()),
+        ),
+        (Expectation::Fail, Some(reason)) => match &execution.outcome {
+            Outcome::TimedOut { .. }
+            | Outcome::OutOfMemory { .. }
+            | Outcome::Interrupted { .. }
+            | Outcome::SpawnFailed { .. } => (
+                Status::Fail,
+                Some(format!("expected the script to fail, but: {reason}")),
+            ),
+            _ => (Status::Pass, None),
+        },
+    }
+}
+
+fn failed_output_check(
+    outputs: &BTreeMap<String, ChannelChecks>,
+    workspace: &Workspace,
+) -> Option<String> {
+    outputs.iter().find_map(|(name, checks)| {
+        checks
+            .check(&Subject::Output(name.clone()), &workspace.output(name))
+            .err()
+            .map(|failure| failure.to_string())
+    })
+}
