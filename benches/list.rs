@@ -37,8 +37,8 @@ fn main() {
     println!("| what ({SCRIPTS} scripts) | median | best |");
     println!("|---|---:|---:|");
     let (m, b) = median_ms(|| {
-        let suite = sf::Suite::load(&config).unwrap();
-        assert_eq!(suite.tests.len(), SCRIPTS);
+        let suite = sf::config::load(&config).unwrap();
+        assert_eq!(suite.entries.len(), SCRIPTS);
         std::hint::black_box(sf::harness::trials(&suite));
     });
     println!("| load sf.toml, discover, build every trial (in process) | {m:.1} ms | {b:.1} ms |");

@@ -184,7 +184,14 @@ fn early_failure(
     tracing::info!(%message, "test failed before the script ran");
     TestResult {
         timestamp,
-        ..TestResult::not_run(spec, Status::Fail, workspace, Some(message))
+        ..TestResult::not_run(
+            spec.script_name(),
+            spec.seed,
+            spec.expect,
+            Status::Fail,
+            workspace,
+            Some(message),
+        )
     }
 }
 

@@ -24,6 +24,7 @@ mod run;
 mod script;
 mod spec;
 mod store;
+pub mod suite;
 mod tree;
 pub mod units;
 mod workspace;
@@ -34,7 +35,7 @@ pub use run::{interrupt, sagemaker, sandbox};
 pub use atomic::{write_atomic, write_json_atomic};
 pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use checks::{ChannelChecks, Check, CheckFailure, Problem, Subject, TableError};
-pub use config::{ConfigError, PipelineTest, Suite, SuiteItem, SuiteRun, SuiteTest};
+pub use config::ConfigError;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};
 pub use engine::run;
 pub use macro_support::ScriptRun;
@@ -55,6 +56,7 @@ pub use spec::{
     DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, KeepWorkspace, TestSpec,
 };
 pub use store::{Listing, StoredResult, list_results};
+pub use suite::{Entry, EntryKind, EntryOutcome, EntryRun, NoSuchPipeline, Suite};
 pub use workspace::{
     CleanReport, ROOT_LOG, ROOT_MARKER, WORKSPACE_MARKER, Workspace, WorkspaceError, clean_root,
     ensure_root, is_sf_root, is_workspace, remove_workspace, scan_root,

@@ -173,49 +173,15 @@ pub fn run_property_test(
     let report = crate::property::run_property(&spec, &config);
     let Some(failure) = &report.failure else {
         // Shown by `cargo test -- --nocapture`.
-        println!("{}", property_summary(&report));
+        println!("{}", crate::report::property_summary(&report));
         return;
     };
     {
         panic!(
             "property test failed\n{}\n{}",
-            property_summary(&report),
+            crate::report::property_summary(&report),
             failure_message(&failure.result, &failure.replay)
         );
-    }
-}
-
-/// One paragraph about a property run: cases, shrinking, the minimal dataset and its bundle.
-pub fn property_summary(report: &crate::property::PropertyReport) -> String {
-    let secs = report.elapsed.as_secs_f64();
-    let replayed = match report.replayed_bundles.len() {
-        0 => String::new(),
-        n => format!(", after replaying {n} saved bundle(s)"),
-    };
-    match &report.failure {
-        None => format!(
-            "property test passed: {} cases in {secs:.2} s{replayed}",
-            report.cases_run
-        ),
-        Some(f) if f.from_saved_bundle => format!(
-            "a saved failure bundle still fails: {}\n(fix the script, then the bundle passes and stays as a regression test)",
-            f.bundle.display()
-        ),
-        Some(f) => {
-            let mut text = crate::property::failure_headline(
-                "property test",
-                report.cases_run,
-                &replayed,
-                report.shrink_steps,
-                &f.minimal_rows,
-                secs,
-                &f.bundle,
-            );
-            if let Some(note) = &f.note {
-                text.push_str(&format!("\nnote: {note}"));
-            }
-            text
-        }
     }
 }
 

@@ -81,25 +81,27 @@ pub struct TestResult {
 
 impl TestResult {
     /// A result for a test whose script did not run (or, for a summary, ran many times): no
-    /// time, no memory, no execution details.
+    /// time, no memory, no execution details. `name` is the script's (or `pipeline::NAME`).
     pub fn not_run(
-        spec: &crate::spec::TestSpec,
+        name: impl Into<String>,
+        seed: u64,
+        expected: Expectation,
         status: Status,
         workspace: PathBuf,
         error_message: Option<String>,
     ) -> TestResult {
         TestResult {
-            script_name: spec.script_name(),
+            script_name: name.into(),
             status,
             execution_time: 0.0,
             memory_usage: 0.0,
             error_message,
             recommendations: Vec::new(),
             timestamp: chrono::Utc::now(),
-            seed: spec.seed,
+            seed,
             workspace,
             script_path: None,
-            expected: spec.expect,
+            expected,
             execution: None,
         }
     }

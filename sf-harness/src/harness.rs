@@ -17,8 +17,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use sf_core::config::CONFIG_FILE;
-use sf_core::{KeepWorkspace, PipelineTest, Suite, SuiteItem, SuiteRun, SuiteTest, report};
+use sf_core::config::{self, CONFIG_FILE};
+use sf_core::{KeepWorkspace, Suite, report};
 
 use crate::exit_code;
 
@@ -49,7 +49,7 @@ pub fn keep_policy() -> KeepWorkspace {
 pub fn main() -> ExitCode {
     let args = Arguments::from_args();
     let path = config_path();
-    let suite = match Suite::load(&path) {
+    let suite = match config::load(&path) {
         Ok(suite) => suite,
         Err(err) => {
             eprintln!("error: {err}");
@@ -64,60 +64,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// One trial per test of `suite`. Building them costs no script run: a trial runs its script
+/// One trial per entry of `suite`. Building them costs no script run: a trial runs its script
 /// only when selected.
 pub fn trials(suite: &Suite) -> Vec<Trial> {
     let keep = keep_policy();
     suite
-        .items()
-        .into_iter()
-        .map(|item| {
-            let replay = replay_command(suite, item.name());
-            let (name, ignored) = (item.name().to_owned(), item.ignored());
+        .entries
+        .iter()
+        .map(|entry| {
+            let entry = entry.clone();
             let config = suite.config.clone();
-            // Trials must own what they run.
-            let owned = match item {
-                SuiteItem::Script(t) => Owned::Script(Box::new(t.clone())),
-                SuiteItem::Pipeline(p) => Owned::Pipeline(Box::new(p.clone())),
-            };
-            Trial::test(name, move || {
-                let item = match &owned {
-                    Owned::Script(t) => SuiteItem::Script(t),
-                    Owned::Pipeline(p) => SuiteItem::Pipeline(p),
-                };
-                let run = item.run(keep, &config);
-                if run.result.is_successful() {
+            let ignored = entry.ignored;
+            Trial::test(entry.name.clone(), move || {
+                let run = entry.run(keep, &config);
+                if run.is_successful() {
                     Ok(())
                 } else {
-                    Err(Failed::from(failure_text(&run, &replay)))
+                    Err(Failed::from(report::failure_text(&run)))
                 }
             })
             .with_ignored_flag(ignored)
         })
         .collect()
-}
-
-enum Owned {
-    Script(Box<SuiteTest>),
-    Pipeline(Box<PipelineTest>),
-}
-
-/// The message of a failed test: a property run's summary, then the report and the replay
-/// command (the bundle's, for a property failure).
-pub fn failure_text(run: &SuiteRun, replay: &str) -> String {
-    let mut text = run.summary.clone().map(|s| s + "\n").unwrap_or_default();
-    text.push_str(&report::failure_message(
-        &run.result,
-        run.replay.as_deref().unwrap_or(replay),
-    ));
-    text
-}
-
-/// The command that runs exactly one test of a suite from the command line.
-pub fn replay_command(suite: &Suite, name: &str) -> String {
-    format!(
-        "sf test --config {} --exact {}",
-        sf_core::shell_quote(&suite.config.to_string_lossy()),
-        sf_core::shell_quote(name)
-    )
 }

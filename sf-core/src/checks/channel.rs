@@ -93,13 +93,13 @@ pub struct CheckFailure {
     /// Whose files.
     pub subject: Subject,
     /// What is wrong.
-    pub problem: Problem,
+    pub problem: Box<Problem>,
 }
 
 impl CheckFailure {
     /// The check that failed.
     pub fn check(&self) -> Check {
-        match &self.problem {
+        match &*self.problem {
             Problem::Missing { .. } | Problem::Empty | Problem::Copy { .. } => Check::NonEmpty,
             Problem::InvalidGlob { .. } | Problem::NoMatch { .. } => Check::Files,
             Problem::MissingColumn { .. } => Check::Columns,
@@ -211,7 +211,7 @@ impl ChannelChecks {
     pub fn check(&self, subject: &Subject, dir: &Path) -> Result<Vec<Check>, CheckFailure> {
         let fail = |problem| CheckFailure {
             subject: subject.clone(),
-            problem,
+            problem: Box::new(problem),
         };
         let mut held = Vec::new();
         if self.non_empty {

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use toml::Spanned;
 
+use super::DEFAULT_GLOB;
 use super::error::ConfigError;
 use super::raw::{RawBytes, RawChannel, RawColumn, RawConfig, RawDiscover, RawDuration, RawScript};
-use super::{DEFAULT_GLOB, SuiteTest};
 use crate::checks::ChannelChecks;
 use crate::data::{
     ChannelPlan, ColumnKind, ColumnSpec, DataPlan, EntryContent, Format, GeneratedData, LabelSpec,
@@ -18,6 +18,7 @@ use crate::data::{
 use crate::result::Expectation;
 use crate::script::AdapterKind;
 use crate::spec::{DEFAULT_WORKSPACE_ROOT, TestSpec};
+use crate::suite::Entry;
 use crate::units;
 
 /// Context for error reporting: which file, its text, and the directory paths are relative to.
@@ -46,11 +47,7 @@ impl Cx<'_> {
 
 pub(super) type Result<T> = std::result::Result<T, ConfigError>;
 
-pub(super) fn build(
-    file: &Path,
-    root: &Path,
-    text: &str,
-) -> Result<(Vec<SuiteTest>, Vec<super::PipelineTest>)> {
+pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<(Vec<Entry>, Vec<Entry>)> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         ConfigError::new(file, e.message().trim_end_matches('\n').to_owned()).at(text, e.span())
     })?;
@@ -244,7 +241,7 @@ fn build_script(
     path: &Path,
     raw: &RawScript,
     workspace_root: &Path,
-) -> Result<(TestSpec, Vec<SuiteTest>)> {
+) -> Result<(TestSpec, Vec<Entry>)> {
     let mut spec = TestSpec::new(path.to_string_lossy())
         .base_dir(cx.root)
         .workspace_root(workspace_root);
@@ -456,12 +453,7 @@ fn build_script(
             if !parts.is_empty() {
                 variant.variant = Some(parts.join("::"));
             }
-            tests.push(SuiteTest {
-                name: variant.test_name(),
-                spec: variant,
-                ignored,
-                property: None,
-            });
+            tests.push(Entry::script(variant, ignored, None));
         }
         if let Some(p) = &raw.proptest {
             let mut variant = base.clone();
@@ -472,14 +464,8 @@ fn build_script(
                     .collect::<Vec<_>>()
                     .join("::"),
             );
-            let name = variant.test_name();
-            let config = property_config(cx, p.get_ref(), &name, variant.seed);
-            tests.push(SuiteTest {
-                name,
-                spec: variant,
-                ignored,
-                property: Some(config),
-            });
+            let config = property_config(cx, p.get_ref(), &variant.test_name(), variant.seed);
+            tests.push(Entry::script(variant, ignored, Some(config)));
         }
     }
     Ok((spec, tests))

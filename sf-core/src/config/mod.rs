@@ -1,5 +1,5 @@
-//! `sf.toml`: the scripts of a repository, their data and their checks, turned into a [`Suite`]
-//! of named [`TestSpec`]s that the harness and `sf test` run.
+//! `sf.toml`: the scripts of a repository, their data, checks and pipelines, loaded and
+//! validated into a [`Suite`]. Loading only: running a suite is [`crate::suite`]'s job.
 
 mod build;
 mod error;
@@ -9,186 +9,36 @@ mod raw;
 use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
-pub use pipelines::PipelineTest;
 
-pub use crate::property::PropertyConfig;
-
-use crate::spec::TestSpec;
+use crate::suite::Suite;
 
 /// The conventional configuration file name.
 pub const CONFIG_FILE: &str = "sf.toml";
 /// The scripts discovered when `[discover] globs` is not given.
 pub const DEFAULT_GLOB: &str = "scripts/*.py";
 
-/// One test of a suite.
-#[derive(Debug, Clone)]
-pub struct SuiteTest {
-    /// `script::variant`, as [`TestSpec::test_name`] derives it.
-    pub name: String,
-    /// What to run.
-    pub spec: TestSpec,
-    /// `ignore = true`: listed, run only with `--ignored` / `--include-ignored`.
-    pub ignored: bool,
-    /// Property mode (`proptest = {...}`): many generated datasets instead of one.
-    pub property: Option<crate::property::PropertyConfig>,
+/// Reads and validates `path`. Every mistake is an error naming the file, the line and the key:
+/// unknown keys, wrong types, unknown profiles or sizes, globs matching nothing, scripts or
+/// fixtures that do not exist, invalid schemas.
+pub fn load(path: &Path) -> Result<Suite, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(path, format!("cannot read the configuration: {e}")))?;
+    parse(path, &text)
 }
 
-/// What running one [`SuiteTest`] gave.
-#[derive(Debug, Clone)]
-pub struct SuiteRun {
-    /// The result: of the single run, or of the minimal failing dataset of a property run (a
-    /// passing property run gives a PASS result with its total time).
-    pub result: crate::result::TestResult,
-    /// For property runs: cases, shrink steps, the minimal dataset and its bundle.
-    pub summary: Option<String>,
-    /// A command that replays the failure from the command line, when the test knows a better one
-    /// than rerunning it by name (a property failure's bundle).
-    pub replay: Option<String>,
-}
-
-impl SuiteRun {
-    fn without_message(mut self) -> SuiteRun {
-        self.result.error_message = None;
-        self
-    }
-}
-
-/// A test of a suite: a script test or a pipeline test.
-#[derive(Debug, Clone, Copy)]
-pub enum SuiteItem<'a> {
-    /// A script test.
-    Script(&'a SuiteTest),
-    /// A pipeline test.
-    Pipeline(&'a PipelineTest),
-}
-
-impl SuiteItem<'_> {
-    /// The test's name.
-    pub fn name(&self) -> &str {
-        match self {
-            SuiteItem::Script(t) => &t.name,
-            SuiteItem::Pipeline(p) => &p.name,
-        }
-    }
-
-    /// Whether it is ignored unless asked for.
-    pub fn ignored(&self) -> bool {
-        match self {
-            SuiteItem::Script(t) => t.ignored,
-            SuiteItem::Pipeline(p) => p.ignored,
-        }
-    }
-
-    /// Runs it; `config` names the configuration file in replay commands.
-    pub fn run(&self, keep: crate::spec::KeepWorkspace, config: &Path) -> SuiteRun {
-        match self {
-            SuiteItem::Script(t) => t.run(keep),
-            SuiteItem::Pipeline(p) => p.run(keep, config),
-        }
-    }
-
-    /// A SKIP result for a test that did not run, saying why.
-    pub fn skipped(&self, message: &str) -> crate::result::TestResult {
-        match self {
-            SuiteItem::Script(t) => crate::result::TestResult::not_run(
-                &t.spec,
-                crate::result::Status::Skip,
-                t.spec.workspace_root.clone(),
-                Some(message.to_owned()),
-            ),
-            SuiteItem::Pipeline(p) => p.not_run(crate::result::Status::Skip, message.to_owned()),
-        }
-    }
-}
-
-impl Suite {
-    /// Every test, scripts and pipelines, sorted by name.
-    pub fn items(&self) -> Vec<SuiteItem<'_>> {
-        let mut items: Vec<SuiteItem<'_>> = self
-            .tests
-            .iter()
-            .map(SuiteItem::Script)
-            .chain(self.pipelines.iter().map(SuiteItem::Pipeline))
-            .collect();
-        items.sort_by(|a, b| a.name().cmp(b.name()));
-        items
-    }
-}
-
-impl SuiteTest {
-    /// Runs the test (a single run or a property run) with the given workspace policy.
-    pub fn run(&self, keep: crate::spec::KeepWorkspace) -> SuiteRun {
-        let spec = self.spec.clone().keep_workspace(keep);
-        let Some(config) = &self.property else {
-            return SuiteRun {
-                result: crate::engine::run(&spec),
-                summary: None,
-                replay: None,
-            };
-        };
-        let report = crate::property::run_property(&spec, config);
-        let summary = Some(crate::macro_support::property_summary(&report));
-        match report.failure {
-            Some(failure) => SuiteRun {
-                result: failure.result,
-                summary,
-                replay: Some(failure.replay),
-            },
-            None => SuiteRun {
-                result: crate::result::TestResult {
-                    execution_time: report.elapsed.as_secs_f64(),
-                    ..crate::result::TestResult::not_run(
-                        &spec,
-                        crate::result::Status::Pass,
-                        config.bundle_dir.clone(),
-                        None,
-                    )
-                },
-                summary,
-                replay: None,
-            },
-        }
-    }
-}
-
-/// Every test a configuration describes, sorted by name.
-#[derive(Debug, Clone)]
-pub struct Suite {
-    /// The configuration file (absolute).
-    pub config: PathBuf,
-    /// Its directory: scripts, fixtures and the workspace root are relative to it.
-    pub root: PathBuf,
-    /// The tests.
-    pub tests: Vec<SuiteTest>,
-    /// The pipeline tests (`[pipelines.NAME]`).
-    pub pipelines: Vec<PipelineTest>,
-}
-
-impl Suite {
-    /// Reads and validates `path`. Every mistake is an error naming the file, the line and the
-    /// key: unknown keys, wrong types, unknown profiles or sizes, globs matching nothing, scripts
-    /// or fixtures that do not exist, invalid schemas.
-    pub fn load(path: &Path) -> Result<Suite, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::new(path, format!("cannot read the configuration: {e}")))?;
-        Suite::from_str(path, &text)
-    }
-
-    /// Validates configuration `text` as if read from `path`.
-    pub fn from_str(path: &Path, text: &str) -> Result<Suite, ConfigError> {
-        let config = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        let root = config
-            .parent()
-            .map(Path::to_owned)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let (tests, pipelines) = build::build(&config, &root, text)?;
-        Ok(Suite {
-            config,
-            root,
-            tests,
-            pipelines,
-        })
-    }
+/// Validates configuration `text` as if read from `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Suite, ConfigError> {
+    let config = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let root = config
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let (tests, pipelines) = build::build(&config, &root, text)?;
+    Ok(Suite::new(
+        config,
+        root,
+        tests.into_iter().chain(pipelines).collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -197,6 +47,15 @@ mod tests {
 
     use super::*;
     use crate::data::{ChannelPlan, Layout, RowCount, Size};
+    use crate::spec::TestSpec;
+    use crate::suite::{Entry, EntryKind};
+
+    fn spec(entry: &Entry) -> &TestSpec {
+        match &entry.kind {
+            EntryKind::Script(spec) => spec,
+            EntryKind::Pipeline(_) => panic!("{} is a pipeline", entry.name),
+        }
+    }
 
     fn repo() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -212,7 +71,7 @@ mod tests {
     fn load(dir: &tempfile::TempDir, text: &str) -> Result<Suite, ConfigError> {
         let path = dir.path().join(CONFIG_FILE);
         fs::write(&path, text).unwrap();
-        Suite::load(&path)
+        super::load(&path)
     }
 
     fn error(text: &str) -> String {
@@ -230,7 +89,7 @@ mod tests {
     fn an_empty_config_discovers_scripts_with_the_default_glob() {
         let dir = repo();
         let suite = load(&dir, "").unwrap();
-        let names: Vec<_> = suite.tests.iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<_> = suite.entries.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["alpha::small", "beta::small"]);
     }
 
@@ -252,7 +111,7 @@ job_args = { job_type = "training", n = 3 }
         )
         .unwrap();
         let names: Vec<_> = suite
-            .tests
+            .entries
             .iter()
             .map(|t| (t.name.as_str(), t.ignored))
             .collect();
@@ -265,10 +124,10 @@ job_args = { job_type = "training", n = 3 }
                 ("tool::small", false)
             ]
         );
-        let tool = &suite.tests[3].spec;
+        let tool = spec(&suite.entries[3]);
         assert_eq!(tool.limits.timeout, std::time::Duration::from_secs(90));
         assert_eq!(tool.job_args["n"], 3);
-        let large = &suite.tests[0].spec;
+        let large = spec(&suite.entries[0]);
         assert!(
             matches!(&large.data.channels["input"], ChannelPlan::Generated(g) if g.rows == RowCount::Size(Size::Large))
         );
@@ -283,7 +142,7 @@ job_args = { job_type = "training", n = 3 }
         )
         .unwrap();
         let names: Vec<_> = suite
-            .tests
+            .entries
             .iter()
             .filter(|t| t.name.starts_with("alpha"))
             .map(|t| t.name.as_str())
@@ -300,7 +159,7 @@ job_args = { job_type = "training", n = 3 }
             ]
         );
         let prop = suite
-            .tests
+            .entries
             .iter()
             .find(|t| t.name == "alpha::tabular::proptest")
             .unwrap();
@@ -315,7 +174,7 @@ job_args = { job_type = "training", n = 3 }
                 .ends_with("sf-regressions/alpha/tabular/proptest")
         );
         assert!(
-            matches!(&prop.spec.data.channels["input"], ChannelPlan::Generated(g) if g.profile() == Some(crate::data::Profile::Tabular))
+            matches!(&spec(prop).data.channels["input"], ChannelPlan::Generated(g) if g.profile() == Some(crate::data::Profile::Tabular))
         );
         let e = error("[scripts.alpha]\nprofiles = [\"images\"]\n");
         assert!(
@@ -361,12 +220,13 @@ columns = ["id"]
 "#,
         )
         .unwrap();
-        let spec = &suite
-            .tests
-            .iter()
-            .find(|t| t.name.starts_with("alpha"))
-            .unwrap()
-            .spec;
+        let spec = spec(
+            suite
+                .entries
+                .iter()
+                .find(|t| t.name.starts_with("alpha"))
+                .unwrap(),
+        );
         let ch = &spec.data.channels;
         assert!(
             matches!(&ch["shards"], ChannelPlan::Generated(g) if g.layout == Layout::Shards { count: 3 } && g.gzip)
@@ -562,7 +422,7 @@ mod fuzz {
         #[test]
         fn any_text_gives_a_suite_or_an_error_never_a_panic(text in ".{0,200}") {
             let dir = tempfile::tempdir().unwrap();
-            let _ = Suite::from_str(&dir.path().join(CONFIG_FILE), &text);
+            let _ = parse(&dir.path().join(CONFIG_FILE), &text);
         }
 
         #[test]
@@ -573,7 +433,7 @@ mod fuzz {
             std::fs::create_dir_all(dir.path().join("scripts")).unwrap();
             std::fs::write(dir.path().join("scripts/alpha.py"), "").unwrap();
             let text: String = parts.concat();
-            if let Err(e) = Suite::from_str(&dir.path().join(CONFIG_FILE), &text) {
+            if let Err(e) = parse(&dir.path().join(CONFIG_FILE), &text) {
                 prop_assert!(!e.message.is_empty());
                 prop_assert!(e.to_string().contains(CONFIG_FILE));
             }

@@ -15,6 +15,7 @@ use crate::checks::{ChannelChecks, Check, CheckFailure, Problem, Subject};
 use crate::data::ChannelPlan;
 use crate::result::{Expectation, Status, TestResult};
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
+use crate::suite::PIPELINE_PREFIX;
 use crate::tree;
 use crate::workspace::{Workspace, file_name_component, remove_workspace};
 
@@ -170,24 +171,39 @@ impl PipelineResult {
             .or_else(|| (!self.is_successful()).then(|| "the pipeline failed".to_owned()))
     }
 
+    /// A failing result for a pipeline that could not run at all, saying why.
+    pub(crate) fn not_run(p: &Pipeline, error: String) -> PipelineResult {
+        PipelineResult {
+            name: p.name.clone(),
+            status: Status::Fail,
+            steps: Vec::new(),
+            edges: Vec::new(),
+            wall_time: 0.0,
+            critical_path: Vec::new(),
+            critical_path_time: 0.0,
+            workspace: p.workspace_root.clone(),
+            timestamp: Utc::now(),
+            error: Some(error),
+        }
+    }
+
     /// The whole run as one test result (the run directory's `result.json`, which
     /// `sf list-results` reads): `pipeline::NAME`, the status, the wall time, the largest peak
     /// memory of any step, the first failure and the run directory.
     pub fn summary_result(&self) -> TestResult {
         let ran = || self.steps.iter().filter_map(|s| s.result.as_ref());
         TestResult {
-            script_name: format!("pipeline::{}", self.name),
-            status: self.status,
             execution_time: self.wall_time,
             memory_usage: ran().map(|r| r.memory_usage).fold(0.0, f64::max),
-            error_message: self.first_failure(),
-            recommendations: Vec::new(),
             timestamp: self.timestamp,
-            seed: ran().next().map_or(DEFAULT_SEED, |r| r.seed),
-            workspace: self.workspace.clone(),
-            script_path: None,
-            expected: Expectation::Pass,
-            execution: None,
+            ..TestResult::not_run(
+                format!("{PIPELINE_PREFIX}{}", self.name),
+                ran().next().map_or(DEFAULT_SEED, |r| r.seed),
+                Expectation::Pass,
+                self.status,
+                self.workspace.clone(),
+                self.first_failure(),
+            )
         }
     }
 }
@@ -551,7 +567,7 @@ fn hand_over(b: &Bound, needs: &ChannelChecks, source: &Path, copy: &Path) -> (E
     let outcome = copy_read_only(source, copy)
         .map_err(|problem| CheckFailure {
             subject: subject.clone(),
-            problem,
+            problem: Box::new(problem),
         })
         .and_then(|()| needs.check(&subject, copy));
     let (status, checks) = match outcome {

@@ -22,7 +22,6 @@ use crate::atomic::write_json_atomic;
 use crate::data::{ChannelPlan, Format, GeneratedData, Table, write_table};
 use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_pipeline};
 use crate::property::{BUNDLE_MANIFEST, PropertyConfig, saved_bundles};
-use crate::result::Status;
 use crate::spec::KeepWorkspace;
 use crate::workspace::{is_workspace, remove_workspace};
 
@@ -167,23 +166,8 @@ fn replay_bundle(
 
 /// Runs the pipeline; a pipeline that cannot run is a failing result that says why.
 fn run_or_error(p: &Pipeline, options: &PipelineOptions) -> PipelineResult {
-    run_pipeline(p, options).unwrap_or_else(|err| not_run(p, crate::engine::error_chain(&err)))
-}
-
-/// A failing result for a pipeline that could not run at all.
-fn not_run(p: &Pipeline, error: String) -> PipelineResult {
-    PipelineResult {
-        name: p.name.clone(),
-        status: Status::Fail,
-        steps: Vec::new(),
-        edges: Vec::new(),
-        wall_time: 0.0,
-        critical_path: Vec::new(),
-        critical_path_time: 0.0,
-        workspace: p.workspace_root.clone(),
-        timestamp: chrono::Utc::now(),
-        error: Some(error),
-    }
+    run_pipeline(p, options)
+        .unwrap_or_else(|err| PipelineResult::not_run(p, crate::engine::error_chain(&err)))
 }
 
 struct Failed {
@@ -360,7 +344,7 @@ fn run_case(
     match prepared {
         // The case directory lives until the run has copied the fixtures into its workspaces.
         Ok((_dir, case)) => run_or_error(&case, options),
-        Err(err) => not_run(p, format!("cannot lay out the case's data: {err}")),
+        Err(err) => PipelineResult::not_run(p, format!("cannot lay out the case's data: {err}")),
     }
 }
 
@@ -452,6 +436,7 @@ mod tests {
     use crate::data::{Profile, RowCount};
     use crate::pipeline::Pipeline;
     use crate::pipeline::support::Scripts;
+    use crate::result::Status;
 
     /// `prep` passes generated currency rows on; `convert` fails on any negative number.
     fn pipeline(s: &Scripts) -> Pipeline {

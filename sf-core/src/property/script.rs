@@ -76,32 +76,6 @@ impl PropertyConfig {
     }
 }
 
-/// The first line of a property failure: cases, shrink steps, the minimal dataset, the time, and
-/// the bundle. `what` names the subject (`property test`, `pipeline property test`).
-pub(crate) fn failure_headline(
-    what: &str,
-    cases_run: u32,
-    replayed: &str,
-    shrink_steps: u32,
-    minimal_rows: &BTreeMap<String, usize>,
-    secs: f64,
-    bundle: &Path,
-) -> String {
-    let rows = if minimal_rows.is_empty() {
-        "no generated rows".to_owned()
-    } else {
-        minimal_rows
-            .iter()
-            .map(|(c, n)| format!("{c}: {n} row(s)"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!(
-        "{what} failed after {cases_run} case(s){replayed}; shrunk in {shrink_steps} step(s) to {rows} in {secs:.2} s\nfailure bundle: {}",
-        bundle.display()
-    )
-}
-
 impl Default for PropertyConfig {
     fn default() -> Self {
         PropertyConfig {
@@ -354,7 +328,9 @@ fn explore(spec: &TestSpec, config: &PropertyConfig, report: &mut PropertyReport
                 None => {
                     report.failure = Some(PropertyFailure {
                         result: TestResult::not_run(
-                            spec,
+                            spec.script_name(),
+                            spec.seed,
+                            spec.expect,
                             Status::Fail,
                             spec.workspace_root.clone(),
                             Some(note.clone()),
@@ -482,7 +458,9 @@ fn run_case(
         Err(err) => {
             let message = format!("cannot create a case directory: {err}");
             return TestResult::not_run(
-                spec,
+                spec.script_name(),
+                spec.seed,
+                spec.expect,
                 Status::Fail,
                 spec.workspace_root.clone(),
                 Some(message),
@@ -498,7 +476,9 @@ fn run_case(
                 dir.display()
             );
             return TestResult::not_run(
-                spec,
+                spec.script_name(),
+                spec.seed,
+                spec.expect,
                 Status::Fail,
                 spec.workspace_root.clone(),
                 Some(message),

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use anstyle::Style;
 
 use crate::pipeline::PipelineResult;
-use crate::report::{NamedResult, paint, status_style};
-use crate::result::{Expectation, Status, TestResult};
+use crate::report::{paint, status_style};
+use crate::result::Status;
 
 /// Fill colors by status, shared by the Mermaid and DOT renderings (green, red, yellow).
 fn fill(status: Status) -> &'static str {
@@ -224,28 +224,21 @@ pub fn render_dot(r: &PipelineResult) -> String {
 /// its reason.
 pub fn render_junit(r: &PipelineResult) -> String {
     let suite = format!("pipeline::{}", r.name);
-    let entries: Vec<NamedResult> = r
-        .steps
-        .iter()
-        .map(|s| NamedResult {
-            name: format!("{suite}::{}", s.name),
-            result: Some(s.result.clone().unwrap_or_else(|| TestResult {
-                script_name: s.name.clone(),
-                status: s.status,
-                execution_time: 0.0,
-                memory_usage: 0.0,
-                error_message: s.skipped_because.clone(),
-                recommendations: Vec::new(),
-                timestamp: r.timestamp,
-                seed: crate::spec::DEFAULT_SEED,
-                workspace: r.workspace.clone(),
-                script_path: None,
-                expected: Expectation::Pass,
-                execution: None,
-            })),
-        })
-        .collect();
-    crate::report::render_junit(&suite, &entries)
+    super::junit::document(
+        &suite,
+        r.steps.iter().map(|s| {
+            let name = format!("{suite}::{}", s.name);
+            match &s.result {
+                Some(result) => super::junit::result_case(&name, result),
+                None => super::junit::bare_case(
+                    &name,
+                    Some(&s.name),
+                    s.status,
+                    s.skipped_because.as_deref(),
+                ),
+            }
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -7,34 +7,34 @@ use std::time::Instant;
 
 use anyhow::Context;
 use sf_core::report::{self, NamedResult};
-use sf_core::{Suite, SuiteItem, SuiteRun};
+use sf_core::{Entry, EntryRun, Status, Suite, config};
 
 use super::args::{SuiteFormat, TestArgs};
 use crate::exit_code;
-use crate::harness::{failure_text, keep_policy, replay_command};
+use crate::harness::keep_policy;
 
 /// Tests selected by the filters, with whether each is to be run (ignored ones are listed but not
 /// run unless asked for) — libtest's rules.
-fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(SuiteItem<'a>, bool)> {
+fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(&'a Entry, bool)> {
     suite
-        .items()
-        .into_iter()
+        .entries
+        .iter()
         .filter(|t| match &args.filter {
-            Some(f) if args.exact => t.name() == f,
-            Some(f) => t.name().contains(f.as_str()),
+            Some(f) if args.exact => &t.name == f,
+            Some(f) => t.name.contains(f.as_str()),
             None => true,
         })
-        .filter(|t| !args.skip.iter().any(|s| t.name().contains(s.as_str())))
-        .filter(|t| !args.ignored || t.ignored())
+        .filter(|t| !args.skip.iter().any(|s| t.name.contains(s.as_str())))
+        .filter(|t| !args.ignored || t.ignored)
         .map(|t| {
-            let run = !t.ignored() || args.ignored || args.include_ignored;
+            let run = !t.ignored || args.ignored || args.include_ignored;
             (t, run)
         })
         .collect()
 }
 
 pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
-    let suite = match Suite::load(&args.config) {
+    let suite = match config::load(&args.config) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");
@@ -44,11 +44,11 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let selected = select(&suite, &args);
     if args.list {
         for (t, _) in &selected {
-            println!("{}: test", t.name());
+            println!("{}: test", t.name);
         }
         return Ok(exit_code::PASS);
     }
-    let to_run: Vec<SuiteItem<'_>> = selected
+    let to_run: Vec<&Entry> = selected
         .iter()
         .filter(|(_, run)| *run)
         .map(|(t, _)| *t)
@@ -68,7 +68,7 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let keep = keep_policy();
     let start = Instant::now();
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<SuiteRun>>> = Mutex::new(vec![None; to_run.len()]);
+    let results: Mutex<Vec<Option<EntryRun>>> = Mutex::new(vec![None; to_run.len()]);
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(to_run.len()) {
             scope.spawn(|| {
@@ -81,7 +81,7 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
                     let Some(test) = to_run.get(i) else { break };
                     let run = test.run(keep, &suite.config);
                     if let Some(bar) = &progress {
-                        bar.set_message(format!("{} {}", run.result.status, test.name()));
+                        bar.set_message(format!("{} {}", run.result.status, test.name));
                         bar.inc(1);
                     }
                     if let Ok(mut r) = results.lock() {
@@ -96,35 +96,30 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     }
     let wall = start.elapsed().as_secs_f64();
     let mut runs = results.into_inner().unwrap_or_default().into_iter();
-    let mut details: Vec<(String, SuiteRun)> = Vec::new();
+    let mut details: Vec<EntryRun> = Vec::new();
     let entries: Vec<NamedResult> = selected
         .iter()
         .map(|(t, run)| {
             let done = if *run {
                 // A test left unrun by an interruption is a SKIP that says so.
                 runs.next().flatten().or_else(|| {
-                    Some(SuiteRun {
-                        result: t.skipped("not run: sf was interrupted"),
-                        summary: None,
-                        replay: None,
-                    })
+                    Some(t.not_run(Status::Skip, "not run: sf was interrupted", &suite.config))
                 })
             } else {
                 None
             };
-            if let Some(d) = &done {
-                details.push((t.name().to_owned(), d.clone()));
-            }
+            let result = done.as_ref().map(|d| d.result.clone());
+            details.extend(done);
             NamedResult {
-                name: t.name().to_owned(),
-                result: done.map(|d| d.result),
+                name: t.name.clone(),
+                result,
             }
         })
         .collect();
     let failed = entries.iter().any(|e| {
         e.result
             .as_ref()
-            .is_some_and(|r| !r.is_successful() && r.status != sf_core::Status::Skip)
+            .is_some_and(|r| !r.is_successful() && r.status != Status::Skip)
     });
 
     let rendered = match args.output_format {
@@ -132,9 +127,9 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
             let color =
                 anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
             let mut text = String::new();
-            for (name, run) in details.iter().filter(|(_, r)| !r.result.is_successful()) {
-                text.push_str(&format!("--- {name} ---\n"));
-                text.push_str(&failure_text(run, &replay_command(&suite, name)));
+            for run in details.iter().filter(|r| !r.is_successful()) {
+                text.push_str(&format!("--- {} ---\n", run.name));
+                text.push_str(&report::failure_text(run));
                 text.push('\n');
             }
             text.push_str(&report::render_summary(&entries, wall, color));

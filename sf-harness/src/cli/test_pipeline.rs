@@ -4,40 +4,26 @@ use anyhow::Context;
 use sf_core::pipeline::{
     PipelineOptions, render_dot, render_junit, render_mermaid, render_text, run_pipeline,
 };
-use sf_core::{KeepWorkspace, Suite};
+use sf_core::{KeepWorkspace, config};
 
 use super::args::{PipelineFormat, TestPipelineArgs};
 use crate::exit_code;
 
 pub(crate) fn run(args: TestPipelineArgs) -> anyhow::Result<u8> {
-    let suite = match Suite::load(&args.config) {
+    let suite = match config::load(&args.config) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(exit_code::USAGE);
         }
     };
-    let wanted = format!("pipeline::{}", args.name);
-    let Some(test) = suite.pipelines.iter().find(|p| p.name == wanted) else {
-        let known: Vec<&str> = suite
-            .pipelines
-            .iter()
-            .filter(|p| p.property.is_none())
-            .map(|p| p.name.trim_start_matches("pipeline::"))
-            .collect();
-        eprintln!(
-            "error: {} has no pipeline `{}`; its pipelines: {}",
-            args.config.display(),
-            args.name,
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        );
-        return Ok(exit_code::USAGE);
+    let mut pipeline = match suite.pipeline(&args.name) {
+        Ok(p) => p.clone(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(exit_code::USAGE);
+        }
     };
-    let mut pipeline = test.pipeline.clone();
     if let Some(dir) = &args.data_from {
         pipeline = pipeline
             .data_from(dir)

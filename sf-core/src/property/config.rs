@@ -1,0 +1,76 @@
+//! How a property run explores and shrinks.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use rand::{Rng as _, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::spec::DEFAULT_SEED;
+
+/// How a property run explores and shrinks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyConfig {
+    /// Generated datasets that must pass (64 by default). A spec without generated channels runs
+    /// once, since every case would be the same.
+    pub cases: u32,
+    /// Most script runs spent shrinking a failure (256 by default).
+    pub max_shrink_iters: u32,
+    /// Shrinking starts no new run after this long (60 s by default); whatever is smallest by
+    /// then is the minimal dataset.
+    #[serde(with = "crate::serde_secs")]
+    pub max_shrink_time: Duration,
+    /// Most rows of each generated table (50 by default).
+    pub max_rows: usize,
+    /// Where failure bundles are saved and replayed from (`sf-regressions` by default, relative
+    /// to the current directory).
+    pub bundle_dir: PathBuf,
+    /// Seed of the case generator: the same seed explores the same datasets.
+    pub seed: u64,
+}
+
+impl PropertyConfig {
+    /// proptest's runner for these settings: deterministic from the seed, shrinking bounded in
+    /// steps and time, nothing persisted by proptest itself (bundles do that). Without generated
+    /// data every case would be the same run, so there is one.
+    pub(crate) fn test_runner(&self, has_generated_data: bool) -> TestRunner {
+        let config = Config {
+            cases: if has_generated_data { self.cases } else { 1 },
+            max_shrink_iters: self.max_shrink_iters,
+            // proptest checks this before every shrink step (0 would mean no limit).
+            max_shrink_time: u32::try_from(self.max_shrink_time.as_millis())
+                .unwrap_or(u32::MAX)
+                .max(1),
+            failure_persistence: None,
+            rng_algorithm: RngAlgorithm::ChaCha,
+            verbose: 0,
+            ..Config::default()
+        };
+        TestRunner::new_with_rng(
+            config,
+            TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(self.seed)),
+        )
+    }
+}
+
+impl Default for PropertyConfig {
+    fn default() -> Self {
+        PropertyConfig {
+            cases: 64,
+            max_shrink_iters: 256,
+            max_shrink_time: Duration::from_secs(60),
+            max_rows: 50,
+            bundle_dir: PathBuf::from("sf-regressions"),
+            seed: DEFAULT_SEED,
+        }
+    }
+}
+
+/// 32 seed bytes for proptest's ChaCha generator, spread from `seed`.
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut bytes = [0_u8; 32];
+    rand_chacha::ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    bytes
+}
+

@@ -1,0 +1,362 @@
+//! The one property driver: saved bundles first, then proptest's cases over the subject's
+//! generated sources, shrinking, and the minimal failure saved as a bundle. A [`Subject`] says
+//! how to run one case and what to put in a bundle; a script and a pipeline are the two.
+//!
+//! ```text
+//! saved bundles ─► replay each ─► still failing? report it
+//!                                  └─ all pass ─► proptest cases ─► failure? shrink ─► bundle
+//! ```
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use proptest::strategy::BoxedStrategy;
+use proptest::test_runner::{TestCaseError, TestError};
+
+use super::bundle::{Manifest, saved_bundles, write_bundle};
+use super::config::PropertyConfig;
+use super::outcome::{PropertyFailure, PropertyReport};
+use crate::data::{Format, GeneratedData, Table, write_table};
+
+/// One generated input of a subject: where its files go in a case (and a bundle), and how its
+/// data is drawn and laid out.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// `channel`, or `step.channel` in a pipeline: how reports name it.
+    pub(crate) label: String,
+    /// The channel's directory relative to a case or bundle directory (`inputs/<channel>`).
+    pub(crate) dir: PathBuf,
+    pub(crate) data: GeneratedData,
+}
+
+/// What the property driver runs: a script or a pipeline.
+pub(crate) trait Subject {
+    /// The result of one run.
+    type Result: Clone;
+
+    /// The test's name, for reports and bundle manifests.
+    fn test_name(&self) -> String;
+    /// How bundle directories of this subject start.
+    fn bundle_prefix(&self) -> String;
+    /// The generated sources; or, when no dataset can be drawn, the failing result that says
+    /// why and a note for the report.
+    fn sources(&self) -> Result<Vec<Source>, (Self::Result, Option<String>)>;
+    /// Runs one case whose sources are laid out under `case_dir`.
+    fn run_case(&self, case_dir: &Path) -> Self::Result;
+    /// A failing result for a case whose data could not be laid out.
+    fn case_not_laid_out(&self, reason: String) -> Self::Result;
+    /// Whether the run passed.
+    fn passed(result: &Self::Result) -> bool;
+    /// Why the run failed, in one line.
+    fn reason(result: &Self::Result) -> String;
+    /// Removes the kept workspace of a failing run that is no longer the smallest.
+    fn discard(result: &Self::Result);
+    /// Runs on the saved bundle at `dir`; `None` when the bundle is not this subject's or
+    /// cannot be read (it is skipped).
+    fn replay(&self, dir: &Path, manifest: &Manifest) -> Option<Self::Result>;
+    /// The command that runs the subject on the bundle at `dir` from the command line.
+    fn replay_command(&self, result: &Self::Result, dir: &Path) -> String;
+    /// Writes the failing case's inputs and whatever else explains it into the bundle being
+    /// built at `dir` (the manifest is written after).
+    fn fill_bundle(
+        &self,
+        dir: &Path,
+        sources: &[Source],
+        tables: &[Table],
+        result: &Self::Result,
+    ) -> io::Result<()>;
+    /// The subject's own fields of a bundle manifest (`script` or `pipeline`, `data_seed`).
+    fn manifest(&self, result: &Self::Result) -> Manifest;
+}
+
+/// Runs `subject` on saved failure bundles, then on generated datasets, and reports the first
+/// failure with a minimal dataset saved as a bundle.
+///
+/// Saved bundles (directories of [`PropertyConfig::bundle_dir`] holding a `bundle.json`) run
+/// first, in name order, each on exactly its saved inputs. One that still fails ends the run;
+/// one that passes stays, so a fixed bug stays tested. Then proptest draws up to
+/// [`PropertyConfig::cases`] datasets and runs the subject on each. The first failure shrinks
+/// (bounded by [`PropertyConfig::max_shrink_iters`] and [`PropertyConfig::max_shrink_time`]) to
+/// a minimal dataset, which is written into a new bundle.
+pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyReport<S::Result> {
+    let started = Instant::now();
+    let mut report = PropertyReport {
+        test_name: subject.test_name(),
+        cases_run: 0,
+        shrink_steps: 0,
+        replayed_bundles: Vec::new(),
+        failure: None,
+        elapsed: Duration::ZERO,
+    };
+    for bundle in saved_bundles(&config.bundle_dir) {
+        let Some(manifest) = Manifest::read(&bundle) else {
+            tracing::warn!(bundle = %bundle.display(), "skipping a failure bundle without a readable manifest");
+            continue;
+        };
+        let Some(result) = subject.replay(&bundle, &manifest) else {
+            continue;
+        };
+        tracing::info!(bundle = %bundle.display(), passed = S::passed(&result), "replayed a saved failure");
+        report.replayed_bundles.push(bundle.clone());
+        if !S::passed(&result) {
+            report.failure = Some(PropertyFailure {
+                replay: subject.replay_command(&result, &bundle),
+                result,
+                bundle,
+                minimal_rows: manifest.minimal_rows,
+                from_saved_bundle: true,
+                note: None,
+            });
+            report.elapsed = started.elapsed();
+            return report;
+        }
+    }
+    explore(subject, config, &mut report);
+    report.elapsed = started.elapsed();
+    report
+}
+
+/// A failing case: its tables, their files as bytes (to recognise the case again), its result.
+struct Failed<R> {
+    tables: Vec<Table>,
+    key: Vec<Vec<u8>>,
+    result: R,
+}
+
+/// What the test closure records; proptest only hands back the minimal value.
+struct Progress<R> {
+    calls: u32,
+    first_failure: Option<u32>,
+    last_failure: Option<Failed<R>>,
+}
+
+fn explore<S: Subject>(
+    subject: &S,
+    config: &PropertyConfig,
+    report: &mut PropertyReport<S::Result>,
+) {
+    let sources = match subject.sources() {
+        Ok(sources) => sources,
+        Err((result, note)) => {
+            report.failure = Some(PropertyFailure {
+                result,
+                bundle: PathBuf::new(),
+                minimal_rows: BTreeMap::new(),
+                replay: String::new(),
+                from_saved_bundle: false,
+                note,
+            });
+            return;
+        }
+    };
+    let strategy: Vec<BoxedStrategy<Table>> = sources
+        .iter()
+        .map(|s| crate::data::strategy::table_with(&s.data.source, 0..=config.max_rows))
+        .collect();
+    let mut runner = config.test_runner(!sources.is_empty());
+    let progress = RefCell::new(Progress {
+        calls: 0,
+        first_failure: None,
+        last_failure: None,
+    });
+    let outcome = runner.run(&strategy, |tables: Vec<Table>| {
+        let result = run_case(subject, &sources, &tables);
+        let mut p = progress.borrow_mut();
+        p.calls += 1;
+        if S::passed(&result) {
+            return Ok(());
+        }
+        if p.first_failure.is_none() {
+            p.first_failure = Some(p.calls);
+            tracing::info!(case = p.calls, "a generated case failed; shrinking");
+        }
+        let reason = S::reason(&result);
+        let key = case_key(&tables);
+        // Only the smallest failure so far is worth its workspace.
+        if let Some(previous) = p.last_failure.replace(Failed {
+            tables,
+            key,
+            result,
+        }) {
+            S::discard(&previous.result);
+        }
+        Err(TestCaseError::fail(reason))
+    });
+    let progress = progress.into_inner();
+    report.cases_run = progress.first_failure.unwrap_or(progress.calls);
+    report.shrink_steps = progress.calls - report.cases_run;
+    let (failed, note) = match outcome {
+        Ok(()) => {
+            tracing::info!(cases = progress.calls, "every generated case passed");
+            return;
+        }
+        Err(TestError::Fail(_, minimal)) => minimal_failure(subject, &sources, minimal, progress),
+        Err(TestError::Abort(why)) => {
+            // Nothing here filters cases, so this is not expected; say so rather than panic.
+            let note = format!("proptest aborted the run: {why}");
+            match progress.last_failure {
+                Some(last) => (last, Some(format!("{note}; the last failing case was saved"))),
+                None => {
+                    report.failure = Some(PropertyFailure {
+                        result: subject.case_not_laid_out(note.clone()),
+                        bundle: PathBuf::new(),
+                        minimal_rows: BTreeMap::new(),
+                        replay: String::new(),
+                        from_saved_bundle: false,
+                        note: Some(note),
+                    });
+                    return;
+                }
+            }
+        }
+    };
+    report.failure = Some(finish(subject, config, &sources, failed, report, note));
+}
+
+/// The failure to report for proptest's minimal case: the last failing run when it was that
+/// case, else the minimal case run once more (proptest's last step may have been a pass it
+/// stepped back from).
+fn minimal_failure<S: Subject>(
+    subject: &S,
+    sources: &[Source],
+    minimal: Vec<Table>,
+    progress: Progress<S::Result>,
+) -> (Failed<S::Result>, Option<String>) {
+    let key = case_key(&minimal);
+    match progress.last_failure {
+        Some(last) if last.key == key => (last, None),
+        last => {
+            let result = run_case(subject, sources, &minimal);
+            if !S::passed(&result) {
+                if let Some(last) = last {
+                    S::discard(&last.result);
+                }
+                return (
+                    Failed {
+                        tables: minimal,
+                        key,
+                        result,
+                    },
+                    None,
+                );
+            }
+            let note = Some(
+                "the minimal case passed when run again (is the script flaky?); the last \
+                 failing case was saved instead"
+                    .to_owned(),
+            );
+            let failed = last.unwrap_or(Failed {
+                tables: minimal,
+                key,
+                result,
+            });
+            (failed, note)
+        }
+    }
+}
+
+/// Writes the bundle of `failed` and turns it into the reported failure.
+fn finish<S: Subject>(
+    subject: &S,
+    config: &PropertyConfig,
+    sources: &[Source],
+    failed: Failed<S::Result>,
+    report: &PropertyReport<S::Result>,
+    mut note: Option<String>,
+) -> PropertyFailure<S::Result> {
+    let minimal_rows: BTreeMap<String, usize> = sources
+        .iter()
+        .zip(&failed.tables)
+        .map(|(s, t)| (s.label.clone(), t.rows()))
+        .collect();
+    let result = failed.result;
+    let written = write_bundle(
+        &config.bundle_dir,
+        &subject.bundle_prefix(),
+        |dir| subject.fill_bundle(dir, sources, &failed.tables, &result),
+        |dir| Manifest {
+            test_name: report.test_name.clone(),
+            seed: config.seed,
+            error_message: Some(S::reason(&result)),
+            minimal_rows: minimal_rows.clone(),
+            cases_run: report.cases_run,
+            shrink_steps: report.shrink_steps,
+            replay: subject.replay_command(&result, dir),
+            sf_version: env!("CARGO_PKG_VERSION").to_owned(),
+            ..subject.manifest(&result)
+        },
+    );
+    let (bundle, replay) = match written {
+        Ok(bundle) => {
+            tracing::info!(bundle = %bundle.display(), "failure bundle written");
+            let replay = subject.replay_command(&result, &bundle);
+            (bundle, replay)
+        }
+        Err(err) => {
+            let text = format!(
+                "cannot write a failure bundle under {}: {err}",
+                config.bundle_dir.display()
+            );
+            tracing::warn!("{text}");
+            note = Some(match note {
+                Some(n) => format!("{n}; {text}"),
+                None => text,
+            });
+            (PathBuf::new(), String::new())
+        }
+    };
+    PropertyFailure {
+        result,
+        bundle,
+        minimal_rows,
+        replay,
+        from_saved_bundle: false,
+        note,
+    }
+}
+
+/// Runs the subject on one drawn dataset: the tables are written into a temporary case
+/// directory, which lives until the run has copied them into its workspaces.
+fn run_case<S: Subject>(subject: &S, sources: &[Source], tables: &[Table]) -> S::Result {
+    let prepared = tempfile::Builder::new()
+        .prefix("sf-case-")
+        .tempdir()
+        .and_then(|dir| write_sources(dir.path(), sources, tables).map(|()| dir));
+    match prepared {
+        Ok(dir) => subject.run_case(dir.path()),
+        Err(err) => subject.case_not_laid_out(format!("cannot lay out the case's data: {err}")),
+    }
+}
+
+/// Writes each drawn table in its source's layout under `dir`.
+pub(crate) fn write_sources(dir: &Path, sources: &[Source], tables: &[Table]) -> io::Result<()> {
+    for (s, table) in sources.iter().zip(tables) {
+        let target = dir.join(&s.dir);
+        s.data.write_table(table, &target).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write {} to {}: {e}", s.label, target.display()),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The drawn tables as CSV bytes: equal keys, equal source files.
+fn case_key(tables: &[Table]) -> Vec<Vec<u8>> {
+    tables
+        .iter()
+        .map(|table| {
+            let mut bytes = Vec::new();
+            // Writing into memory only fails on a bug in the writer; an empty key then merely
+            // costs one more run of the minimal case.
+            if write_table(table, Format::Csv, &mut bytes).is_err() {
+                bytes.clear();
+            }
+            bytes
+        })
+        .collect()
+}

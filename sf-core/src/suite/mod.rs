@@ -1,0 +1,10 @@
+//! A suite: the owned entries of a configuration (script or pipeline tests, optionally in
+//! property mode) and their typed outcomes. The harness and `sf test` run it; `config` only
+//! loads it.
+
+mod entry;
+mod run;
+
+pub(crate) use entry::PIPELINE_PREFIX;
+pub use entry::{Entry, EntryKind, NoSuchPipeline, Suite};
+pub use run::{EntryOutcome, EntryRun};

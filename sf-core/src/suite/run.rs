@@ -1,0 +1,177 @@
+//! Running an entry of a suite: a script, a pipeline, or either in property mode, into a typed
+//! [`EntryRun`].
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::entry::{Entry, EntryKind, replay_command};
+use crate::pipeline::{
+    PipelineOptions, PipelinePropertyReport, PipelineResult, run_pipeline, run_pipeline_property,
+};
+use crate::property::{PropertyReport, run_property};
+use crate::result::{Expectation, Status, TestResult};
+use crate::run::runner::shell_quote;
+use crate::spec::{DEFAULT_SEED, KeepWorkspace};
+
+/// What running one [`Entry`] gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryRun {
+    /// The entry's name.
+    pub name: String,
+    /// The result as one row of a suite report: of the single run, of the minimal failing
+    /// dataset of a property run (a passing property run gives a PASS with its total time), or
+    /// of the whole pipeline.
+    pub result: TestResult,
+    /// What ran, with its own details.
+    pub outcome: EntryOutcome,
+    /// The command that replays the failure from the command line: the test by name, or a
+    /// property failure on its bundle.
+    pub replay: String,
+}
+
+/// The details of an [`EntryRun`], by kind of entry.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryOutcome {
+    /// A single script run; [`EntryRun::result`] is its result.
+    Script,
+    /// A property run of a script.
+    ScriptProperty(Box<PropertyReport>),
+    /// A pipeline run.
+    Pipeline(Box<PipelineResult>),
+    /// A property run of a pipeline.
+    PipelineProperty(Box<PipelinePropertyReport>),
+    /// The entry did not run (for example: sf was interrupted first).
+    NotRun,
+}
+
+impl EntryRun {
+    /// True when the result is a PASS.
+    pub fn is_successful(&self) -> bool {
+        self.result.is_successful()
+    }
+}
+
+impl Entry {
+    /// Runs the entry with the given workspace policy; `config` names the configuration file in
+    /// replay commands. Never panics on anything a script does.
+    pub fn run(&self, keep: KeepWorkspace, config: &Path) -> EntryRun {
+        let by_name = replay_command(config, &self.name);
+        match (&self.kind, &self.property) {
+            (EntryKind::Script(spec), None) => {
+                let spec = (**spec).clone().keep_workspace(keep);
+                self.done(crate::engine::run(&spec), EntryOutcome::Script, by_name)
+            }
+            (EntryKind::Script(spec), Some(config)) => {
+                let spec = (**spec).clone().keep_workspace(keep);
+                let report = run_property(&spec, config);
+                let (result, replay) = match &report.failure {
+                    Some(failure) => (failure.result.clone(), failure.replay.clone()),
+                    None => (
+                        TestResult {
+                            execution_time: report.elapsed.as_secs_f64(),
+                            ..TestResult::not_run(
+                                spec.script_name(),
+                                spec.seed,
+                                spec.expect,
+                                Status::Pass,
+                                config.bundle_dir.clone(),
+                                None,
+                            )
+                        },
+                        by_name,
+                    ),
+                };
+                self.done(
+                    result,
+                    EntryOutcome::ScriptProperty(Box::new(report)),
+                    replay,
+                )
+            }
+            (EntryKind::Pipeline(pipeline), None) => {
+                let options = PipelineOptions {
+                    keep,
+                    ..PipelineOptions::default()
+                };
+                let result = run_pipeline(pipeline, &options).unwrap_or_else(|err| {
+                    PipelineResult::not_run(pipeline, crate::engine::error_chain(&err))
+                });
+                self.done(
+                    result.summary_result(),
+                    EntryOutcome::Pipeline(Box::new(result)),
+                    by_name,
+                )
+            }
+            (EntryKind::Pipeline(pipeline), Some(property)) => {
+                let options = PipelineOptions {
+                    keep,
+                    ..PipelineOptions::default()
+                };
+                let report = run_pipeline_property(pipeline, property, &options);
+                let (result, replay) = match &report.failure {
+                    Some(f) => (
+                        f.result.summary_result(),
+                        format!(
+                            "sf test-pipeline {} --config {} --data-from {}",
+                            shell_quote(&pipeline.name),
+                            shell_quote(&config.to_string_lossy()),
+                            shell_quote(&f.bundle.to_string_lossy())
+                        ),
+                    ),
+                    None => (
+                        TestResult {
+                            execution_time: report.elapsed.as_secs_f64(),
+                            ..self.not_run_result(Status::Pass, None)
+                        },
+                        by_name,
+                    ),
+                };
+                self.done(
+                    result,
+                    EntryOutcome::PipelineProperty(Box::new(report)),
+                    replay,
+                )
+            }
+        }
+    }
+
+    /// The run of an entry that did not run, with `status` and the reason.
+    pub fn not_run(&self, status: Status, reason: &str, config: &Path) -> EntryRun {
+        self.done(
+            self.not_run_result(status, Some(reason.to_owned())),
+            EntryOutcome::NotRun,
+            replay_command(config, &self.name),
+        )
+    }
+
+    fn not_run_result(&self, status: Status, reason: Option<String>) -> TestResult {
+        match &self.kind {
+            EntryKind::Script(spec) => TestResult::not_run(
+                spec.script_name(),
+                spec.seed,
+                spec.expect,
+                status,
+                spec.workspace_root.clone(),
+                reason,
+            ),
+            EntryKind::Pipeline(p) => TestResult::not_run(
+                self.name.clone(),
+                p.steps.first().map_or(DEFAULT_SEED, |s| s.spec.seed),
+                Expectation::Pass,
+                status,
+                p.workspace_root.clone(),
+                reason,
+            ),
+        }
+    }
+
+    fn done(&self, result: TestResult, outcome: EntryOutcome, replay: String) -> EntryRun {
+        EntryRun {
+            name: self.name.clone(),
+            result,
+            outcome,
+            replay,
+        }
+    }
+}
