@@ -23,7 +23,7 @@ use crate::units;
 
 /// Context for error reporting: which file, its text, and the directory paths are relative to.
 pub(super) struct Cx<'a> {
-    file: &'a Path,
+    pub(super) file: &'a Path,
     text: &'a str,
     root: &'a Path,
 }

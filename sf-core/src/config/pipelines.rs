@@ -25,6 +25,7 @@ pub(super) fn build_pipelines(
         let p = section.get_ref();
         let mut pipeline = Pipeline::new(name.clone());
         pipeline.workspace_root = workspace_root.to_owned();
+        pipeline.config = Some(cx.file.to_owned());
         for (i, step) in p.steps.iter().enumerate() {
             let skey = format!("{key}.steps[{i}]");
             let table = Some(step.get_ref());

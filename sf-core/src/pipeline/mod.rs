@@ -51,6 +51,9 @@ pub struct Pipeline {
     pub aliases: BTreeMap<String, String>,
     /// Where each run's directory is created.
     pub workspace_root: PathBuf,
+    /// The configuration the pipeline was read from, for replay commands (`None` for a
+    /// pipeline built in code).
+    pub config: Option<PathBuf>,
 }
 
 /// One script of a pipeline.
@@ -324,6 +327,7 @@ impl Pipeline {
             edges: Vec::new(),
             aliases: BTreeMap::new(),
             workspace_root: base.join(DEFAULT_WORKSPACE_ROOT),
+            config: None,
         }
     }
 
@@ -348,6 +352,21 @@ impl Pipeline {
         };
         s.reads.insert(input.into(), needs);
         self
+    }
+
+    /// The command that runs this pipeline on the data saved in `bundle` from the command line.
+    pub fn replay_command(&self, bundle: &std::path::Path) -> String {
+        use crate::run::runner::shell_quote as q;
+        let config = self
+            .config
+            .as_ref()
+            .map(|c| format!(" --config {}", q(&c.to_string_lossy())))
+            .unwrap_or_default();
+        format!(
+            "sf test-pipeline {}{config} --data-from {}",
+            q(&self.name),
+            q(&bundle.to_string_lossy())
+        )
     }
 
     /// Adds an edge written as `a.out -> b.in`.
@@ -389,7 +408,7 @@ impl Pipeline {
     /// failure bundle (or a kept property case), each copied as a fixture, to replay exactly the
     /// data of an earlier run. A folder for a step the pipeline does not have is an error.
     pub fn data_from(mut self, bundle_dir: &std::path::Path) -> std::io::Result<Pipeline> {
-        let inputs = bundle_dir.join("inputs");
+        let inputs = bundle_dir.join(crate::property::BUNDLE_INPUTS);
         for (step, dir) in sorted_dirs(&inputs)? {
             let Some(s) = self.steps.iter_mut().find(|s| s.name == step) else {
                 return Err(std::io::Error::new(

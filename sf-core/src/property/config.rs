@@ -73,4 +73,3 @@ fn seed_bytes(seed: u64) -> [u8; 32] {
     rand_chacha::ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
     bytes
 }
-

@@ -198,7 +198,10 @@ fn explore<S: Subject>(
             // Nothing here filters cases, so this is not expected; say so rather than panic.
             let note = format!("proptest aborted the run: {why}");
             match progress.last_failure {
-                Some(last) => (last, Some(format!("{note}; the last failing case was saved"))),
+                Some(last) => (
+                    last,
+                    Some(format!("{note}; the last failing case was saved")),
+                ),
                 None => {
                     report.failure = Some(PropertyFailure {
                         result: subject.case_not_laid_out(note.clone()),

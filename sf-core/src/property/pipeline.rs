@@ -1,92 +1,28 @@
-//! Property mode for pipelines: generated data enters at the sources, the whole pipeline runs on
-//! each drawn dataset, a failing case shrinks to a minimal dataset saved as a failure bundle, and
-//! saved bundles replay first.
+//! Property runs of a pipeline: generated data enters at the sources, the whole pipeline runs on
+//! each drawn dataset, and a failing case's bundle keeps the sources' data.
 //!
 //! The sources are every [`ChannelPlan::Generated`] input of every step that no upstream output
 //! is bound to. Each case writes the drawn tables into `inputs/<step>/<channel>/` of a case
 //! directory and runs the pipeline with those folders as fixtures; a bundle keeps the same layout
 //! so [`Pipeline::data_from`] replays it.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-use proptest::strategy::BoxedStrategy;
-use proptest::test_runner::{TestCaseError, TestError};
-use serde::{Deserialize, Serialize};
-
+use super::bundle::{BUNDLE_INPUTS, Manifest};
+use super::config::PropertyConfig;
+use super::core::{Source, Subject, write_sources};
+use super::outcome::PropertyReport;
 use crate::atomic::write_json_atomic;
-use crate::data::{ChannelPlan, Format, GeneratedData, Table, write_table};
+use crate::data::{ChannelPlan, Table};
 use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_pipeline};
-use crate::property::{BUNDLE_MANIFEST, PropertyConfig, saved_bundles};
 use crate::spec::KeepWorkspace;
-use crate::workspace::{is_workspace, remove_workspace};
+use crate::workspace::{Workspace, is_workspace, remove_workspace};
 
 /// What a pipeline property run did and found.
-#[derive(Debug, Clone, Serialize)]
-pub struct PipelinePropertyReport {
-    /// The pipeline's name.
-    pub pipeline: String,
-    /// Generated cases run up to and including the first failure (all of them when none failed).
-    pub cases_run: u32,
-    /// Pipeline runs spent shrinking after the first failure.
-    pub shrink_steps: u32,
-    /// Saved bundles of this pipeline replayed before any new case, in the order they ran.
-    pub replayed_bundles: Vec<PathBuf>,
-    /// The failure, if any.
-    pub failure: Option<PipelinePropertyFailure>,
-    /// Wall-clock time of the whole run.
-    #[serde(with = "crate::serde_secs")]
-    pub elapsed: Duration,
-}
-
-impl PipelinePropertyReport {
-    /// True when no dataset, saved or generated, made the pipeline fail.
-    pub fn is_successful(&self) -> bool {
-        self.failure.is_none()
-    }
-}
-
-/// A dataset the pipeline fails on.
-#[derive(Debug, Clone, Serialize)]
-pub struct PipelinePropertyFailure {
-    /// The run on the minimal (or saved) dataset.
-    pub result: PipelineResult,
-    /// The failure bundle holding that dataset; empty when none could be written.
-    pub bundle: PathBuf,
-    /// Data rows of each source channel (`step.channel`) in the minimal dataset.
-    pub minimal_rows: BTreeMap<String, usize>,
-    /// True when a saved bundle failed again, before any new case ran.
-    pub from_saved_bundle: bool,
-}
-
-/// The contents of a pipeline bundle's `bundle.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Manifest {
-    pipeline: String,
-    seed: u64,
-    cases_run: u32,
-    shrink_steps: u32,
-    minimal_rows: BTreeMap<String, usize>,
-    first_failure: Option<String>,
-    sf_version: String,
-}
-
-/// One source channel: the step, the channel, how its data is laid out.
-struct Source {
-    step: String,
-    channel: String,
-    data: GeneratedData,
-}
-
-impl Source {
-    fn label(&self) -> String {
-        format!("{}.{}", self.step, self.channel)
-    }
-}
+pub type PipelinePropertyReport = PropertyReport<PipelineResult>;
+/// A dataset a pipeline fails on.
+pub type PipelinePropertyFailure = super::PropertyFailure<PipelineResult>;
 
 /// Replays the saved bundles of this pipeline, then runs it on generated datasets drawn for its
 /// source channels, and reports the first failure with a minimal dataset saved as a bundle.
@@ -101,341 +37,139 @@ pub fn run_pipeline_property(
     config: &PropertyConfig,
     options: &PipelineOptions,
 ) -> PipelinePropertyReport {
-    let started = Instant::now();
     let _span = tracing::info_span!("pipeline_property", name = %p.name).entered();
     let options = PipelineOptions {
         keep: KeepWorkspace::OnFailure,
         ..*options
     };
-    let mut report = PipelinePropertyReport {
-        pipeline: p.name.clone(),
-        cases_run: 0,
-        shrink_steps: 0,
-        replayed_bundles: Vec::new(),
-        failure: None,
-        elapsed: Duration::ZERO,
-    };
-    for bundle in saved_bundles(&config.bundle_dir) {
-        let Some(outcome) = replay_bundle(p, &bundle, &options) else {
-            continue;
-        };
-        report.replayed_bundles.push(bundle);
-        if let Some(failure) = outcome {
-            report.failure = Some(failure);
-            report.elapsed = started.elapsed();
-            return report;
-        }
-    }
-    explore(p, config, &options, &mut report);
-    report.elapsed = started.elapsed();
-    report
+    super::core::run(&PipelineSubject { p, options }, config)
 }
 
-/// `None` when the bundle is not one of this pipeline's (or unreadable), `Some(None)` when the
-/// pipeline passes on it, `Some(Some(failure))` when it still fails.
-fn replay_bundle(
-    p: &Pipeline,
-    bundle: &Path,
-    options: &PipelineOptions,
-) -> Option<Option<PipelinePropertyFailure>> {
-    let manifest: Manifest = fs::read(bundle.join(BUNDLE_MANIFEST))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())?;
-    if manifest.pipeline != p.name {
-        return None;
+struct PipelineSubject<'a> {
+    p: &'a Pipeline,
+    options: PipelineOptions,
+}
+
+impl PipelineSubject<'_> {
+    /// Runs the pipeline; a pipeline that cannot run is a failing result that says why.
+    fn run(&self, p: &Pipeline) -> PipelineResult {
+        run_pipeline(p, &self.options)
+            .unwrap_or_else(|err| PipelineResult::not_run(p, crate::engine::error_chain(&err)))
     }
-    let replay = match p.clone().data_from(bundle) {
-        Ok(r) => r,
-        Err(err) => {
-            tracing::warn!(%err, bundle = %bundle.display(), "skipping an unreadable failure bundle");
+}
+
+impl Subject for PipelineSubject<'_> {
+    type Result = PipelineResult;
+
+    fn test_name(&self) -> String {
+        format!("{}{}", crate::suite::PIPELINE_PREFIX, self.p.name)
+    }
+
+    fn bundle_prefix(&self) -> String {
+        format!(
+            "pipeline-{}",
+            crate::workspace::file_name_component(&self.p.name, "pipeline")
+        )
+    }
+
+    fn sources(&self) -> Result<Vec<Source>, (PipelineResult, Option<String>)> {
+        let plan = self.p.plan().map_err(|_| (self.run(self.p), None))?;
+        Ok(plan
+            .bindings
+            .iter()
+            .filter(|b| matches!(b.source, BindingSource::Data(_)))
+            .filter_map(|b| {
+                let step = self.p.find_step(&b.step)?;
+                match step.spec.data.channels.get(&b.input)? {
+                    ChannelPlan::Generated(g) => Some(Source {
+                        label: format!("{}.{}", b.step, b.input),
+                        dir: Path::new(BUNDLE_INPUTS).join(&b.step).join(&b.input),
+                        data: g.clone(),
+                    }),
+                    _ => None,
+                }
+            })
+            .collect())
+    }
+
+    fn run_case(&self, case_dir: &Path) -> PipelineResult {
+        match self.p.clone().data_from(case_dir) {
+            Ok(case) => self.run(&case),
+            Err(err) => self.case_not_laid_out(format!("cannot lay out the case's data: {err}")),
+        }
+    }
+
+    fn case_not_laid_out(&self, reason: String) -> PipelineResult {
+        PipelineResult::not_run(self.p, reason)
+    }
+
+    fn passed(result: &PipelineResult) -> bool {
+        result.is_successful()
+    }
+
+    fn reason(result: &PipelineResult) -> String {
+        result
+            .first_failure()
+            .unwrap_or_else(|| "the pipeline failed".to_owned())
+    }
+
+    fn discard(result: &PipelineResult) {
+        if is_workspace(&result.workspace) {
+            let _ = crate::tree::set_writable(&Workspace::at(&result.workspace).edges());
+            if let Err(err) = remove_workspace(&result.workspace) {
+                tracing::warn!(%err, dir = %result.workspace.display(), "cannot remove run directory");
+            }
+        }
+    }
+
+    fn replay(&self, dir: &Path, manifest: &Manifest) -> Option<PipelineResult> {
+        if manifest.pipeline.as_deref() != Some(self.p.name.as_str()) {
             return None;
         }
-    };
-    let result = run_or_error(&replay, options);
-    tracing::info!(bundle = %bundle.display(), status = %result.status, "replayed a saved pipeline failure");
-    if result.is_successful() {
-        return Some(None);
-    }
-    Some(Some(PipelinePropertyFailure {
-        result,
-        bundle: bundle.to_owned(),
-        minimal_rows: manifest.minimal_rows,
-        from_saved_bundle: true,
-    }))
-}
-
-/// Runs the pipeline; a pipeline that cannot run is a failing result that says why.
-fn run_or_error(p: &Pipeline, options: &PipelineOptions) -> PipelineResult {
-    run_pipeline(p, options)
-        .unwrap_or_else(|err| PipelineResult::not_run(p, crate::engine::error_chain(&err)))
-}
-
-struct Failed {
-    tables: Vec<Table>,
-    key: Vec<Vec<u8>>,
-    result: PipelineResult,
-}
-
-#[derive(Default)]
-struct Progress {
-    calls: u32,
-    first_failure: Option<u32>,
-    last_failure: Option<Failed>,
-}
-
-fn explore(
-    p: &Pipeline,
-    config: &PropertyConfig,
-    options: &PipelineOptions,
-    report: &mut PipelinePropertyReport,
-) {
-    let plan = match p.plan() {
-        Ok(plan) => plan,
-        Err(_) => {
-            report.failure = Some(PipelinePropertyFailure {
-                result: run_or_error(p, options),
-                bundle: PathBuf::new(),
-                minimal_rows: BTreeMap::new(),
-                from_saved_bundle: false,
-            });
-            return;
-        }
-    };
-    let sources: Vec<Source> = plan
-        .bindings
-        .iter()
-        .filter(|b| matches!(b.source, BindingSource::Data(_)))
-        .filter_map(|b| {
-            let step = p.find_step(&b.step)?;
-            match step.spec.data.channels.get(&b.input)? {
-                ChannelPlan::Generated(g) => Some(Source {
-                    step: b.step.clone(),
-                    channel: b.input.clone(),
-                    data: g.clone(),
-                }),
-                _ => None,
-            }
-        })
-        .collect();
-    let strategy: Vec<BoxedStrategy<Table>> = sources
-        .iter()
-        .map(|s| crate::data::strategy::table_with(&s.data.source, 0..=config.max_rows))
-        .collect();
-    let mut runner = config.test_runner(!sources.is_empty());
-    let progress = RefCell::new(Progress::default());
-    let outcome = runner.run(&strategy, |tables: Vec<Table>| {
-        let result = run_case(p, &sources, &tables, options);
-        let mut pr = progress.borrow_mut();
-        pr.calls += 1;
-        if result.is_successful() {
-            return Ok(());
-        }
-        if pr.first_failure.is_none() {
-            pr.first_failure = Some(pr.calls);
-            tracing::info!(
-                case = pr.calls,
-                "a generated case broke the pipeline; shrinking"
-            );
-        }
-        let reason = result
-            .first_failure()
-            .unwrap_or_else(|| "the pipeline failed".to_owned());
-        let key = case_key(&tables);
-        // Only the smallest failure so far is worth its run directory.
-        if let Some(previous) = pr.last_failure.replace(Failed {
-            tables,
-            key,
-            result,
-        }) {
-            discard(&previous.result);
-        }
-        Err(TestCaseError::fail(reason))
-    });
-    let progress = progress.into_inner();
-    report.cases_run = progress.first_failure.unwrap_or(progress.calls);
-    report.shrink_steps = progress.calls - report.cases_run;
-    let failed = match outcome {
-        Ok(()) => {
-            tracing::info!(cases = progress.calls, "every generated case passed");
-            return;
-        }
-        Err(TestError::Fail(_, minimal)) => {
-            let key = case_key(&minimal);
-            match progress.last_failure {
-                Some(last) if last.key == key => last,
-                last => {
-                    // proptest's last run may have been a pass it stepped back from: run the
-                    // minimal case once more for its result, unless it (flakily) passes.
-                    let result = run_case(p, &sources, &minimal, options);
-                    match last {
-                        Some(last) if result.is_successful() => last,
-                        last => {
-                            if let Some(last) = last {
-                                discard(&last.result);
-                            }
-                            Failed {
-                                tables: minimal,
-                                key,
-                                result,
-                            }
-                        }
-                    }
-                }
+        match self.p.clone().data_from(dir) {
+            Ok(replay) => Some(self.run(&replay)),
+            Err(err) => {
+                tracing::warn!(%err, bundle = %dir.display(), "skipping an unreadable failure bundle");
+                None
             }
         }
-        // Nothing filters cases, so proptest has no reason to abort; keep what failed last.
-        Err(TestError::Abort(why)) => match progress.last_failure {
-            Some(last) => last,
-            None => {
-                tracing::warn!(%why, "proptest aborted the pipeline property run");
-                return;
-            }
-        },
-    };
-    let minimal_rows: BTreeMap<String, usize> = sources
-        .iter()
-        .zip(&failed.tables)
-        .map(|(s, t)| (s.label(), t.rows()))
-        .collect();
-    let bundle = match write_bundle(p, config, &sources, &failed, &minimal_rows, report) {
-        Ok(dir) => {
-            tracing::info!(bundle = %dir.display(), "pipeline failure bundle written");
-            dir
-        }
-        Err(err) => {
-            tracing::warn!(%err, dir = %config.bundle_dir.display(), "cannot write a pipeline failure bundle");
-            PathBuf::new()
-        }
-    };
-    report.failure = Some(PipelinePropertyFailure {
-        result: failed.result,
-        bundle,
-        minimal_rows,
-        from_saved_bundle: false,
-    });
-}
-
-/// Writes the drawn tables of each source into `dir/inputs/<step>/<channel>/`.
-fn write_inputs(dir: &Path, sources: &[Source], tables: &[Table]) -> io::Result<()> {
-    for (s, table) in sources.iter().zip(tables) {
-        let target = dir.join("inputs").join(&s.step).join(&s.channel);
-        s.data.write_table(table, &target).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot write {} to {}: {e}", s.label(), target.display()),
-            )
-        })?;
     }
-    Ok(())
-}
 
-/// Runs the pipeline once with the drawn tables as its source channels.
-fn run_case(
-    p: &Pipeline,
-    sources: &[Source],
-    tables: &[Table],
-    options: &PipelineOptions,
-) -> PipelineResult {
-    let prepared = tempfile::Builder::new()
-        .prefix("sf-pipeline-case-")
-        .tempdir()
-        .and_then(|dir| write_inputs(dir.path(), sources, tables).map(|()| dir))
-        .and_then(|dir| p.clone().data_from(dir.path()).map(|case| (dir, case)));
-    match prepared {
-        // The case directory lives until the run has copied the fixtures into its workspaces.
-        Ok((_dir, case)) => run_or_error(&case, options),
-        Err(err) => PipelineResult::not_run(p, format!("cannot lay out the case's data: {err}")),
+    fn replay_command(&self, _result: &PipelineResult, dir: &Path) -> String {
+        self.p.replay_command(dir)
     }
-}
 
-/// The drawn tables as CSV bytes: equal keys, equal source files.
-fn case_key(tables: &[Table]) -> Vec<Vec<u8>> {
-    tables
-        .iter()
-        .map(|t| {
-            let mut bytes = Vec::new();
-            // Writing into memory only fails on a bug in the writer; an empty key then merely
-            // costs one more run of the minimal case.
-            if write_table(t, Format::Csv, &mut bytes).is_err() {
-                bytes.clear();
-            }
-            bytes
-        })
-        .collect()
-}
+    fn fill_bundle(
+        &self,
+        dir: &Path,
+        sources: &[Source],
+        tables: &[Table],
+        result: &PipelineResult,
+    ) -> io::Result<()> {
+        write_sources(dir, sources, tables)?;
+        write_json_atomic(&Workspace::at(dir).pipeline_file(), result)
+    }
 
-/// Removes the kept run directory of a failing case that is no longer the smallest.
-fn discard(result: &PipelineResult) {
-    if is_workspace(&result.workspace) {
-        let _ = crate::tree::set_writable(&result.workspace.join("edges"));
-        if let Err(err) = remove_workspace(&result.workspace) {
-            tracing::warn!(%err, dir = %result.workspace.display(), "cannot remove run directory");
+    fn manifest(&self, _result: &PipelineResult) -> Manifest {
+        Manifest {
+            pipeline: Some(self.p.name.clone()),
+            ..Manifest::default()
         }
     }
-}
-
-/// Builds the bundle in a hidden directory and renames it onto a name reserved beforehand, so
-/// a reader (or the next run's replay) never sees half a bundle.
-fn write_bundle(
-    p: &Pipeline,
-    config: &PropertyConfig,
-    sources: &[Source],
-    failed: &Failed,
-    minimal_rows: &BTreeMap<String, usize>,
-    report: &PipelinePropertyReport,
-) -> io::Result<PathBuf> {
-    let root = &config.bundle_dir;
-    fs::create_dir_all(root)?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    let prefix = format!(
-        "pipeline-{}-{stamp}-",
-        crate::workspace::file_name_component(&p.name, "pipeline")
-    );
-    let reserved = tempfile::Builder::new()
-        .prefix(&prefix)
-        .rand_bytes(6)
-        .tempdir_in(root)?;
-    let final_path = fs::canonicalize(reserved.path())?;
-    let building = tempfile::Builder::new()
-        .prefix(".sf-bundle-")
-        .tempdir_in(root)?;
-    write_inputs(building.path(), sources, &failed.tables)?;
-    write_json_atomic(&building.path().join("pipeline.json"), &failed.result)?;
-    write_json_atomic(
-        &building.path().join(BUNDLE_MANIFEST),
-        &Manifest {
-            pipeline: p.name.clone(),
-            seed: config.seed,
-            cases_run: report.cases_run,
-            shrink_steps: report.shrink_steps,
-            minimal_rows: minimal_rows.clone(),
-            first_failure: failed.result.first_failure(),
-            sf_version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-    )?;
-    // Temporary directories are private (0700); a bundle is meant to be shared and committed.
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(building.path(), fs::Permissions::from_mode(0o755))?;
-    }
-    let reserved = reserved.keep();
-    let built = building.keep();
-    // Renaming a directory onto an empty one replaces it in one step.
-    if let Err(err) = fs::rename(&built, &reserved) {
-        let _ = fs::remove_dir_all(&built);
-        let _ = fs::remove_dir(&reserved);
-        return Err(err);
-    }
-    Ok(final_path)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::fs;
+    use std::time::Duration;
+
     use super::*;
     use crate::checks::ChannelChecks;
-    use crate::data::{Profile, RowCount};
+    use crate::data::{GeneratedData, Profile, RowCount};
     use crate::pipeline::Pipeline;
     use crate::pipeline::support::Scripts;
+    use crate::property::BUNDLE_MANIFEST;
     use crate::result::Status;
 
     /// `prep` passes generated currency rows on; `convert` fails on any negative number.
@@ -504,7 +238,7 @@ mod tests {
         assert_eq!(manifest["pipeline"], "currency");
         assert_eq!(manifest["minimal_rows"]["prep.input"], 1);
         assert!(
-            manifest["first_failure"]
+            manifest["error_message"]
                 .as_str()
                 .unwrap()
                 .starts_with("step convert failed")

@@ -11,7 +11,6 @@ use crate::pipeline::{
 };
 use crate::property::{PropertyReport, run_property};
 use crate::result::{Expectation, Status, TestResult};
-use crate::run::runner::shell_quote;
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
 
 /// What running one [`Entry`] gave.
@@ -67,7 +66,8 @@ impl Entry {
                 let spec = (**spec).clone().keep_workspace(keep);
                 let report = run_property(&spec, config);
                 let (result, replay) = match &report.failure {
-                    Some(failure) => (failure.result.clone(), failure.replay.clone()),
+                    Some(f) if !f.replay.is_empty() => (f.result.clone(), f.replay.clone()),
+                    Some(f) => (f.result.clone(), by_name),
                     None => (
                         TestResult {
                             execution_time: report.elapsed.as_secs_f64(),
@@ -110,15 +110,10 @@ impl Entry {
                 };
                 let report = run_pipeline_property(pipeline, property, &options);
                 let (result, replay) = match &report.failure {
-                    Some(f) => (
-                        f.result.summary_result(),
-                        format!(
-                            "sf test-pipeline {} --config {} --data-from {}",
-                            shell_quote(&pipeline.name),
-                            shell_quote(&config.to_string_lossy()),
-                            shell_quote(&f.bundle.to_string_lossy())
-                        ),
-                    ),
+                    Some(f) if !f.replay.is_empty() => {
+                        (f.result.summary_result(), f.replay.clone())
+                    }
+                    Some(f) => (f.result.summary_result(), by_name),
                     None => (
                         TestResult {
                             execution_time: report.elapsed.as_secs_f64(),
