@@ -1,4 +1,4 @@
-//! The `sf` command line (and, later, the libtest-mimic harness).
+//! The `sf` command line and the libtest-mimic harness that turns a suite into test trials.
 #![warn(missing_docs)]
 
 pub mod cli;
