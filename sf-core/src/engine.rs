@@ -160,18 +160,20 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     };
     let recommendations = recommend(&findings);
     TestResult {
-        script_name: spec.script_name(),
-        status,
         execution_time: execution.wall_time.as_secs_f64(),
         memory_usage: execution.peak_memory_mb(),
-        error_message,
         recommendations,
         timestamp,
-        seed: spec.seed,
-        workspace: ws_path,
         script_path: Some(script.path.clone()),
-        expected: spec.expect,
         execution: Some(execution),
+        ..TestResult::not_run(
+            spec.script_name(),
+            spec.seed,
+            spec.expect,
+            status,
+            ws_path,
+            error_message,
+        )
     }
 }
 

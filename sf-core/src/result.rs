@@ -82,6 +82,7 @@ pub struct TestResult {
 impl TestResult {
     /// A result for a test whose script did not run (or, for a summary, ran many times): no
     /// time, no memory, no execution details. `name` is the script's (or `pipeline::NAME`).
+    /// Every other result starts from this one and sets what it measured.
     pub fn not_run(
         name: impl Into<String>,
         seed: u64,
