@@ -1,0 +1,432 @@
+//! Reading a configuration file into a suite.
+
+use std::path::{Path, PathBuf};
+
+#[cfg(test)]
+use super::CONFIG_FILE;
+use super::ConfigError;
+use crate::suite::Suite;
+
+/// Reads and validates `path`. Every mistake is an error naming the file, the line and the key:
+/// unknown keys, wrong types, unknown profiles or sizes, globs matching nothing, scripts or
+/// fixtures that do not exist, invalid schemas.
+pub fn load(path: &Path) -> Result<Suite, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(path, format!("cannot read the configuration: {e}")))?;
+    parse(path, &text)
+}
+
+/// Validates configuration `text` as if read from `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Suite, ConfigError> {
+    let config = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let root = config
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let (tests, pipelines) = super::build::build(&config, &root, text)?;
+    Ok(Suite::new(
+        config,
+        root,
+        tests.into_iter().chain(pipelines).collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::data::{ChannelPlan, Layout, RowCount, Size};
+    use crate::spec::TestSpec;
+    use crate::suite::{Entry, EntryKind};
+
+    fn spec(entry: &Entry) -> &TestSpec {
+        match &entry.kind {
+            EntryKind::Script(spec) => spec,
+            EntryKind::Pipeline(_) => panic!("{} is a pipeline", entry.name),
+        }
+    }
+
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("scripts")).unwrap();
+        fs::create_dir_all(dir.path().join("fixtures/data")).unwrap();
+        fs::write(dir.path().join("fixtures/data/a.csv"), "x\n1\n").unwrap();
+        for s in ["alpha.py", "beta.py", "tool.sh"] {
+            fs::write(dir.path().join("scripts").join(s), "").unwrap();
+        }
+        dir
+    }
+
+    fn load(dir: &tempfile::TempDir, text: &str) -> Result<Suite, ConfigError> {
+        let path = dir.path().join(CONFIG_FILE);
+        fs::write(&path, text).unwrap();
+        super::load(&path)
+    }
+
+    fn error(text: &str) -> String {
+        let dir = repo();
+        let err = load(&dir, text).unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with(&dir.path().join(CONFIG_FILE).display().to_string()),
+            "{shown}"
+        );
+        shown[dir.path().join(CONFIG_FILE).display().to_string().len()..].to_owned()
+    }
+
+    #[test]
+    fn an_empty_config_discovers_scripts_with_the_default_glob() {
+        let dir = repo();
+        let suite = load(&dir, "").unwrap();
+        let names: Vec<_> = suite.entries.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["alpha::small", "beta::small"]);
+    }
+
+    #[test]
+    fn sizes_make_one_test_per_size_and_sections_add_scripts() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            r#"
+[defaults]
+timeout = "90s"
+[scripts.alpha]
+sizes = ["small", "large"]
+ignore = true
+[scripts.tool]
+path = "scripts/tool.sh"
+job_args = { job_type = "training", n = 3 }
+"#,
+        )
+        .unwrap();
+        let names: Vec<_> = suite
+            .entries
+            .iter()
+            .map(|t| (t.name.as_str(), t.ignored))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("alpha::large", true),
+                ("alpha::small", true),
+                ("beta::small", false),
+                ("tool::small", false)
+            ]
+        );
+        let tool = spec(&suite.entries[3]);
+        assert_eq!(tool.limits.timeout, std::time::Duration::from_secs(90));
+        assert_eq!(tool.job_args["n"], 3);
+        let large = spec(&suite.entries[0]);
+        assert!(
+            matches!(&large.data.channels["input"], ChannelPlan::Generated(g) if g.rows == RowCount::Size(Size::Large))
+        );
+    }
+
+    #[test]
+    fn profiles_sizes_and_property_mode_make_one_test_each() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            "[scripts.alpha]\nprofiles = [\"tabular\", \"generic\"]\nsizes = [\"small\", \"large\"]\nproptest = { cases = 8, max_rows = 5 }\n",
+        )
+        .unwrap();
+        let names: Vec<_> = suite
+            .entries
+            .iter()
+            .filter(|t| t.name.starts_with("alpha"))
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "alpha::generic::large",
+                "alpha::generic::proptest",
+                "alpha::generic::small",
+                "alpha::tabular::large",
+                "alpha::tabular::proptest",
+                "alpha::tabular::small",
+            ]
+        );
+        let prop = suite
+            .entries
+            .iter()
+            .find(|t| t.name == "alpha::tabular::proptest")
+            .unwrap();
+        let config = prop.property.as_ref().unwrap();
+        assert_eq!(
+            (config.cases, config.max_rows, config.max_shrink_iters),
+            (8, 5, 256)
+        );
+        assert!(
+            config
+                .bundle_dir
+                .ends_with("sf-regressions/alpha/tabular/proptest")
+        );
+        assert!(
+            matches!(&spec(prop).data.channels["input"], ChannelPlan::Generated(g) if g.profile() == Some(crate::data::Profile::Tabular))
+        );
+        let e = error("[scripts.alpha]\nprofiles = [\"images\"]\n");
+        assert!(
+            e.contains("`scripts.alpha.profiles`: unknown profile `images`"),
+            "{e}"
+        );
+        let e = error("[scripts.alpha]\nproptest = { cases = 8, shrink = 3 }\n");
+        assert!(e.contains("unknown field `shrink`"), "{e}");
+    }
+
+    #[test]
+    fn channels_express_shards_splits_text_json_fixtures_and_archives() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            r#"
+[scripts.alpha.job_args]
+job_type = "validation"
+[scripts.alpha.inputs.shards]
+data = "tabular"
+shards = 3
+gzip = true
+[scripts.alpha.inputs.splits]
+layout = "splits"
+ratios = [0.8, 0.1, 0.1]
+[scripts.alpha.inputs.jt]
+layout = "job_type"
+[scripts.alpha.inputs.signature]
+text = "id,feature_1\n"
+file_name = "signature"
+[scripts.alpha.inputs.config]
+json = { label_name = "target", cat_field_list = ["feature_3"] }
+file_name = "hyperparameters.json"
+[scripts.alpha.inputs.fixture]
+fixture = "fixtures/data"
+[scripts.alpha.inputs.model]
+tar_gz = "model.tar.gz"
+entries = [{ path = "hyperparameters.json", json = { eta = 0.1 } }]
+[scripts.alpha.outputs.processed_data]
+files = "train/*.csv"
+min_rows = 10
+columns = ["id"]
+"#,
+        )
+        .unwrap();
+        let spec = spec(
+            suite
+                .entries
+                .iter()
+                .find(|t| t.name.starts_with("alpha"))
+                .unwrap(),
+        );
+        let ch = &spec.data.channels;
+        assert!(
+            matches!(&ch["shards"], ChannelPlan::Generated(g) if g.layout == Layout::Shards { count: 3 } && g.gzip)
+        );
+        assert!(
+            matches!(&ch["splits"], ChannelPlan::Generated(g) if matches!(&g.layout, Layout::Splits { splits, .. } if splits[0].ratio == 0.8))
+        );
+        assert!(
+            matches!(&ch["jt"], ChannelPlan::Generated(g) if matches!(&g.layout, Layout::Splits { splits, .. } if splits[0].name == "validation"))
+        );
+        assert!(
+            matches!(&ch["signature"], ChannelPlan::Text { file_name, content } if file_name == "signature" && content == "id,feature_1\n")
+        );
+        assert!(
+            matches!(&ch["config"], ChannelPlan::Json { value, .. } if value["cat_field_list"][0] == "feature_3")
+        );
+        assert!(
+            matches!(&ch["fixture"], ChannelPlan::Fixture { source } if source.ends_with("fixtures/data"))
+        );
+        assert!(matches!(&ch["model"], ChannelPlan::TarGz { entries, .. } if entries.len() == 1));
+        let out = &spec.outputs["processed_data"];
+        assert_eq!(
+            (out.files.as_deref(), out.min_rows, out.columns.as_slice()),
+            (Some("train/*.csv"), Some(10), &["id".to_owned()][..])
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_line() {
+        let e = error("[scripts.alpha]\ntimeout = 5\ntimout = 6\n");
+        assert!(e.starts_with(":3:1: unknown field `timout`"), "{e}");
+    }
+
+    #[test]
+    fn a_glob_matching_nothing_names_the_glob_and_the_root() {
+        let e = error("[discover]\nglobs = [\"src/*.py\"]\n");
+        assert!(
+            e.starts_with(":2:10: `discover.globs`: no scripts found: scanned "),
+            "{e}"
+        );
+        assert!(e.contains("with pattern `src/*.py`"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_script_path_is_named() {
+        let e = error("[scripts.gamma]\npath = \"scripts/gamma.py\"\n");
+        assert!(
+            e.starts_with(":2:8: `scripts.gamma.path`: scripts/gamma.py does not exist"),
+            "{e}"
+        );
+        let e = error("[scripts.gamma]\ntimeout = 5\n");
+        assert!(
+            e.contains(
+                "`scripts.gamma`: no `path` given and no discovered script is called `gamma`"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_values_name_the_key_and_what_is_expected() {
+        for (text, expected) in [
+            (
+                "[scripts.alpha.inputs.input]\ndata = \"images\"\n",
+                ":2:8: `scripts.alpha.inputs.input.data`: unknown profile `images`",
+            ),
+            (
+                "[scripts.alpha.inputs.input]\nsize = \"huge\"\n",
+                "`scripts.alpha.inputs.input.size`: unknown size `huge`",
+            ),
+            (
+                "[scripts.alpha.inputs.input]\nsize = \"small\"\nrows = 3\n",
+                "give `size` or `rows`, not both",
+            ),
+            (
+                "[scripts.alpha]\ntimeout = \"soon\"\n",
+                ":2:11: `scripts.alpha.timeout`: `soon` is not a duration",
+            ),
+            (
+                "[scripts.alpha]\nexpect = \"maybe\"\n",
+                "unknown expectation `maybe`",
+            ),
+            (
+                "[scripts.alpha]\nadapter = \"java\"\n",
+                "unknown adapter `java`",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ntext = \"x\"\n",
+                "a `text` channel needs `file_name`",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ntext = \"x\"\nfile_name = \"s\"\nrows = 4\n",
+                "`rows` applies to generated data, not to a `text` channel",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ntext = \"x\"\njson = 1\nfile_name = \"s\"\n",
+                "give only one of text, json",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\nfixture = \"nowhere\"\n",
+                "fixture nowhere does not exist",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\nlayout = \"job_type\"\n",
+                "job_args.job_type, which is not set",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\nshards = 2\nfile_pattern = \"x\"\n",
+                "`file_pattern` does not apply to layout `shards`",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\nlayout = \"splits\"\nratios = [1.0]\n",
+                "`ratios` needs 3 positive numbers",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ncolumns = [{ name = \"a\", type = \"int\", values = [\"x\"] }]\n",
+                "`values` does not apply to a column of type `int`",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ncolumns = [{ name = \"a\", type = \"complex\" }]\n",
+                "unknown column type `complex`",
+            ),
+            (
+                "[scripts.alpha.outputs.o]\nfiles = \"[\"\n",
+                "invalid glob `[`",
+            ),
+            (
+                "[defaults]\npath = \"x.py\"\n",
+                "a path belongs in a [scripts.NAME] section",
+            ),
+            (
+                "[scripts.alpha]\nlayout = \"docker\"\n",
+                ":2:10: `scripts.alpha.layout`: unknown layout `docker`",
+            ),
+            (
+                "[scripts.alpha]\nlayout = \"sagemaker\"\nsagemaker_paths = { data = \"/data\" }\n",
+                "/data is not under /opt/ml/",
+            ),
+            (
+                "[scripts.alpha]\nsagemaker_paths = { data = \"/opt/ml/x\" }\n",
+                "`sagemaker_paths` needs layout = \"sagemaker\"",
+            ),
+        ] {
+            let e = error(text);
+            assert!(
+                e.contains(expected),
+                "for\n{text}\ngot: {e}\nexpected: {expected}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Fragments of real configurations, so that mutations reach deep into the validation.
+    const FRAGMENTS: &[&str] = &[
+        "[scripts.alpha]\n",
+        "[scripts.alpha.inputs.input]\n",
+        "[scripts.alpha.outputs.out]\n",
+        "[defaults]\n",
+        "[discover]\n",
+        "globs = [\"scripts/*.py\"]\n",
+        "data = \"tabular\"\n",
+        "size = \"large\"\n",
+        "rows = 3\n",
+        "shards = 0\n",
+        "layout = \"splits\"\n",
+        "ratios = [0.5, -1.0]\n",
+        "columns = [{ name = \"a\", type = \"int\", min = 5, max = 1 }]\n",
+        "label = { name = \"y\", weights = { a = 1.0 } }\n",
+        "text = \"x\"\n",
+        "json = { a = 1 }\n",
+        "file_name = \"../escape\"\n",
+        "fixture = \"/nonexistent\"\n",
+        "tar_gz = \"m.tar.gz\"\n",
+        "entries = [{ path = \"a\", text = \"b\" }]\n",
+        "timeout = \"1ms\"\n",
+        "memory_limit = \"1KB\"\n",
+        "sizes = [\"small\", \"huge\"]\n",
+        "proptest = { cases = 0 }\n",
+        "[pipelines.p]\n",
+        "edges = [\"alpha.out -> alpha.input\"]\n",
+        "\u{0}\u{feff}]]][[[\"\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_gives_a_suite_or_an_error_never_a_panic(text in ".{0,200}") {
+            let dir = tempfile::tempdir().unwrap();
+            let _ = parse(&dir.path().join(CONFIG_FILE), &text);
+        }
+
+        #[test]
+        fn mutated_configurations_give_a_suite_or_a_positioned_error(
+            parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..12)
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("scripts")).unwrap();
+            std::fs::write(dir.path().join("scripts/alpha.py"), "").unwrap();
+            let text: String = parts.concat();
+            if let Err(e) = parse(&dir.path().join(CONFIG_FILE), &text) {
+                prop_assert!(!e.message.is_empty());
+                prop_assert!(e.to_string().contains(CONFIG_FILE));
+            }
+        }
+    }
+}
