@@ -17,7 +17,7 @@ use super::table::Table;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Layout {
-    /// One file, named by [`GeneratedData::file_name`].
+    /// One file, named by [`GeneratedData::file_name`](crate::data::GeneratedData::file_name).
     #[default]
     Single,
     /// `count` files `part-00000.<ext>`, `part-00001.<ext>`, …, rows spread evenly (the first
