@@ -2,9 +2,13 @@
 //! of named [`TestSpec`]s that the harness and `sf test` run.
 
 mod build;
+mod channel;
+mod discover;
 mod error;
 mod pipelines;
 mod raw;
+mod schema;
+mod script;
 
 use std::path::{Path, PathBuf};
 
