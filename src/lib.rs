@@ -31,7 +31,8 @@
 //! `format`, `env(K = "v", ...)`, `job_args(k = "v" | 1 | 1.5 | true, ...)`, `inputs("a", ...)`,
 //! `outputs("b", ...)`, `timeout = "60s"`, `expect = "pass" | "fail"`,
 //! `proptest(cases = N, max_shrink_iters = M, max_rows = R)`, `ignore` or `ignore = "reason"`.
-//! Every mistake is a compile error on the offending tokens.
+//! Every mistake is a compile error on the offending tokens. The body, when it takes one, gets a
+//! [`ScriptRun`]: the [`TestResult`], the input and output folders, the logs.
 //!
 //! # Property mode
 //!
@@ -47,6 +48,17 @@
 //! fn row_counter_never_crashes() {}
 //! ```
 //!
+//! The same run without the attribute is [`run_property`] with a [`PropertyConfig`]:
+//!
+//! ```no_run
+//! use sf::{Profile, PropertyConfig, TestSpec, run_property};
+//!
+//! let spec = TestSpec::new("examples/scripts/row_counter.sh").profile(Profile::Generic);
+//! let config = PropertyConfig { cases: 32, max_rows: 20, ..PropertyConfig::default() };
+//! let report = run_property(&spec, &config);
+//! assert!(report.is_successful(), "{:?}", report.failure);
+//! ```
+//!
 //! The strategies are public, for `proptest!` tests of your own over whole datasets:
 //!
 //! ```
@@ -56,13 +68,205 @@
 //!     prop_assert_eq!(table.names()[0].as_str(), "id");
 //! });
 //! ```
+//!
+//! # A test spec by hand
+//!
+//! The attribute, the harness and the command line all build a [`TestSpec`] and hand it to
+//! [`run`], which runs the script in its own process and never panics on what the script does:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use sf::{Expectation, Outcome, Profile, RowCount, Size, Status, TestSpec};
+//!
+//! let spec = TestSpec::new("examples/scripts/strict_loader.py")
+//!     .profile(Profile::Generic)
+//!     .rows(RowCount::Rows(0))
+//!     .expect(Expectation::Fail)
+//!     .timeout(Duration::from_secs(60));
+//! let result = sf::run(&spec);
+//! assert_eq!(result.status, Status::Pass, "{:?}", result.error_message);
+//! let execution = result.execution.as_ref().expect("the script ran");
+//! assert!(matches!(execution.outcome, Outcome::Exited { code: 1 }));
+//!
+//! // Sizes are named per profile; `RowCount::Rows` asks for an exact count.
+//! let large = TestSpec::new("examples/scripts/currency_conversion.py")
+//!     .rows(RowCount::Size(Size::Large));
+//! # let _ = large;
+//! ```
+//!
+//! # Input data
+//!
+//! A [`DataPlan`] says, for each input channel, how it is filled: generated rows of a [`Profile`]
+//! or a [`Schema`], in a [`Format`] and a layout, or literal content (text, JSON, a fixture
+//! folder, a tar.gz). The same seed gives the same bytes. [`data`] holds the whole vocabulary.
+//!
+//! ```
+//! use sf::data::Layout;
+//! use sf::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let plan = DataPlan::new()
+//!     .channel(
+//!         "train",
+//!         ChannelPlan::Generated(GeneratedData {
+//!             format: Format::Jsonl,
+//!             layout: Layout::Shards { count: 2 },
+//!             ..GeneratedData::new(Profile::Tabular, RowCount::Rows(10))
+//!         }),
+//!     )
+//!     .channel(
+//!         "signature",
+//!         ChannelPlan::Text { file_name: "signature".into(), content: "id,target\n".into() },
+//!     );
+//! let dir = tempfile::tempdir()?;
+//! let files = plan.materialize(7, |channel| dir.path().join(channel))?;
+//! assert_eq!(files.len(), 3);
+//!
+//! // The tables themselves, without files.
+//! let table = Profile::Currency.generate(5, 7);
+//! assert_eq!(table.rows(), 5);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Pipelines
+//!
+//! A [`Pipeline`] runs scripts as a graph: an edge copies an upstream output into a downstream
+//! input and checks it on the way; a failed step skips everything downstream of it.
+//! [`Pipeline::from_config`] reads one from `sf.toml`.
+//!
+//! ```no_run
+//! use sf::{Pipeline, PipelineOptions, TestSpec, run_pipeline};
+//!
+//! # fn main() -> Result<(), sf::PipelineError> {
+//! // row_counter.sh counts the lines of its input files; the second step counts the first's.
+//! let count = TestSpec::new("examples/scripts/row_counter.sh");
+//! let pipeline = Pipeline::new("count_twice")
+//!     .step("count", count.clone())
+//!     .step("recount", count)
+//!     .edge("count.output -> recount.input");
+//! let result = run_pipeline(&pipeline, &PipelineOptions::default())?;
+//! assert!(result.is_successful(), "{:?}", result.first_failure());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Every test of `sf.toml` as a test case
+//!
+//! With the `harness` feature, [`harness::main`] is the `main` of a `harness = false` test target
+//! that turns every test of `sf.toml` (a [`Suite`]) into a libtest trial, so `cargo test`,
+//! `cargo nextest run`, `--list`, `--exact` and `--skip` work on scripts as on Rust tests.
+//!
+//! # Features
+//!
+//! - `cli` (default): the `sf` command line (`cargo install sf`, or `cargo run -- ARGS` in sf's
+//!   own repository). Implies `harness`.
+//! - `harness`: the [`harness`] module, for `harness = false` test targets (libtest-mimic).
+//!
+//! A repository that only writes `#[script_test]` tests needs neither, and builds without the
+//! command line's dependencies (clap, indicatif, libtest-mimic, anyhow, toml_edit and more):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! sf = { version = "0.1", default-features = false }
+//! ```
+//!
+//! One that runs `sf.toml` through the harness asks for it, as `sf init` writes:
+//! `sf = { version = "0.1", default-features = false, features = ["harness"] }`.
+//!
+//! The engine itself (workspaces, runners, reports) is the `sf-core` crate; this crate re-exports
+//! what a test author writes.
 #![warn(missing_docs)]
 
-pub use sf_core::*;
+// Script tests.
+pub use sf_core::ScriptRun;
 pub use sf_macros::script_test;
 
-/// The libtest-mimic harness: `fn main() -> std::process::ExitCode { sf::harness::main() }` in a
-/// `harness = false` test target turns every script of `sf.toml` into a test case.
+// A test spec and what it is made of.
+pub use sf_core::sagemaker::SageMakerLayout;
+pub use sf_core::sandbox::SandboxOptions;
+pub use sf_core::{
+    AdapterKind, ChannelChecks, Expectation, KeepWorkspace, Limits, ScriptRef, TestSpec,
+};
+
+// Running a spec, and what comes back.
+pub use sf_core::engine::run;
+pub use sf_core::sandbox::{Mechanism, SandboxReport};
+pub use sf_core::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind, Status, TestResult};
+
+// Input data.
+pub use sf_core::data::{
+    ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Schema, Size, Table,
+};
+pub use sf_core::strategy;
+
+// Property runs.
+pub use sf_core::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
+
+// Pipelines.
+pub use sf_core::pipeline::{
+    EdgeCheck, EdgeResult, Pipeline, PipelineError, PipelineOptions, PipelinePropertyReport,
+    PipelineResult, StepResult, run_pipeline, run_pipeline_property,
+};
+
+// Checks of a channel's files.
+pub use sf_core::{Check, CheckFailure};
+
+// `sf.toml`, and running what it describes.
+pub use sf_core::{ConfigError, Entry, EntryKind, EntryOutcome, EntryRun, Suite};
+
+/// Loading `sf.toml`: [`config::load`] reads and validates a configuration into a [`Suite`];
+/// every mistake is a [`ConfigError`] naming the file, the line and the key.
+///
+/// ```no_run
+/// let suite = sf::config::load(std::path::Path::new("sf.toml")).expect("a valid sf.toml");
+/// for entry in &suite.entries {
+///     println!("{}", entry.name);
+/// }
+/// ```
+pub mod config {
+    pub use sf_core::config::{CONFIG_FILE, ConfigError, load, parse};
+}
+
+/// The data vocabulary: how input channels are filled ([`DataPlan`], [`ChannelPlan`],
+/// [`GeneratedData`], [`Layout`], tar.gz entries), what generated rows look like ([`Profile`],
+/// [`Schema`] and its columns, [`Size`], [`RowCount`]), and the tables and files that come out.
+pub mod data {
+    pub use sf_core::data::{
+        ChannelPlan, Column, ColumnKind, ColumnSpec, DataError, DataPlan, EntryContent, Format,
+        GeneratedData, LabelSpec, Layout, MaterializedFile, Profile, RowCount, Schema, SchemaError,
+        Size, Split, Table, TableSource, TarEntry, write_table,
+    };
+}
+
+/// The libtest-mimic harness (feature `harness`): every test of `sf.toml` becomes a test case.
+///
+/// ```toml
+/// # Cargo.toml of a script repository
+/// [dev-dependencies]
+/// sf = { version = "0.1", default-features = false, features = ["harness"] }
+///
+/// [[test]]
+/// name = "scripts"
+/// harness = false
+/// ```
+///
+/// ```no_run
+/// // tests/scripts.rs
+/// fn main() -> std::process::ExitCode {
+///     sf::harness::main()
+/// }
+/// ```
+///
+/// [`trials`] gives the trials themselves, for a `main` of your own:
+///
+/// ```no_run
+/// let suite = sf::config::load(&sf::harness::config_path()).expect("a valid sf.toml");
+/// let trials = sf::harness::trials(&suite);
+/// println!("{} tests", trials.len());
+/// ```
+#[cfg(feature = "harness")]
 pub mod harness {
     pub use sf_harness::harness::{config_path, main, trials};
 }

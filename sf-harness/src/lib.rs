@@ -1,6 +1,8 @@
-//! The `sf` command line and the libtest-mimic harness that turns a suite into test trials.
+//! The libtest-mimic harness over `sf.toml` and, with the `cli` feature (on by default), the `sf`
+//! command line.
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod exit_code;
 pub mod harness;

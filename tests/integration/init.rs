@@ -45,7 +45,15 @@ fn init_scaffolds_config_harness_and_manifest_that_then_pass() {
     assert!(harness.contains("sf::harness::main()"));
     let manifest = fs::read_to_string(sandbox.path().join("Cargo.toml")).unwrap();
     let doc: toml::Table = toml::from_str(&manifest).unwrap();
-    assert!(doc["dev-dependencies"].get("sf").is_some(), "{manifest}");
+    let sf = doc["dev-dependencies"]["sf"].as_table().expect(&manifest);
+    assert!(sf.contains_key("path"), "{manifest}");
+    // The harness, without the command line's dependencies.
+    assert_eq!(sf["default-features"].as_bool(), Some(false), "{manifest}");
+    assert_eq!(
+        sf["features"].as_array().map(|f| f.as_slice()),
+        Some(&[toml::Value::from("harness")][..]),
+        "{manifest}"
+    );
     assert_eq!(doc["test"][0]["name"].as_str(), Some("scripts"));
     assert_eq!(doc["test"][0]["harness"].as_bool(), Some(false));
 

@@ -430,7 +430,7 @@ fn hostile_scripts_are_contained_and_reported_and_the_next_test_still_runs() {
     let sandbox = Sandbox::new();
     let fixtures_before = tree(&crate::support::fixtures());
     let mut problems = Vec::new();
-    let landlock = sf::sandbox::landlock_abi();
+    let landlock = sf_core::sandbox::landlock_abi();
     for case in HOSTILE {
         // These rely on the filesystem sandbox; without Landlock they would really write into
         // the repository, so there the test checks that the result says the sandbox is missing.

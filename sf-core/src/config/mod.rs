@@ -3,10 +3,15 @@
 //! [`crate::suite`]'s job.
 
 mod build;
+mod channel;
+mod context;
+mod discover;
 mod error;
 mod load;
 mod pipelines;
 mod raw;
+mod schema;
+mod script;
 
 pub use error::ConfigError;
 pub use load::{load, parse};

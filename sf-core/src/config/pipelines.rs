@@ -6,8 +6,10 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::build::{Cx, Result, build_channel, property_config};
+use super::channel::build_channel;
+use super::context::{Cx, Result};
 use super::raw::RawPipeline;
+use super::script::property_config;
 use crate::checks::ChannelChecks;
 use crate::pipeline::{Edge, Pipeline};
 use crate::spec::{DEFAULT_SEED, TestSpec};

@@ -1,18 +1,26 @@
 //! Synthetic and literal input data: profiles, tables, file formats, and the data plan that lays
 //! them out in a workspace.
 
+mod archive;
+mod files;
+mod fixture;
 mod format;
+mod generated;
+mod layout;
 mod plan;
 mod profile;
 mod schema;
 pub mod strategy;
 mod table;
+#[cfg(test)]
+mod testing;
 
+pub use archive::{EntryContent, TarEntry};
+pub use files::MaterializedFile;
 pub use format::{Format, write_table};
-pub use plan::{
-    ChannelPlan, DataError, DataPlan, EntryContent, GeneratedData, Layout, MaterializedFile, Split,
-    TableSource, TarEntry, channel_seed,
-};
+pub use generated::{GeneratedData, TableSource};
+pub use layout::{Layout, Split};
+pub use plan::{ChannelPlan, DataError, DataPlan, channel_seed};
 pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
 pub use schema::{ColumnKind, ColumnSpec, LabelSpec, Schema, SchemaError};
 pub use table::{Column, Table};

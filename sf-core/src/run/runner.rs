@@ -1,19 +1,18 @@
 //! The Runner: starts a script's process in its own process group, feeds its output to log files,
 //! enforces the timeout on the whole group, and measures wall time and peak memory of the tree.
+//! Each stage has its file: [`spawn`](crate::run::spawn), [`supervise`](crate::run::supervise),
+//! [`sweep`](crate::run::sweep), [`collect`](crate::run::collect), with the output
+//! [`capture`](crate::run::capture) running beside them.
 
-use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::{self, Read, Write};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::run::execution::{ExecutionResult, Outcome};
-use crate::run::sys;
+use crate::run::collect::{collect, not_run};
+use crate::run::execution::ExecutionResult;
+use crate::run::spawn::spawn;
+use crate::run::supervise::supervise;
+use crate::run::sweep::sweep;
 
 /// Bounds every run respects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +95,6 @@ pub struct Runner {
     limits: Limits,
 }
 
-const POLL_MIN: Duration = Duration::from_millis(1);
-const POLL_MAX: Duration = Duration::from_millis(20);
-
 impl Runner {
     /// A runner that enforces `limits`.
     pub fn new(limits: Limits) -> Runner {
@@ -113,337 +109,20 @@ impl Runner {
     /// Runs `invocation` to completion, writing `stdout.log` and `stderr.log` into `logs`.
     /// Never panics on anything the script does; a process that cannot start is an outcome.
     pub fn run(&self, invocation: &Invocation, logs: &Path) -> ExecutionResult {
-        let stdout_path = logs.join("stdout.log");
-        let stderr_path = logs.join("stderr.log");
-        let mut result = ExecutionResult {
-            outcome: Outcome::SpawnFailed {
-                message: String::new(),
-            },
-            wall_time: Duration::ZERO,
-            peak_memory_bytes: 0,
-            stdout_tail: String::new(),
-            stderr_tail: String::new(),
-            output_bytes: 0,
-            output_truncated: false,
-            stdout_path: stdout_path.clone(),
-            stderr_path: stderr_path.clone(),
-            script_error: None,
-            report_missing: false,
-            stray_processes_killed: 0,
-            sandbox: crate::run::sandbox::SandboxReport::default(),
+        let running = match spawn(invocation, logs, &self.limits) {
+            Ok(running) => running,
+            Err(outcome) => return not_run(logs, outcome),
         };
-        let (stdout_file, stderr_file) =
-            match (File::create(&stdout_path), File::create(&stderr_path)) {
-                (Ok(o), Ok(e)) => (o, e),
-                (Err(err), _) | (_, Err(err)) => {
-                    result.outcome = Outcome::SpawnFailed {
-                        message: format!("cannot create log files in {}: {err}", logs.display()),
-                    };
-                    return result;
-                }
-            };
-
-        let mut command = Command::new(&invocation.program);
-        if !invocation.run_id.is_empty() {
-            command.env(RUN_ID_VAR, &invocation.run_id);
-        }
-        command
-            .args(&invocation.args)
-            .envs(invocation.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&invocation.cwd)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
-        if let Some(signal) = crate::run::interrupt::interrupted() {
-            result.outcome = Outcome::Interrupted {
-                signal: sys::signal_name(signal),
-            };
-            return result;
-        }
-        let mounts = invocation.mounts.as_ref().map(|m| {
-            let scratch = invocation.cwd.join(".sf/opt");
-            std::fs::create_dir_all(&scratch)
-                .and_then(|()| crate::run::sagemaker::plan(m, &scratch))
-        });
-        let (mut setup, view) =
-            crate::run::sandbox::prepare(invocation.sandbox, &invocation.writable, mounts);
-        // SAFETY: the closure only makes system calls (unshare, ioctl, write, and Landlock's
-        // prctl and restrict_self) between fork and exec.
-        unsafe {
-            command.pre_exec(move || {
-                setup.apply_in_child();
-                Ok(())
-            });
-        }
-        tracing::debug!(command = %invocation.command_line(), cwd = %invocation.cwd.display(), "spawning");
-        let start = Instant::now();
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(err) => {
-                result.outcome = Outcome::SpawnFailed {
-                    message: spawn_message(&invocation.program, &err),
-                };
-                return result;
-            }
-        };
-        let pid = child.id();
-        // Closes the parent's copy of the status pipe, so the report below cannot block.
-        drop(command);
-        result.sandbox = view.report();
-        let _registered = crate::run::interrupt::Registered::new(pid);
-        let (done_tx, done_rx) = mpsc::channel();
-        let readers = [
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ]
-        .into_iter()
-        .zip([stdout_file, stderr_file])
-        .enumerate()
-        .filter_map(|(i, (stream, file))| {
-            let stream = stream?;
-            let tx = done_tx.clone();
-            let (tail, limit) = (self.limits.tail_bytes, self.limits.log_limit_bytes);
-            Some(thread::spawn(move || {
-                let captured = capture(stream, file, tail, limit);
-                let _ = tx.send(i);
-                captured
-            }))
-        })
-        .collect::<Vec<_>>();
-        drop(done_tx);
-
-        let mut peak_tree = 0u64;
-        let mut poll = POLL_MIN;
-        let deadline = start + self.limits.timeout;
-        let mut term_sent: Option<Instant> = None;
-        let mut kill_sent = false;
-        let mut out_of_memory = false;
-        // A thread blocks until the child exits, so the end of a run is noticed at once rather than
-        // at the next sampling tick.
-        let (exit_tx, exit_rx) = mpsc::channel();
-        thread::spawn(move || {
-            let _ = exit_tx.send(sys::wait_exited(pid));
-        });
-        loop {
-            peak_tree = peak_tree.max(sys::tree_rss_bytes(pid));
-            if let Some(limit) = self.limits.memory_limit
-                && peak_tree > limit
-                && !out_of_memory
-            {
-                tracing::info!(
-                    pid,
-                    limit,
-                    peak_tree,
-                    "memory limit exceeded: killing the process group"
-                );
-                sys::signal_group(pid, sys::Sig::SIGKILL);
-                out_of_memory = true;
-            }
-            let now = Instant::now();
-            match term_sent {
-                None if now >= deadline => {
-                    tracing::info!(pid, "timeout: sending SIGTERM to the process group");
-                    sys::signal_group(pid, sys::Sig::SIGTERM);
-                    term_sent = Some(now);
-                }
-                Some(at) if !kill_sent && now >= at + self.limits.kill_grace => {
-                    tracing::info!(
-                        pid,
-                        "grace period over: sending SIGKILL to the process group"
-                    );
-                    sys::signal_group(pid, sys::Sig::SIGKILL);
-                    kill_sent = true;
-                }
-                _ => {}
-            }
-            match exit_rx.recv_timeout(poll) {
-                Ok(Ok(())) => break,
-                Ok(Err(err)) => {
-                    tracing::warn!(pid, %err, "waitid failed");
-                    break;
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-            }
-            poll = (poll * 2).min(POLL_MAX);
-        }
-        result.wall_time = start.elapsed();
-
-        // The leader is a zombie now, which keeps its group id reserved: whatever is left of the
-        // group (background children) is killed before the leader is reaped.
-        let strays: Vec<u32> = sys::live_group_members(pid)
-            .into_iter()
-            .filter(|p| *p != pid)
-            .collect();
-        result.stray_processes_killed = strays.len();
-        sys::signal_group(pid, sys::Sig::SIGKILL);
-        if !strays.is_empty() {
-            // Signals are delivered asynchronously: wait until the processes are really gone.
-            let until = Instant::now() + Duration::from_secs(2);
-            while Instant::now() < until && sys::live_group_members(pid).iter().any(|p| *p != pid) {
-                thread::sleep(POLL_MIN);
-            }
-        }
-        // Processes that left the group (setsid, double fork) still carry the run's marker.
-        if !invocation.run_id.is_empty() {
-            let escaped: Vec<u32> = sys::processes_with_env(RUN_ID_VAR, &invocation.run_id)
-                .into_iter()
-                .filter(|p| *p != pid)
-                .collect();
-            if !escaped.is_empty() {
-                tracing::info!(
-                    count = escaped.len(),
-                    "killing processes that left the run's process group"
-                );
-                for p in &escaped {
-                    sys::signal_process(*p, sys::Sig::SIGKILL);
-                }
-                result.stray_processes_killed += escaped.len();
-                let until = Instant::now() + Duration::from_secs(2);
-                while Instant::now() < until
-                    && sys::processes_with_env(RUN_ID_VAR, &invocation.run_id)
-                        .iter()
-                        .any(|p| *p != pid)
-                {
-                    thread::sleep(POLL_MIN);
-                }
-            }
-        }
-        let reaped = sys::reap(pid);
-        drop(child);
-
-        let rusage_peak = reaped.as_ref().map(|r| r.max_rss_bytes).unwrap_or(0);
-        result.peak_memory_bytes = peak_tree.max(rusage_peak);
-        let interrupted = crate::run::interrupt::interrupted();
-        result.outcome = match (&reaped, term_sent) {
-            _ if interrupted.is_some() => Outcome::Interrupted {
-                signal: sys::signal_name(interrupted.unwrap_or_default()),
-            },
-            _ if out_of_memory => Outcome::OutOfMemory {
-                limit_bytes: self.limits.memory_limit.unwrap_or(0),
-                peak_bytes: result.peak_memory_bytes,
-            },
-            (_, Some(_)) => Outcome::TimedOut {
-                after: self.limits.timeout,
-            },
-            (Ok(r), None) => match r.status {
-                sys::ExitStatus::Exited(code) => Outcome::Exited { code },
-                sys::ExitStatus::Signaled {
-                    signal,
-                    core_dumped,
-                } => Outcome::Signaled {
-                    signal,
-                    name: sys::signal_name(signal),
-                    core_dumped,
-                },
-            },
-            (Err(err), None) => Outcome::SpawnFailed {
-                message: format!("lost track of process {pid}: {err}"),
-            },
-        };
-
-        // A detached process may still hold the pipes open; do not wait on it forever.
-        let wait_until = Instant::now() + Duration::from_secs(2);
-        let mut finished = 0;
-        while finished < readers.len() {
-            let left = wait_until.saturating_duration_since(Instant::now());
-            if done_rx.recv_timeout(left).is_err() {
-                break;
-            }
-            finished += 1;
-        }
-        // A reader still blocked on a pipe held by a detached process is left behind.
-        let mut tails = readers.into_iter().map(|r| {
-            if r.is_finished() {
-                r.join().unwrap_or_default()
-            } else {
-                Captured::default()
-            }
-        });
-        let (out, err) = (
-            tails.next().unwrap_or_default(),
-            tails.next().unwrap_or_default(),
-        );
-        result.output_bytes = out.total + err.total;
-        result.output_truncated = out.truncated || err.truncated;
-        result.stdout_tail = out.tail;
-        result.stderr_tail = err.tail;
-        result
-    }
-}
-
-fn spawn_message(program: &Path, err: &io::Error) -> String {
-    match err.kind() {
-        io::ErrorKind::NotFound => format!("{} not found", program.display()),
-        io::ErrorKind::PermissionDenied => {
-            format!(
-                "{} is not executable (permission denied)",
-                program.display()
-            )
-        }
-        _ => format!("{}: {err}", program.display()),
-    }
-}
-
-#[derive(Debug, Default)]
-struct Captured {
-    tail: String,
-    total: u64,
-    truncated: bool,
-}
-
-/// Copies `stream` into `file` (up to `limit` bytes) and keeps its last `tail_len` bytes.
-fn capture(mut stream: impl Read, mut file: File, tail_len: usize, limit: u64) -> Captured {
-    let mut tail: VecDeque<u8> = VecDeque::with_capacity(tail_len.min(1 << 16));
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
-    let mut written = 0u64;
-    let mut truncated = false;
-    loop {
-        let n = match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        let chunk = &buf[..n];
-        total += n as u64;
-        let room = limit.saturating_sub(written);
-        let keep = usize::try_from(room).unwrap_or(usize::MAX).min(n);
-        if keep > 0 && file.write_all(&chunk[..keep]).is_ok() {
-            written += keep as u64;
-        }
-        if keep < n && !truncated {
-            truncated = true;
-            let _ = writeln!(file, "\n[sf: log truncated at {limit} bytes]");
-        }
-        let chunk = if chunk.len() > tail_len {
-            &chunk[chunk.len() - tail_len..]
-        } else {
-            chunk
-        };
-        let overflow = (tail.len() + chunk.len()).saturating_sub(tail_len);
-        tail.drain(..overflow.min(tail.len()));
-        tail.extend(chunk);
-    }
-    let bytes: Vec<u8> = tail.into();
-    Captured {
-        tail: String::from_utf8_lossy(&bytes).into_owned(),
-        total,
-        truncated,
+        let supervised = supervise(running.pid, running.start, &self.limits);
+        let strays = sweep(running.pid, &invocation.run_id);
+        collect(running, supervised, strays, &self.limits, logs)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::execution::Outcome;
 
     fn sh(script: &str, limits: Limits) -> (ExecutionResult, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();

@@ -116,19 +116,20 @@ fn toml_key(key: &str) -> String {
 }
 
 /// The dependency line for `sf`: this sf's own source tree when it is still there, else the
-/// registry version.
+/// registry version; with the harness and without the command line, which a script repository
+/// does not build.
 fn sf_dependency() -> toml_edit::Item {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_owned);
+    let mut t = toml_edit::InlineTable::new();
     match source.filter(|p| p.join("Cargo.toml").is_file() && p.join("src/lib.rs").is_file()) {
-        Some(path) => {
-            let mut t = toml_edit::InlineTable::new();
-            t.insert("path", path.display().to_string().into());
-            toml_edit::value(t)
-        }
-        None => toml_edit::value(env!("CARGO_PKG_VERSION")),
-    }
+        Some(path) => t.insert("path", path.display().to_string().into()),
+        None => t.insert("version", env!("CARGO_PKG_VERSION").into()),
+    };
+    t.insert("default-features", false.into());
+    t.insert("features", toml_edit::Array::from_iter(["harness"]).into());
+    toml_edit::value(t)
 }
 
 fn edit_manifest(dir: &Path, written: &mut Vec<String>) -> anyhow::Result<()> {

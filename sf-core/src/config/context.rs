@@ -1,0 +1,33 @@
+//! What every part of building a configuration needs to report a mistake: the file, its text
+//! and the directory paths are relative to.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::error::ConfigError;
+
+/// Context for error reporting: which file, its text, and the directory paths are relative to.
+pub(super) struct Cx<'a> {
+    pub(super) file: &'a Path,
+    pub(super) text: &'a str,
+    pub(super) root: &'a Path,
+}
+
+impl Cx<'_> {
+    pub(super) fn err(
+        &self,
+        key: impl Into<String>,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::new(self.file, message)
+            .at(self.text, span)
+            .key(key)
+    }
+
+    pub(super) fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+}
+
+pub(super) type Result<T> = std::result::Result<T, ConfigError>;

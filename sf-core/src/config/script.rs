@@ -1,0 +1,319 @@
+//! One `[scripts.NAME]` section (over `[defaults]`) as a test spec and its variants: adapter,
+//! command line, environment, job arguments, limits, expectation, sandbox, layout, inputs,
+//! outputs, and the profile × size and property-mode variants.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::channel::build_channel;
+use super::channel::parse_size;
+use super::context::{Cx, Result};
+use super::raw::{RawBytes, RawDuration, RawScript};
+use crate::checks::ChannelChecks;
+use crate::data::{DataPlan, Profile, RowCount, Size};
+use crate::result::Expectation;
+use crate::script::AdapterKind;
+use crate::spec::TestSpec;
+use crate::suite::Entry;
+use crate::units;
+
+/// `defaults` overlaid by the script's own section (maps are merged key by key).
+pub(super) fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScript {
+    let Some(s) = script else {
+        return defaults.clone();
+    };
+    let d = defaults.clone();
+    let s = s.clone();
+    fn maps<V: Clone>(
+        d: Option<BTreeMap<String, V>>,
+        s: Option<BTreeMap<String, V>>,
+    ) -> Option<BTreeMap<String, V>> {
+        match (d, s) {
+            (Some(mut d), Some(s)) => {
+                d.extend(s);
+                Some(d)
+            }
+            (d, s) => s.or(d),
+        }
+    }
+    RawScript {
+        path: s.path.or(d.path),
+        adapter: s.adapter.or(d.adapter),
+        argv: s.argv.or(d.argv),
+        env: maps(d.env, s.env),
+        job_args: maps(d.job_args, s.job_args),
+        timeout: s.timeout.or(d.timeout),
+        memory_limit: s.memory_limit.or(d.memory_limit),
+        log_limit: s.log_limit.or(d.log_limit),
+        expect: s.expect.or(d.expect),
+        ignore: s.ignore.or(d.ignore),
+        seed: s.seed.or(d.seed),
+        python: s.python.or(d.python),
+        sandbox: s.sandbox.or(d.sandbox),
+        layout: s.layout.or(d.layout),
+        sagemaker_paths: maps(d.sagemaker_paths, s.sagemaker_paths),
+        network: s.network.or(d.network),
+        sizes: s.sizes.or(d.sizes),
+        profiles: s.profiles.or(d.profiles),
+        proptest: s.proptest.or(d.proptest),
+        inputs: maps(d.inputs, s.inputs),
+        outputs: maps(d.outputs, s.outputs),
+    }
+}
+
+pub(super) fn build_script(
+    cx: &Cx<'_>,
+    key: &str,
+    path: &Path,
+    raw: &RawScript,
+    workspace_root: &Path,
+) -> Result<(TestSpec, Vec<Entry>)> {
+    let mut spec = TestSpec::new(path.to_string_lossy())
+        .base_dir(cx.root)
+        .workspace_root(workspace_root);
+    let name = spec.script_name();
+    if let Some(adapter) = &raw.adapter {
+        spec.adapter = Some(match adapter.get_ref().as_str() {
+            "python-main" => AdapterKind::PythonMain,
+            "command" => AdapterKind::Command,
+            other => {
+                return Err(cx.err(
+                    format!("{key}.adapter"),
+                    Some(adapter.span()),
+                    format!("unknown adapter `{other}`; expected `python-main` or `command`"),
+                ));
+            }
+        });
+    }
+    if let Some(argv) = &raw.argv {
+        if argv.get_ref().is_empty() {
+            return Err(cx.err(
+                format!("{key}.argv"),
+                Some(argv.span()),
+                "the command line is empty",
+            ));
+        }
+        if spec.adapter == Some(AdapterKind::PythonMain) {
+            return Err(cx.err(
+                format!("{key}.argv"),
+                Some(argv.span()),
+                "`argv` runs a command line, which needs adapter = \"command\"",
+            ));
+        }
+        spec.adapter = Some(AdapterKind::Command);
+        spec.argv = Some(argv.get_ref().clone());
+    }
+    for (k, v) in raw.env.iter().flatten() {
+        spec = spec.env(k, v);
+    }
+    for (k, v) in raw.job_args.iter().flatten() {
+        let json = serde_json::to_value(v).map_err(|e| {
+            cx.err(
+                format!("{key}.job_args.{k}"),
+                None,
+                format!("cannot be passed to a script: {e}"),
+            )
+        })?;
+        spec = spec.job_arg(k, json);
+    }
+    if let Some(t) = &raw.timeout {
+        let parsed = match t.get_ref() {
+            RawDuration::Seconds(s) => units::seconds(*s),
+            RawDuration::Text(s) => units::parse_duration(s),
+        };
+        spec =
+            spec.timeout(parsed.map_err(|m| cx.err(format!("{key}.timeout"), Some(t.span()), m))?);
+    }
+    if let Some(m) = &raw.memory_limit {
+        let parsed = match m.get_ref() {
+            RawBytes::Megabytes(mb) => units::megabytes_to_bytes(*mb),
+            RawBytes::Text(s) => units::parse_bytes(s),
+        };
+        spec = spec.memory_limit(
+            parsed.map_err(|msg| cx.err(format!("{key}.memory_limit"), Some(m.span()), msg))?,
+        );
+    }
+    if let Some(m) = &raw.log_limit {
+        let parsed = match m.get_ref() {
+            RawBytes::Megabytes(mb) => units::megabytes_to_bytes(*mb),
+            RawBytes::Text(s) => units::parse_bytes(s),
+        };
+        spec.limits.log_limit_bytes =
+            parsed.map_err(|msg| cx.err(format!("{key}.log_limit"), Some(m.span()), msg))?;
+    }
+    if let Some(e) = &raw.expect {
+        spec = spec.expect(match e.get_ref().as_str() {
+            "pass" => Expectation::Pass,
+            "fail" => Expectation::Fail,
+            other => {
+                return Err(cx.err(
+                    format!("{key}.expect"),
+                    Some(e.span()),
+                    format!("unknown expectation `{other}`; expected `pass` or `fail`"),
+                ));
+            }
+        });
+    }
+    if let Some(seed) = raw.seed {
+        spec = spec.seed(seed);
+    }
+    if let Some(python) = &raw.python {
+        spec = spec.python(python);
+    }
+    if let Some(sandbox) = raw.sandbox {
+        spec.sandbox.filesystem = sandbox;
+    }
+    if let Some(network) = raw.network {
+        spec.sandbox.network = network;
+    }
+    match raw
+        .layout
+        .as_ref()
+        .map(|l| (l.get_ref().as_str(), l.span()))
+    {
+        None | Some(("workspace", _)) => {
+            if raw.sagemaker_paths.is_some() {
+                return Err(cx.err(
+                    format!("{key}.sagemaker_paths"),
+                    None,
+                    "`sagemaker_paths` needs layout = \"sagemaker\"",
+                ));
+            }
+        }
+        Some(("sagemaker", span)) => {
+            let paths = raw.sagemaker_paths.clone().unwrap_or_default();
+            if let Some((channel, path)) = paths.iter().find(|(_, p)| !p.starts_with("/opt/ml/")) {
+                return Err(cx.err(
+                    format!("{key}.sagemaker_paths.{channel}"),
+                    Some(span),
+                    format!("{path} is not under /opt/ml/"),
+                ));
+            }
+            spec.sagemaker = Some(crate::run::sagemaker::SageMakerLayout { paths });
+        }
+        Some((other, span)) => {
+            return Err(cx.err(
+                format!("{key}.layout"),
+                Some(span),
+                format!("unknown layout `{other}`; expected `workspace` or `sagemaker`"),
+            ));
+        }
+    }
+    if let Some(inputs) = &raw.inputs {
+        let mut plan = DataPlan::new();
+        for (channel, raw_channel) in inputs {
+            let channel_key = format!("{key}.inputs.{channel}");
+            plan = plan.channel(
+                channel,
+                build_channel(cx, &channel_key, raw_channel, &name, &spec)?,
+            );
+        }
+        spec.data = plan;
+    }
+    if let Some(outputs) = &raw.outputs {
+        spec.outputs = BTreeMap::new();
+        for (channel, out) in outputs {
+            let o = out.get_ref();
+            if let Some(files) = &o.files
+                && let Err(e) = glob::Pattern::new(files.get_ref())
+            {
+                return Err(cx.err(
+                    format!("{key}.outputs.{channel}.files"),
+                    Some(files.span()),
+                    format!("invalid glob `{}`: {e}", files.get_ref()),
+                ));
+            }
+            spec.outputs.insert(
+                channel.clone(),
+                ChannelChecks {
+                    non_empty: o.non_empty,
+                    files: o.files.as_ref().map(|f| f.get_ref().clone()),
+                    min_rows: o.min_rows,
+                    columns: o.columns.clone().unwrap_or_default(),
+                    ..ChannelChecks::default()
+                },
+            );
+        }
+    }
+    let ignored = raw.ignore.unwrap_or(false);
+    // Variants: every profile × every size asked for; names join the parts that vary.
+    let mut profiles: Vec<Option<Profile>> = Vec::new();
+    for p in raw.profiles.iter().flatten() {
+        profiles.push(Some(Profile::parse(p.get_ref()).ok_or_else(|| {
+            cx.err(
+                format!("{key}.profiles"),
+                Some(p.span()),
+                format!(
+                    "unknown profile `{}`; expected one of {}",
+                    p.get_ref(),
+                    Profile::ALL.map(Profile::name).join(", ")
+                ),
+            )
+        })?));
+    }
+    if profiles.is_empty() {
+        profiles.push(None);
+    }
+    let mut sizes: Vec<Option<Size>> = Vec::new();
+    for s in raw.sizes.iter().flatten() {
+        sizes.push(Some(parse_size(cx, &format!("{key}.sizes"), s)?));
+    }
+    if sizes.is_empty() {
+        sizes.push(None);
+    }
+    let mut tests = Vec::new();
+    for profile in &profiles {
+        let base = match profile {
+            Some(p) => spec.clone().profile(*p),
+            None => spec.clone(),
+        };
+        for size in &sizes {
+            let mut variant = match size {
+                Some(s) => base.clone().rows(RowCount::Size(*s)),
+                None => base.clone(),
+            };
+            let parts: Vec<&str> = [profile.map(Profile::name), size.map(Size::name)]
+                .into_iter()
+                .flatten()
+                .collect();
+            if !parts.is_empty() {
+                variant.variant = Some(parts.join("::"));
+            }
+            tests.push(Entry::script(variant, ignored, None));
+        }
+        if let Some(p) = &raw.proptest {
+            let mut variant = base.clone();
+            variant.variant = Some(
+                [profile.map(Profile::name), Some("proptest")]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("::"),
+            );
+            let config = property_config(cx, p.get_ref(), &variant.test_name(), variant.seed);
+            tests.push(Entry::script(variant, ignored, Some(config)));
+        }
+    }
+    Ok((spec, tests))
+}
+
+/// Property mode settings for the test `name`: its bundles go to `sf-regressions/<name parts>/`
+/// beside the configuration.
+pub(super) fn property_config(
+    cx: &Cx<'_>,
+    raw: &super::raw::RawProptest,
+    name: &str,
+    seed: u64,
+) -> crate::property::PropertyConfig {
+    let defaults = crate::property::PropertyConfig::default();
+    crate::property::PropertyConfig {
+        cases: raw.cases.unwrap_or(defaults.cases),
+        max_shrink_iters: raw.max_shrink_iters.unwrap_or(defaults.max_shrink_iters),
+        max_rows: raw.max_rows.unwrap_or(defaults.max_rows),
+        bundle_dir: name
+            .split("::")
+            .fold(cx.root.join("sf-regressions"), |d, part| d.join(part)),
+        seed,
+        ..defaults
+    }
+}

@@ -1,0 +1,103 @@
+//! Ending a run: reaping its main process, deciding how it ended, and gathering what it wrote into
+//! an [`ExecutionResult`].
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::run::capture::{STDERR_LOG, STDOUT_LOG};
+use crate::run::execution::{ExecutionResult, Outcome};
+use crate::run::runner::Limits;
+use crate::run::sandbox::SandboxReport;
+use crate::run::spawn::Running;
+use crate::run::supervise::Supervised;
+use crate::run::sys;
+
+/// Reaps the run's main process and builds its result: the outcome (an interrupt first, then the
+/// memory limit, then the timeout, then how the process itself ended), the peak memory, and the
+/// tails of its output. `stray_processes_killed` is what the sweep killed.
+pub(super) fn collect(
+    running: Running,
+    supervised: Supervised,
+    stray_processes_killed: usize,
+    limits: &Limits,
+    logs: &Path,
+) -> ExecutionResult {
+    let Running {
+        child,
+        pid,
+        sandbox,
+        capture,
+        registered,
+        ..
+    } = running;
+    let reaped = sys::reap(pid);
+    drop(child);
+
+    let rusage_peak = reaped.as_ref().map(|r| r.max_rss_bytes).unwrap_or(0);
+    let peak_memory_bytes = supervised.peak_tree.max(rusage_peak);
+    let interrupted = crate::run::interrupt::interrupted();
+    let outcome = match (&reaped, supervised.timed_out) {
+        _ if interrupted.is_some() => Outcome::Interrupted {
+            signal: sys::signal_name(interrupted.unwrap_or_default()),
+        },
+        _ if supervised.out_of_memory => Outcome::OutOfMemory {
+            limit_bytes: limits.memory_limit.unwrap_or(0),
+            peak_bytes: peak_memory_bytes,
+        },
+        (_, true) => Outcome::TimedOut {
+            after: limits.timeout,
+        },
+        (Ok(r), false) => match r.status {
+            sys::ExitStatus::Exited(code) => Outcome::Exited { code },
+            sys::ExitStatus::Signaled {
+                signal,
+                core_dumped,
+            } => Outcome::Signaled {
+                signal,
+                name: sys::signal_name(signal),
+                core_dumped,
+            },
+        },
+        (Err(err), false) => Outcome::SpawnFailed {
+            message: format!("lost track of process {pid}: {err}"),
+        },
+    };
+
+    let (out, err) = capture.finish();
+    // The group stays on the list that Ctrl-C stops until its output is in.
+    drop(registered);
+    ExecutionResult {
+        outcome,
+        wall_time: supervised.wall_time,
+        peak_memory_bytes,
+        stdout_tail: out.tail,
+        stderr_tail: err.tail,
+        output_bytes: out.total + err.total,
+        output_truncated: out.truncated || err.truncated,
+        stdout_path: logs.join(STDOUT_LOG),
+        stderr_path: logs.join(STDERR_LOG),
+        script_error: None,
+        report_missing: false,
+        stray_processes_killed,
+        sandbox,
+    }
+}
+
+/// The result of a run that never got going: `outcome` says why; no time, memory or output.
+pub(super) fn not_run(logs: &Path, outcome: Outcome) -> ExecutionResult {
+    ExecutionResult {
+        outcome,
+        wall_time: Duration::ZERO,
+        peak_memory_bytes: 0,
+        stdout_tail: String::new(),
+        stderr_tail: String::new(),
+        output_bytes: 0,
+        output_truncated: false,
+        stdout_path: logs.join(STDOUT_LOG),
+        stderr_path: logs.join(STDERR_LOG),
+        script_error: None,
+        report_missing: false,
+        stray_processes_killed: 0,
+        sandbox: SandboxReport::default(),
+    }
+}

@@ -1,0 +1,92 @@
+//! Watching a running script until its main process ends: the timeout (SIGTERM, then SIGKILL after
+//! the grace period), the memory limit over the whole process tree, and its peak memory.
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::run::runner::Limits;
+use crate::run::sys;
+
+/// The first interval between two looks at a running script; it doubles up to [`POLL_MAX`].
+pub(super) const POLL_MIN: Duration = Duration::from_millis(1);
+const POLL_MAX: Duration = Duration::from_millis(20);
+
+/// What watching a run saw, up to the moment its main process exited.
+#[derive(Debug)]
+pub(super) struct Supervised {
+    /// From the spawn until the main process exited.
+    pub(super) wall_time: Duration,
+    /// Highest resident memory of the process tree seen.
+    pub(super) peak_tree: u64,
+    /// The timeout passed and the group was signalled.
+    pub(super) timed_out: bool,
+    /// The memory limit was passed and the group was killed.
+    pub(super) out_of_memory: bool,
+}
+
+/// Watches the process group `pid`, started at `start`, under `limits` until its leader exits
+/// (the leader is left a zombie, not reaped).
+pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits) -> Supervised {
+    let mut peak_tree = 0u64;
+    let mut poll = POLL_MIN;
+    let deadline = start + limits.timeout;
+    let mut term_sent: Option<Instant> = None;
+    let mut kill_sent = false;
+    let mut out_of_memory = false;
+    // A thread blocks until the child exits, so the end of a run is noticed at once rather than
+    // at the next sampling tick.
+    let (exit_tx, exit_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = exit_tx.send(sys::wait_exited(pid));
+    });
+    loop {
+        peak_tree = peak_tree.max(sys::tree_rss_bytes(pid));
+        if let Some(limit) = limits.memory_limit
+            && peak_tree > limit
+            && !out_of_memory
+        {
+            tracing::info!(
+                pid,
+                limit,
+                peak_tree,
+                "memory limit exceeded: killing the process group"
+            );
+            sys::signal_group(pid, sys::Sig::SIGKILL);
+            out_of_memory = true;
+        }
+        let now = Instant::now();
+        match term_sent {
+            None if now >= deadline => {
+                tracing::info!(pid, "timeout: sending SIGTERM to the process group");
+                sys::signal_group(pid, sys::Sig::SIGTERM);
+                term_sent = Some(now);
+            }
+            Some(at) if !kill_sent && now >= at + limits.kill_grace => {
+                tracing::info!(
+                    pid,
+                    "grace period over: sending SIGKILL to the process group"
+                );
+                sys::signal_group(pid, sys::Sig::SIGKILL);
+                kill_sent = true;
+            }
+            _ => {}
+        }
+        match exit_rx.recv_timeout(poll) {
+            Ok(Ok(())) => break,
+            Ok(Err(err)) => {
+                tracing::warn!(pid, %err, "waitid failed");
+                break;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        poll = (poll * 2).min(POLL_MAX);
+    }
+    Supervised {
+        wall_time: start.elapsed(),
+        peak_tree,
+        timed_out: term_sent.is_some(),
+        out_of_memory,
+    }
+}

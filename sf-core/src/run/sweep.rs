@@ -1,0 +1,56 @@
+//! Leaving no process behind: once a run's main process has ended, whatever is left of its process
+//! group is killed, and so is every process that left the group but still carries the run's mark.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::run::runner::RUN_ID_VAR;
+use crate::run::supervise::POLL_MIN;
+use crate::run::sys;
+
+/// Kills the rest of the process group `pid` (whose leader has exited but is not reaped yet) and
+/// the processes marked with `run_id` (none when it is empty), and waits until they are gone.
+/// Returns how many processes it killed, the leader not counted.
+pub(super) fn sweep(pid: u32, run_id: &str) -> usize {
+    // The leader is a zombie now, which keeps its group id reserved: whatever is left of the
+    // group (background children) is killed before the leader is reaped.
+    let strays: Vec<u32> = sys::live_group_members(pid)
+        .into_iter()
+        .filter(|p| *p != pid)
+        .collect();
+    let mut killed = strays.len();
+    sys::signal_group(pid, sys::Sig::SIGKILL);
+    if !strays.is_empty() {
+        // Signals are delivered asynchronously: wait until the processes are really gone.
+        let until = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < until && sys::live_group_members(pid).iter().any(|p| *p != pid) {
+            thread::sleep(POLL_MIN);
+        }
+    }
+    // Processes that left the group (setsid, double fork) still carry the run's marker.
+    if !run_id.is_empty() {
+        let escaped: Vec<u32> = sys::processes_with_env(RUN_ID_VAR, run_id)
+            .into_iter()
+            .filter(|p| *p != pid)
+            .collect();
+        if !escaped.is_empty() {
+            tracing::info!(
+                count = escaped.len(),
+                "killing processes that left the run's process group"
+            );
+            for p in &escaped {
+                sys::signal_process(*p, sys::Sig::SIGKILL);
+            }
+            killed += escaped.len();
+            let until = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < until
+                && sys::processes_with_env(RUN_ID_VAR, run_id)
+                    .iter()
+                    .any(|p| *p != pid)
+            {
+                thread::sleep(POLL_MIN);
+            }
+        }
+    }
+    killed
+}
