@@ -131,7 +131,7 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     };
     let snapshot = Snapshot::take(workspace);
     let mut execution =
-        Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.logs());
+        Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files());
     adapter::interpret(&prepared, &mut execution);
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
 

@@ -47,7 +47,7 @@ pub use run::adapter::{
 };
 pub use run::context::ExecutionContext;
 pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
-pub use run::runner::{Invocation, Limits, RUN_ID_VAR, Runner, shell_quote};
+pub use run::runner::{Invocation, Limits, LogFiles, RUN_ID_VAR, Runner, shell_quote};
 pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,

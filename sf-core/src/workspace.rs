@@ -192,6 +192,14 @@ impl Workspace {
         self.dir.join(INPUTS)
     }
 
+    /// Where the runner writes the script's output.
+    pub(crate) fn log_files(&self) -> crate::run::runner::LogFiles {
+        crate::run::runner::LogFiles {
+            stdout: self.stdout_log(),
+            stderr: self.stderr_log(),
+        }
+    }
+
     /// What the script printed on stdout.
     pub fn stdout_log(&self) -> PathBuf {
         self.logs().join(STDOUT_LOG)

@@ -17,6 +17,10 @@ pub const BUNDLE_MANIFEST: &str = "bundle.json";
 /// Where a bundle (and a case directory) keeps its inputs: `inputs/<channel>/` for a script,
 /// `inputs/<step>/<channel>/` for a pipeline, as `data_from` reads them.
 pub(crate) const BUNDLE_INPUTS: &str = "inputs";
+/// A script bundle's copy of the failing run's `context.json` and logs.
+pub(crate) const BUNDLE_CONTEXT: &str = "context.json";
+pub(crate) const BUNDLE_STDOUT: &str = "stdout.log";
+pub(crate) const BUNDLE_STDERR: &str = "stderr.log";
 
 /// The contents of `bundle.json`, for a script's bundle and a pipeline's alike.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

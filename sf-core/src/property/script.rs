@@ -7,7 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::bundle::{BUNDLE_INPUTS, Manifest};
+use super::bundle::{BUNDLE_CONTEXT, BUNDLE_INPUTS, BUNDLE_STDERR, BUNDLE_STDOUT, Manifest};
 use super::config::PropertyConfig;
 use super::core::{Source, Subject, write_sources};
 use super::outcome::PropertyReport;
@@ -158,10 +158,10 @@ impl Subject for ScriptSubject<'_> {
         let files: [(Option<PathBuf>, &str); 3] = [
             (
                 workspace.as_ref().map(Workspace::context_file),
-                "context.json",
+                BUNDLE_CONTEXT,
             ),
-            (workspace.as_ref().map(Workspace::stdout_log), "stdout.log"),
-            (workspace.as_ref().map(Workspace::stderr_log), "stderr.log"),
+            (workspace.as_ref().map(Workspace::stdout_log), BUNDLE_STDOUT),
+            (workspace.as_ref().map(Workspace::stderr_log), BUNDLE_STDERR),
         ];
         for (source, to) in files {
             match source.filter(|p| p.is_file()) {

@@ -4,15 +4,20 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::path::PathBuf;
 use std::process::Child;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-/// The log file of a run's standard output, in its log directory.
-pub(super) const STDOUT_LOG: &str = "stdout.log";
-/// The log file of a run's standard error, in its log directory.
-pub(super) const STDERR_LOG: &str = "stderr.log";
+/// Where a run's output goes: one file for standard output, one for standard error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFiles {
+    /// Standard output.
+    pub stdout: PathBuf,
+    /// Standard error.
+    pub stderr: PathBuf,
+}
 
 /// What was captured of one stream.
 #[derive(Debug, Default)]

@@ -1,10 +1,9 @@
 //! Ending a run: reaping its main process, deciding how it ended, and gathering what it wrote into
 //! an [`ExecutionResult`].
 
-use std::path::Path;
 use std::time::Duration;
 
-use crate::run::capture::{STDERR_LOG, STDOUT_LOG};
+use crate::run::capture::LogFiles;
 use crate::run::execution::{ExecutionResult, Outcome};
 use crate::run::runner::Limits;
 use crate::run::sandbox::SandboxReport;
@@ -20,7 +19,7 @@ pub(super) fn collect(
     supervised: Supervised,
     stray_processes_killed: usize,
     limits: &Limits,
-    logs: &Path,
+    logs: &LogFiles,
 ) -> ExecutionResult {
     let Running {
         child,
@@ -74,8 +73,8 @@ pub(super) fn collect(
         stderr_tail: err.tail,
         output_bytes: out.total + err.total,
         output_truncated: out.truncated || err.truncated,
-        stdout_path: logs.join(STDOUT_LOG),
-        stderr_path: logs.join(STDERR_LOG),
+        stdout_path: logs.stdout.clone(),
+        stderr_path: logs.stderr.clone(),
         script_error: None,
         report_missing: false,
         stray_processes_killed,
@@ -84,7 +83,7 @@ pub(super) fn collect(
 }
 
 /// The result of a run that never got going: `outcome` says why; no time, memory or output.
-pub(super) fn not_run(logs: &Path, outcome: Outcome) -> ExecutionResult {
+pub(super) fn not_run(logs: &LogFiles, outcome: Outcome) -> ExecutionResult {
     ExecutionResult {
         outcome,
         wall_time: Duration::ZERO,
@@ -93,8 +92,8 @@ pub(super) fn not_run(logs: &Path, outcome: Outcome) -> ExecutionResult {
         stderr_tail: String::new(),
         output_bytes: 0,
         output_truncated: false,
-        stdout_path: logs.join(STDOUT_LOG),
-        stderr_path: logs.join(STDERR_LOG),
+        stdout_path: logs.stdout.clone(),
+        stderr_path: logs.stderr.clone(),
         script_error: None,
         report_missing: false,
         stray_processes_killed: 0,

@@ -5,9 +5,10 @@
 //! [`capture`](crate::run::capture) running beside them.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::run::capture::LogFiles;
 use crate::run::collect::{collect, not_run};
 use crate::run::execution::ExecutionResult;
 use crate::run::spawn::spawn;
@@ -108,7 +109,7 @@ impl Runner {
 
     /// Runs `invocation` to completion, writing `stdout.log` and `stderr.log` into `logs`.
     /// Never panics on anything the script does; a process that cannot start is an outcome.
-    pub fn run(&self, invocation: &Invocation, logs: &Path) -> ExecutionResult {
+    pub fn run(&self, invocation: &Invocation, logs: &LogFiles) -> ExecutionResult {
         let running = match spawn(invocation, logs, &self.limits) {
             Ok(running) => running,
             Err(outcome) => return not_run(logs, outcome),
@@ -122,6 +123,13 @@ impl Runner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn logs_in(dir: &std::path::Path) -> LogFiles {
+        LogFiles {
+            stdout: dir.join("stdout.log"),
+            stderr: dir.join("stderr.log"),
+        }
+    }
     use crate::run::execution::Outcome;
 
     fn sh(script: &str, limits: Limits) -> (ExecutionResult, tempfile::TempDir) {
@@ -139,7 +147,7 @@ mod tests {
             writable: vec![],
             mounts: None,
         };
-        (Runner::new(limits).run(&inv, dir.path()), dir)
+        (Runner::new(limits).run(&inv, &logs_in(dir.path())), dir)
     }
 
     #[test]
@@ -225,7 +233,7 @@ mod tests {
             writable: vec![],
             mounts: None,
         };
-        let r = Runner::default().run(&inv, dir.path());
+        let r = Runner::default().run(&inv, &logs_in(dir.path()));
         assert_eq!(r.outcome, Outcome::Exited { code: 0 });
         let daemon: i32 = std::fs::read_to_string(dir.path().join("daemon.pid"))
             .unwrap()
@@ -255,7 +263,10 @@ mod tests {
             writable: vec![dir.path().join("out")],
             mounts: None,
         };
-        (Runner::default().run(&inv, &dir.path().join("out")), dir)
+        (
+            Runner::default().run(&inv, &logs_in(&dir.path().join("out"))),
+            dir,
+        )
     }
 
     #[test]
@@ -384,7 +395,7 @@ mod tests {
             writable: vec![],
             mounts: None,
         };
-        let r = Runner::default().run(&inv, dir.path());
+        let r = Runner::default().run(&inv, &logs_in(dir.path()));
         assert!(
             matches!(&r.outcome, Outcome::SpawnFailed { message } if message.contains("not found")),
             "{:?}",

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use crate::run::capture::{Capture, STDERR_LOG, STDOUT_LOG};
+use crate::run::capture::{Capture, LogFiles};
 use crate::run::execution::Outcome;
 use crate::run::interrupt::Registered;
 use crate::run::runner::{Invocation, Limits, RUN_ID_VAR};
@@ -30,22 +30,24 @@ pub(super) struct Running {
     pub(super) registered: Registered,
 }
 
-/// Starts `invocation` with its output going to log files in `logs`. A run that cannot start
+/// Starts `invocation` with its output going to `logs`. A run that cannot start
 /// (log files that cannot be created, a missing program, an interrupt before the spawn) is the
 /// outcome to report instead.
 pub(super) fn spawn(
     invocation: &Invocation,
-    logs: &Path,
+    logs: &LogFiles,
     limits: &Limits,
 ) -> Result<Running, Outcome> {
-    let (stdout_file, stderr_file) = match (
-        File::create(logs.join(STDOUT_LOG)),
-        File::create(logs.join(STDERR_LOG)),
-    ) {
+    let (stdout_file, stderr_file) = match (File::create(&logs.stdout), File::create(&logs.stderr))
+    {
         (Ok(o), Ok(e)) => (o, e),
         (Err(err), _) | (_, Err(err)) => {
             return Err(Outcome::SpawnFailed {
-                message: format!("cannot create log files in {}: {err}", logs.display()),
+                message: format!(
+                    "cannot create log files {} and {}: {err}",
+                    logs.stdout.display(),
+                    logs.stderr.display()
+                ),
             });
         }
     };
