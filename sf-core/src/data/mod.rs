@@ -15,6 +15,7 @@ pub use plan::{
 };
 pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
 pub use schema::{ColumnKind, ColumnSpec, LabelSpec, Schema, SchemaError};
+pub use sf_vocab::LayoutKind;
 pub use table::{Column, Table};
 
 // What the property strategies (`crate::data::strategy`) share with the seeded generators, so that both
