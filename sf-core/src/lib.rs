@@ -41,7 +41,7 @@ pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
 pub use result::{Expectation, Status, TestResult};
 pub use run::adapter::{
-    AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python,
+    AdapterError, AdapterOptions, InterpreterError, PythonSource, channel_env_name, resolve_python,
 };
 pub use run::context::ExecutionContext;
 pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};

@@ -14,7 +14,7 @@ pub use plan::{
     TableSource, TarEntry, channel_seed,
 };
 pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
-pub use schema::{ColumnKind, ColumnSpec, LabelSpec, Schema, SchemaError};
+pub use schema::{ColumnKind, ColumnProblem, ColumnSpec, LabelSpec, Schema, SchemaError};
 pub use sf_vocab::LayoutKind;
 pub use table::{Column, Table};
 
