@@ -10,7 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use sf_core::{Format, Profile, Size, data::write_table};
+use sf_core::data::{TableSource, write_table};
+use sf_core::{Format, Profile, RowCount, Size};
 
 const REPEAT: usize = 15;
 
@@ -28,7 +29,7 @@ fn time_ms(mut f: impl FnMut(usize)) -> (f64, f64) {
 }
 
 fn write_csv(profile: Profile, rows: usize, seed: u64, path: &Path) {
-    let table = profile.generate(rows, seed);
+    let table = TableSource::Profile(profile).generate(rows, seed);
     let file = BufWriter::new(File::create(path).unwrap());
     write_table(&table, Format::Csv, file).unwrap();
 }
@@ -39,14 +40,14 @@ fn main() {
     println!("| what | rows | median | best |");
     println!("|---|---:|---:|---:|");
     for profile in Profile::ALL {
-        let rows = profile.rows(Size::Large);
+        let rows = RowCount::Size(Size::Large).resolve(profile);
         let path = dir.path().join(format!("{profile}.csv"));
         let (median, best) = time_ms(|i| write_csv(profile, rows, 42 + i as u64, &path));
         println!("| sf `{profile}` large → CSV | {rows} | {median:.1} ms | {best:.1} ms |");
     }
-    let rows = Profile::Training.rows(Size::Large);
+    let rows = RowCount::Size(Size::Large).resolve(Profile::Training);
     let (gen_median, gen_best) = time_ms(|i| {
-        std::hint::black_box(Profile::Training.generate(rows, 42 + i as u64));
+        std::hint::black_box(TableSource::Profile(Profile::Training).generate(rows, 42 + i as u64));
     });
     println!(
         "| sf `training` large, in memory only | {rows} | {gen_median:.1} ms | {gen_best:.1} ms |"

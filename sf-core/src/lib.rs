@@ -43,7 +43,7 @@ pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
 pub use result::{Expectation, Status, TestResult};
 pub use run::adapter::{
-    AdapterError, AdapterOptions, PythonSource, channel_env_name, resolve_python,
+    AdapterError, AdapterOptions, InterpreterError, PythonSource, channel_env_name, resolve_python,
 };
 pub use run::context::ExecutionContext;
 pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
@@ -52,6 +52,7 @@ pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };
+pub use sf_vocab::{RunLayout, UnknownName, Vocabulary};
 pub use spec::{
     DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, KeepWorkspace, TestSpec,
 };

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::data::{Format, Profile, RowCount, Size};
+use sf_vocab::Vocabulary;
+
+use crate::data::{Format, RowCount};
 use crate::report::failure_message;
 use crate::result::{Expectation, TestResult};
 use crate::spec::{KeepWorkspace, TestSpec};
@@ -43,14 +45,12 @@ fn workspace_root(target_tmpdir: Option<&str>) -> PathBuf {
 
 /// Sets the profile of every generated channel (the name was checked at compile time).
 pub fn profile(spec: TestSpec, name: &str) -> TestSpec {
-    spec.profile(Profile::parse(name).unwrap_or_else(|| panic!("unknown profile `{name}`")))
+    spec.profile(vocabulary(name))
 }
 
 /// Sets a named size.
 pub fn size(spec: TestSpec, name: &str) -> TestSpec {
-    spec.rows(RowCount::Size(
-        Size::parse(name).unwrap_or_else(|| panic!("unknown size `{name}`")),
-    ))
+    spec.rows(RowCount::Size(vocabulary(name)))
 }
 
 /// Sets an exact row count.
@@ -60,7 +60,12 @@ pub fn rows(spec: TestSpec, rows: usize) -> TestSpec {
 
 /// Sets the file format.
 pub fn format(spec: TestSpec, name: &str) -> TestSpec {
-    spec.format(Format::parse(name).unwrap_or_else(|| panic!("unknown format `{name}`")))
+    spec.format(vocabulary::<Format>(name))
+}
+
+/// A name the attribute already checked, through the same parser.
+fn vocabulary<V: Vocabulary>(name: &str) -> V {
+    name.parse().unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// Sets the data seed.

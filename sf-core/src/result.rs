@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use sf_vocab::Expectation;
+
 use crate::run::execution::ExecutionResult;
 
 /// The verdict of a test.
@@ -34,18 +36,6 @@ impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// What the test expects of the script.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Expectation {
-    /// The script must succeed (the default).
-    #[default]
-    Pass,
-    /// The script must fail (raise, or exit non-zero); a timeout or a failure to start is still
-    /// a FAIL.
-    Fail,
 }
 
 /// The result of one script test: status, time, memory, the error and what to do about it.

@@ -4,36 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// How a script is invoked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AdapterKind {
-    /// A `.py` file with `main(input_paths, output_paths, environ_vars, job_args)`, called by sf's
-    /// runner in a fresh interpreter.
-    PythonMain,
-    /// Any executable; the context arrives through `SF_*` environment variables and
-    /// `--key value` arguments, and success is exit status 0.
-    Command,
-}
-
-impl AdapterKind {
-    /// The adapter sf picks for a file: `python-main` for `.py`, `command` for anything else.
-    pub fn for_path(path: &Path) -> AdapterKind {
-        if path.extension().is_some_and(|e| e == "py") {
-            AdapterKind::PythonMain
-        } else {
-            AdapterKind::Command
-        }
-    }
-
-    /// `python-main` or `command`.
-    pub fn name(self) -> &'static str {
-        match self {
-            AdapterKind::PythonMain => "python-main",
-            AdapterKind::Command => "command",
-        }
-    }
-}
+pub use sf_vocab::AdapterKind;
 
 /// Which script a test runs: a name to discover, or a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,29 +2,61 @@
 
 use std::time::Duration;
 
+/// A duration or a size that does not read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UnitError {
+    /// Neither a number of seconds nor a humantime duration.
+    #[error("`{text}` is not a duration; write for example \"90s\" or \"2m\"")]
+    NotADuration {
+        /// The text as written.
+        text: String,
+        /// What humantime made of it.
+        #[source]
+        source: humantime::DurationError,
+    },
+    /// Zero, negative or not finite.
+    #[error("{0} is not a positive number of seconds")]
+    NotPositiveSeconds(f64),
+    /// No number where the size should start.
+    #[error("`{0}` is not a size; write for example \"512MB\" or \"2GiB\"")]
+    NotASize(String),
+    /// A unit other than B, KB, MB, GB (or their binary spellings).
+    #[error("unknown size unit `{unit}` in `{text}`; use KB, MB or GB")]
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+        /// The whole text.
+        text: String,
+    },
+    /// Zero, negative or not finite.
+    #[error("{0} MB is not a positive size")]
+    NotPositiveSize(f64),
+}
+
 /// Parses `"90s"`, `"2m"`, `"1h 30m"`, `"500ms"` (humantime syntax) or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     let t = text.trim();
     if let Ok(secs) = t.parse::<f64>() {
         return seconds(secs);
     }
-    humantime::parse_duration(t).map_err(|e| {
-        format!("`{text}` is not a duration ({e}); write for example \"90s\" or \"2m\"")
+    humantime::parse_duration(t).map_err(|source| UnitError::NotADuration {
+        text: text.to_owned(),
+        source,
     })
 }
 
 /// A positive, finite number of seconds.
-pub fn seconds(secs: f64) -> Result<Duration, String> {
+pub fn seconds(secs: f64) -> Result<Duration, UnitError> {
     if secs.is_finite() && secs > 0.0 {
         Ok(Duration::from_secs_f64(secs))
     } else {
-        Err(format!("{secs} is not a positive number of seconds"))
+        Err(UnitError::NotPositiveSeconds(secs))
     }
 }
 
 /// Parses `"512MB"`, `"2GiB"`, `"1.5G"`, `"300 MiB"` or a bare number of MB (MiB). Decimal and
 /// binary units are both read as powers of 1024, the way memory is usually meant.
-pub fn parse_bytes(text: &str) -> Result<u64, String> {
+pub fn parse_bytes(text: &str) -> Result<u64, UnitError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -32,27 +64,28 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let (number, unit) = t.split_at(split);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("`{text}` is not a size; write for example \"512MB\" or \"2GiB\""))?;
+        .map_err(|_| UnitError::NotASize(text.to_owned()))?;
     let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "k" | "kb" | "kib" => 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
         "b" => 1.0,
         other => {
-            return Err(format!(
-                "unknown size unit `{other}` in `{text}`; use KB, MB or GB"
-            ));
+            return Err(UnitError::UnknownUnit {
+                unit: other.to_owned(),
+                text: text.to_owned(),
+            });
         }
     };
     megabytes_to_bytes(value * factor / (1024.0 * 1024.0))
 }
 
 /// A positive number of MB (MiB) in bytes.
-pub fn megabytes_to_bytes(mb: f64) -> Result<u64, String> {
+pub fn megabytes_to_bytes(mb: f64) -> Result<u64, UnitError> {
     if mb.is_finite() && mb > 0.0 {
         Ok((mb * 1024.0 * 1024.0) as u64)
     } else {
-        Err(format!("{mb} MB is not a positive size"))
+        Err(UnitError::NotPositiveSize(mb))
     }
 }
 
@@ -66,12 +99,13 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(
-            parse_duration("soon")
-                .unwrap_err()
-                .contains("`soon` is not a duration")
+        let err = parse_duration("soon").unwrap_err();
+        assert!(matches!(&err, UnitError::NotADuration { text, .. } if text == "soon"));
+        assert_eq!(
+            err.to_string(),
+            "`soon` is not a duration; write for example \"90s\" or \"2m\""
         );
-        assert!(parse_duration("0").is_err());
+        assert_eq!(parse_duration("0"), Err(UnitError::NotPositiveSeconds(0.0)));
     }
 
     #[test]
@@ -80,10 +114,11 @@ mod tests {
         assert_eq!(parse_bytes("2GiB"), Ok(2 << 30));
         assert_eq!(parse_bytes("300"), Ok(300 << 20));
         assert_eq!(parse_bytes("1.5 G"), Ok(1536 << 20));
-        assert!(
-            parse_bytes("12 parsecs")
-                .unwrap_err()
-                .contains("unknown size unit")
+        assert_eq!(
+            parse_bytes("12 parsecs").unwrap_err().to_string(),
+            "unknown size unit `parsecs` in `12 parsecs`; use KB, MB or GB"
         );
+        assert_eq!(parse_bytes("0MB"), Err(UnitError::NotPositiveSize(0.0)));
+        assert!(matches!(parse_bytes("MB"), Err(UnitError::NotASize(t)) if t == "MB"));
     }
 }

@@ -27,16 +27,16 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
         let names = &t.outputs;
         spec = quote! { ::sf::__private::outputs(#spec, &[#(#names),*]) };
     }
-    if let Some(p) = &t.data {
+    if let Some(p) = t.data.map(|p| p.name()) {
         spec = quote! { ::sf::__private::profile(#spec, #p) };
     }
-    if let Some(s) = &t.size {
+    if let Some(s) = t.size.map(|s| s.name()) {
         spec = quote! { ::sf::__private::size(#spec, #s) };
     }
     if let Some(r) = t.rows {
         spec = quote! { ::sf::__private::rows(#spec, #r) };
     }
-    if let Some(f) = &t.format {
+    if let Some(f) = t.format.map(|f| f.name()) {
         spec = quote! { ::sf::__private::format(#spec, #f) };
     }
     if let Some(s) = t.seed {

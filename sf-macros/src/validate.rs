@@ -4,15 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use proc_macro2::Span;
+use sf_vocab::{Expectation, Format, Profile, Size, Vocabulary};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, ReturnType, Type};
 
 use crate::parse::{ArgValue, Args};
 
-// The names sf-core accepts; the integration tests use every one of them through the attribute.
-const PROFILES: [&str; 4] = ["currency", "tabular", "training", "generic"];
-const SIZES: [&str; 3] = ["small", "medium", "large"];
-const FORMATS: [&str; 3] = ["csv", "tsv", "jsonl"];
 const SCRIPT_DIRS: [&str; 3] = [
     "src/cursus/steps/scripts",
     "cursus/steps/scripts",
@@ -30,11 +27,11 @@ pub(crate) struct Prop {
 /// A checked script test, ready to expand.
 pub(crate) struct Test {
     pub(crate) script: String,
-    pub(crate) data: Option<String>,
-    pub(crate) size: Option<String>,
+    pub(crate) data: Option<Profile>,
+    pub(crate) size: Option<Size>,
     pub(crate) rows: Option<usize>,
     pub(crate) seed: Option<u64>,
-    pub(crate) format: Option<String>,
+    pub(crate) format: Option<Format>,
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) expect_fail: bool,
     pub(crate) ignore: Option<Option<LitStr>>,
@@ -46,26 +43,13 @@ pub(crate) struct Test {
     pub(crate) takes_run: bool,
 }
 
-fn one_of(
-    lit: &Option<LitStr>,
-    allowed: &[&str],
-    what: &str,
-    errors: &mut Vec<syn::Error>,
-) -> Option<String> {
+/// The value of a vocabulary argument, parsed by sf's own parser; its error goes on the literal.
+fn word<V: Vocabulary>(lit: &Option<LitStr>, errors: &mut Vec<syn::Error>) -> Option<V> {
     let lit = lit.as_ref()?;
-    let value = lit.value();
-    if allowed.contains(&value.as_str()) {
-        Some(value)
-    } else {
-        errors.push(syn::Error::new_spanned(
-            lit,
-            format!(
-                "unknown {what} `{value}`; expected one of {}",
-                allowed.join(", ")
-            ),
-        ));
-        None
-    }
+    lit.value()
+        .parse()
+        .map_err(|err| errors.push(syn::Error::new_spanned(lit, err)))
+        .ok()
 }
 
 fn number<T: std::str::FromStr>(
@@ -85,10 +69,10 @@ pub(crate) fn validate(
     errors: &mut Vec<syn::Error>,
 ) -> Option<Test> {
     let takes_run = check_signature(function, errors);
-    let data = one_of(&args.data, &PROFILES, "profile", errors);
-    let size = one_of(&args.size, &SIZES, "size", errors);
-    let format = one_of(&args.format, &FORMATS, "format", errors);
-    let expect = one_of(&args.expect, &["pass", "fail"], "expectation", errors);
+    let data = word::<Profile>(&args.data, errors);
+    let size = word::<Size>(&args.size, errors);
+    let format = word::<Format>(&args.format, errors);
+    let expect = word::<Expectation>(&args.expect, errors);
     if let (Some(rows), Some(_)) = (&args.rows, &args.size) {
         errors.push(syn::Error::new_spanned(
             rows,
@@ -131,7 +115,7 @@ pub(crate) fn validate(
                 "a proptest(...) test runs many datasets, so the function takes no ScriptRun",
             ));
         }
-        if expect.as_deref() == Some("fail") {
+        if expect == Some(Expectation::Fail) {
             errors.push(syn::Error::new(
                 span,
                 "`expect = \"fail\"` does not combine with proptest(...)",
@@ -150,7 +134,7 @@ pub(crate) fn validate(
         seed: number(&args.seed, errors),
         format,
         timeout_ms,
-        expect_fail: expect.as_deref() == Some("fail"),
+        expect_fail: expect == Some(Expectation::Fail),
         ignore: args.ignore.map(|(_, reason)| reason),
         env: args
             .env
@@ -303,5 +287,46 @@ fn resolve_script(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(attr: &str) -> (Option<Test>, Vec<String>) {
+        let (args, mut errors) = crate::parse::parse(attr.parse().unwrap());
+        let function: ItemFn = syn::parse_str("fn t() {}").unwrap();
+        let test = validate(args, &function, &mut errors);
+        (test, errors.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn the_attribute_accepts_the_names_sf_toml_accepts() {
+        let (test, errors) = check(
+            r#"script = "/bin/sh", data = "tabular", size = "large", format = "ndjson", expect = "fail""#,
+        );
+        assert_eq!(errors, Vec::<String>::new());
+        let test = test.unwrap();
+        assert_eq!(test.data, Some(Profile::Tabular));
+        assert_eq!(test.size, Some(Size::Large));
+        assert_eq!(test.format, Some(Format::Jsonl));
+        assert!(test.expect_fail);
+    }
+
+    #[test]
+    fn every_unknown_name_is_an_error_that_lists_the_accepted_ones() {
+        let (_, errors) = check(
+            r#"script = "/bin/sh", data = "images", size = "huge", format = "xlsx", expect = "maybe""#,
+        );
+        assert_eq!(
+            errors,
+            [
+                "unknown profile `images`; expected one of currency, tabular, training, generic",
+                "unknown size `huge`; expected one of small, medium, large",
+                "unknown format `xlsx`; expected one of csv, tsv, jsonl",
+                "unknown expectation `maybe`; expected one of pass, fail",
+            ]
+        );
     }
 }

@@ -100,7 +100,7 @@ pub(super) fn build_pipelines(
         }
         for edge in &p.edges {
             let parsed = Edge::parse(edge.get_ref())
-                .map_err(|m| cx.err(format!("{key}.edges"), Some(edge.span()), m))?;
+                .map_err(|e| cx.err(format!("{key}.edges"), Some(edge.span()), e.to_string()))?;
             pipeline.edges.push(parsed);
         }
         for (input, output) in &p.aliases {

@@ -121,25 +121,30 @@ pub(super) fn build_script(
             RawDuration::Seconds(s) => units::seconds(*s),
             RawDuration::Text(s) => units::parse_duration(s),
         };
-        spec =
-            spec.timeout(parsed.map_err(|m| cx.err(format!("{key}.timeout"), Some(t.span()), m))?);
+        spec = spec.timeout(
+            parsed.map_err(|m| cx.err(format!("{key}.timeout"), Some(t.span()), m.to_string()))?,
+        );
     }
     if let Some(m) = &raw.memory_limit {
         let parsed = match m.get_ref() {
             RawBytes::Megabytes(mb) => units::megabytes_to_bytes(*mb),
             RawBytes::Text(s) => units::parse_bytes(s),
         };
-        spec = spec.memory_limit(
-            parsed.map_err(|msg| cx.err(format!("{key}.memory_limit"), Some(m.span()), msg))?,
-        );
+        spec = spec.memory_limit(parsed.map_err(|msg| {
+            cx.err(
+                format!("{key}.memory_limit"),
+                Some(m.span()),
+                msg.to_string(),
+            )
+        })?);
     }
     if let Some(m) = &raw.log_limit {
         let parsed = match m.get_ref() {
             RawBytes::Megabytes(mb) => units::megabytes_to_bytes(*mb),
             RawBytes::Text(s) => units::parse_bytes(s),
         };
-        spec.limits.log_limit_bytes =
-            parsed.map_err(|msg| cx.err(format!("{key}.log_limit"), Some(m.span()), msg))?;
+        spec.limits.log_limit_bytes = parsed
+            .map_err(|msg| cx.err(format!("{key}.log_limit"), Some(m.span()), msg.to_string()))?;
     }
     if let Some(e) = &raw.expect {
         spec = spec.expect(match e.get_ref().as_str() {

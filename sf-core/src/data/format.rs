@@ -2,57 +2,9 @@
 
 use std::io::{self, Write};
 
-use serde::{Deserialize, Serialize};
+pub use sf_vocab::Format;
 
 use super::table::{Column, Table};
-
-/// A tabular file format.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Comma-separated values with a header row (the default).
-    #[default]
-    Csv,
-    /// Tab-separated values with a header row.
-    Tsv,
-    /// One JSON object per line.
-    Jsonl,
-}
-
-impl Format {
-    /// Every supported format, for error messages and help.
-    pub const ALL: [Format; 3] = [Format::Csv, Format::Tsv, Format::Jsonl];
-
-    /// The name used on the command line and in configuration.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Tsv => "tsv",
-            Format::Jsonl => "jsonl",
-        }
-    }
-
-    /// The file extension, without the dot.
-    pub fn extension(self) -> &'static str {
-        self.name()
-    }
-
-    /// Parses a format name (`csv`, `tsv`, `jsonl`; `json-lines` and `ndjson` are accepted too).
-    pub fn parse(s: &str) -> Option<Format> {
-        match s.to_ascii_lowercase().as_str() {
-            "csv" => Some(Format::Csv),
-            "tsv" => Some(Format::Tsv),
-            "jsonl" | "json-lines" | "jsonlines" | "ndjson" => Some(Format::Jsonl),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Format {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// Writes `table` to `out` in `format`.
 pub fn write_table<W: Write>(table: &Table, format: Format, out: W) -> io::Result<()> {

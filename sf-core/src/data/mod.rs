@@ -22,7 +22,8 @@ pub use generated::{GeneratedData, TableSource};
 pub use layout::{Layout, Split};
 pub use plan::{ChannelPlan, DataError, DataPlan, channel_seed};
 pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
-pub use schema::{ColumnKind, ColumnSpec, LabelSpec, Schema, SchemaError};
+pub use schema::{ColumnKind, ColumnProblem, ColumnSpec, LabelSpec, Schema, SchemaError};
+pub use sf_vocab::LayoutKind;
 pub use table::{Column, Table};
 
 // What the property strategies (`crate::data::strategy`) share with the seeded generators, so that both

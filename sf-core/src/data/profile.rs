@@ -8,22 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::table::{Column, Table};
 
-/// A named data generator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Profile {
-    /// `from_currency`, `to_currency` (distinct ISO codes), `amount` (1–10,000), `date` (within
-    /// the year before [`REFERENCE_DATE`]).
-    Currency,
-    /// `id`, `feature_1` (normal, 5% missing), `feature_2` (uniform −10..10), `feature_3`
-    /// (A/B/C), `target` (0/1).
-    Tabular,
-    /// `feature_0` … `feature_9` (normal), `target` = 1 when `feature_0 + 0.5·feature_1 + noise
-    /// > 0`.
-    Training,
-    /// `id`, `value` (normal), `category` (X/Y/Z).
-    Generic,
-}
+pub use sf_vocab::{Profile, Size};
 
 /// Dates of the `currency` profile fall in the 365 days before this date. A fixed anchor (not
 /// "today") keeps the promise that the same seed gives the same bytes on any day.
@@ -33,112 +18,29 @@ pub(crate) const CURRENCIES: [&str; 10] = [
     "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "INR", "SGD",
 ];
 
-impl Profile {
-    /// Every profile, in documentation order.
-    pub const ALL: [Profile; 4] = [
-        Profile::Currency,
-        Profile::Tabular,
-        Profile::Training,
-        Profile::Generic,
-    ];
-
-    /// The profile's name as used on the command line and in configuration.
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Currency => "currency",
-            Profile::Tabular => "tabular",
-            Profile::Training => "training",
-            Profile::Generic => "generic",
-        }
-    }
-
-    /// Parses a profile name.
-    pub fn parse(s: &str) -> Option<Profile> {
-        Profile::ALL.into_iter().find(|p| p.name() == s)
-    }
-
-    /// The profile a script most likely wants, from its name: `currency` → currency, `tabular`
-    /// or `preprocess` → tabular, `xgboost` or `train` → training, anything else → generic.
-    pub fn guess(script_name: &str) -> Profile {
-        let name = script_name.to_ascii_lowercase();
-        if name.contains("currency") {
-            Profile::Currency
-        } else if name.contains("tabular") || name.contains("preprocess") {
-            Profile::Tabular
-        } else if name.contains("xgboost") || name.contains("train") {
-            Profile::Training
-        } else {
-            Profile::Generic
-        }
-    }
-
-    /// Row count of a named size for this profile.
-    pub fn rows(self, size: Size) -> usize {
-        let small = match self {
-            Profile::Currency | Profile::Generic => 100,
-            Profile::Tabular => 500,
-            Profile::Training => 1_000,
-        };
-        match size {
-            Size::Small => small,
-            Size::Medium => small * 10,
-            Size::Large => small * 100,
-        }
-    }
-
-    /// Generates `rows` rows. The same `(rows, seed)` always gives the same table.
-    pub fn generate(self, rows: usize, seed: u64) -> Table {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        match self {
-            Profile::Currency => currency(rows, &mut rng),
-            Profile::Tabular => tabular(rows, &mut rng),
-            Profile::Training => training(rows, &mut rng),
-            Profile::Generic => generic(rows, &mut rng),
-        }
+/// Rows of a named size for `profile`: small is 100 (currency, generic), 500 (tabular) or
+/// 1,000 (training); medium ten times and large a hundred times that.
+fn rows(profile: Profile, size: Size) -> usize {
+    let small = match profile {
+        Profile::Currency | Profile::Generic => 100,
+        Profile::Tabular => 500,
+        Profile::Training => 1_000,
+    };
+    match size {
+        Size::Small => small,
+        Size::Medium => small * 10,
+        Size::Large => small * 100,
     }
 }
 
-impl std::fmt::Display for Profile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A named dataset size.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Size {
-    /// The default: hundreds to a thousand rows.
-    #[default]
-    Small,
-    /// Ten times small.
-    Medium,
-    /// A hundred times small.
-    Large,
-}
-
-impl Size {
-    /// Every size.
-    pub const ALL: [Size; 3] = [Size::Small, Size::Medium, Size::Large];
-
-    /// `small`, `medium` or `large`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Size::Small => "small",
-            Size::Medium => "medium",
-            Size::Large => "large",
-        }
-    }
-
-    /// Parses a size name.
-    pub fn parse(s: &str) -> Option<Size> {
-        Size::ALL.into_iter().find(|z| z.name() == s)
-    }
-}
-
-impl std::fmt::Display for Size {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+/// Generates `rows` rows of `profile`. The same `(rows, seed)` always gives the same table.
+pub(crate) fn generate(profile: Profile, rows: usize, seed: u64) -> Table {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    match profile {
+        Profile::Currency => currency(rows, &mut rng),
+        Profile::Tabular => tabular(rows, &mut rng),
+        Profile::Training => training(rows, &mut rng),
+        Profile::Generic => generic(rows, &mut rng),
     }
 }
 
@@ -162,7 +64,7 @@ impl RowCount {
     /// The row count for `profile`.
     pub fn resolve(self, profile: Profile) -> usize {
         match self {
-            RowCount::Size(size) => profile.rows(size),
+            RowCount::Size(size) => rows(profile, size),
             RowCount::Rows(n) => n,
         }
     }
@@ -284,8 +186,12 @@ mod tests {
         ];
         for (profile, counts) in expected {
             for (size, rows) in Size::ALL.into_iter().zip(counts) {
-                assert_eq!(profile.rows(size), rows, "{profile} {size}");
-                assert_eq!(profile.generate(rows, 1).rows(), rows, "{profile} {size}");
+                assert_eq!(
+                    RowCount::Size(size).resolve(profile),
+                    rows,
+                    "{profile} {size}"
+                );
+                assert_eq!(generate(profile, rows, 1).rows(), rows, "{profile} {size}");
             }
         }
     }
@@ -293,14 +199,14 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_table_and_another_seed_does_not() {
         for profile in Profile::ALL {
-            assert_eq!(profile.generate(200, 9), profile.generate(200, 9));
-            assert_ne!(profile.generate(200, 9), profile.generate(200, 10));
+            assert_eq!(generate(profile, 200, 9), generate(profile, 200, 9));
+            assert_ne!(generate(profile, 200, 9), generate(profile, 200, 10));
         }
     }
 
     #[test]
     fn currency_pairs_are_distinct_and_amounts_in_range() {
-        let t = Profile::Currency.generate(2_000, 3);
+        let t = generate(Profile::Currency, 2_000, 3);
         let (Some(Column::Text(from)), Some(Column::Text(to)), Some(Column::Float(amount))) = (
             t.column("from_currency"),
             t.column("to_currency"),
@@ -326,7 +232,7 @@ mod tests {
 
     #[test]
     fn tabular_misses_about_five_percent_of_feature_1() {
-        let t = Profile::Tabular.generate(50_000, 42);
+        let t = generate(Profile::Tabular, 50_000, 42);
         let Some(Column::Float(f1)) = t.column("feature_1") else {
             panic!()
         };
@@ -340,7 +246,7 @@ mod tests {
 
     #[test]
     fn training_target_follows_the_first_two_features() {
-        let t = Profile::Training.generate(20_000, 5);
+        let t = generate(Profile::Training, 20_000, 5);
         assert_eq!(t.names().len(), 11);
         let (Some(Column::Float(f0)), Some(Column::Float(f1)), Some(Column::Int(y))) = (
             t.column("feature_0"),
@@ -354,15 +260,5 @@ mod tests {
             .count() as f64
             / t.rows() as f64;
         assert!(agree > 0.8, "target agrees with the signal only {agree}");
-    }
-
-    #[test]
-    fn names_guess_the_profile_like_the_documentation_says() {
-        assert_eq!(Profile::guess("currency_conversion"), Profile::Currency);
-        assert_eq!(Profile::guess("tabular_preprocessing"), Profile::Tabular);
-        assert_eq!(Profile::guess("risk_preprocess"), Profile::Tabular);
-        assert_eq!(Profile::guess("xgboost_model_eval"), Profile::Training);
-        assert_eq!(Profile::guess("model_training"), Profile::Training);
-        assert_eq!(Profile::guess("payload"), Profile::Generic);
     }
 }

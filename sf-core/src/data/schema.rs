@@ -118,17 +118,135 @@ pub struct LabelSpec {
 /// A schema that cannot generate data.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SchemaError {
-    /// Something about one column is wrong.
+    /// There is nothing to generate.
+    #[error("schema has no columns")]
+    NoColumns,
+    /// Something about one column (or the label) is wrong.
     #[error("column `{column}`: {problem}")]
     Column {
-        /// The column.
+        /// The column (or label, or label feature).
         column: String,
-        /// What is wrong.
-        problem: String,
+        /// What is wrong with it.
+        problem: ColumnProblem,
     },
-    /// The schema as a whole is wrong.
-    #[error("{0}")]
-    Schema(String),
+}
+
+/// What is wrong with one column of a schema, or with its label.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ColumnProblem {
+    /// The column has no name.
+    #[error("column name is empty")]
+    EmptyName,
+    /// Another column has the same name.
+    #[error("duplicate column name")]
+    DuplicateName,
+    /// The share of missing values is not a probability.
+    #[error("null rate {0} is outside 0–1")]
+    NullRate(f64),
+    /// A setting is NaN or infinite.
+    #[error("{what} {value} is not finite")]
+    NotFinite {
+        /// The setting (`mean`, `min`, ...).
+        what: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// An integer range is inverted.
+    #[error("min {min} is greater than max {max}")]
+    IntRangeInverted {
+        /// Lower bound.
+        min: i64,
+        /// Upper bound.
+        max: i64,
+    },
+    /// A float range is inverted.
+    #[error("min {min} is greater than max {max}")]
+    RangeInverted {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// A float range whose width overflows.
+    #[error("range {min}..{max} is too wide")]
+    RangeTooWide {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// A standard deviation below zero.
+    #[error("standard deviation {0} is negative")]
+    NegativeStd(f64),
+    /// A category column without values.
+    #[error("category has no values")]
+    NoCategories,
+    /// Category weights that do not pair up with the values.
+    #[error("{weights} weights for {values} values")]
+    WeightCount {
+        /// Number of weights.
+        weights: usize,
+        /// Number of values.
+        values: usize,
+    },
+    /// A negative or non-finite category weight.
+    #[error("weight {0} is not a finite, non-negative number")]
+    BadWeight(f64),
+    /// Category weights that add up to nothing (or to infinity).
+    #[error("weights must add up to a positive, finite total")]
+    WeightTotal,
+    /// A `p_true` that is not a probability.
+    #[error("p_true {0} is outside 0–1")]
+    Probability(f64),
+    /// A date range that ends before it starts.
+    #[error("start {start} is after end {end}")]
+    DatesInverted {
+        /// First date.
+        start: NaiveDate,
+        /// Last date.
+        end: NaiveDate,
+    },
+    /// A date format chrono cannot read.
+    #[error("date format `{0}` is not a valid strftime format")]
+    DateFormat(String),
+    /// A date format with time or time-zone fields, which a date cannot fill.
+    #[error("date format `{0}` asks for more than a date")]
+    DateFormatNeedsTime(String),
+    /// A pattern whose last character escapes nothing.
+    #[error("pattern `{0}` ends with a lone `\\`")]
+    LoneEscape(String),
+    /// The label has no name.
+    #[error("label name is empty")]
+    EmptyLabelName,
+    /// The label has a column's name.
+    #[error("label name clashes with a column of the schema")]
+    LabelNameClash,
+    /// Label noise that is negative or not finite.
+    #[error("label noise {0} is not a finite, non-negative number")]
+    LabelNoise(f64),
+    /// A label threshold that is not finite.
+    #[error("label threshold {0} is not finite")]
+    LabelThreshold(f64),
+    /// The label weighs a column the schema does not have.
+    #[error("label `{label}` uses it as a feature but no such column exists")]
+    NoSuchFeature {
+        /// The label.
+        label: String,
+    },
+    /// The label weighs a column that holds no numbers.
+    #[error("label `{label}` uses it as a feature but it is not numeric")]
+    FeatureNotNumeric {
+        /// The label.
+        label: String,
+    },
+    /// The label gives a feature a NaN or infinite weight.
+    #[error("label `{label}` gives it weight {weight}, which is not finite")]
+    FeatureWeight {
+        /// The label.
+        label: String,
+        /// The weight.
+        weight: f64,
+    },
 }
 
 impl Schema {
@@ -149,25 +267,22 @@ impl Schema {
     /// date, and a pattern ending in a lone `\`.
     pub fn validate(&self) -> Result<(), SchemaError> {
         if self.columns.is_empty() {
-            return Err(SchemaError::Schema("schema has no columns".to_owned()));
+            return Err(SchemaError::NoColumns);
         }
         let mut seen = BTreeMap::new();
         for column in &self.columns {
-            let problem = |problem: String| SchemaError::Column {
+            let problem = |problem: ColumnProblem| SchemaError::Column {
                 column: column.name.clone(),
                 problem,
             };
             if column.name.is_empty() {
-                return Err(problem("column name is empty".to_owned()));
+                return Err(problem(ColumnProblem::EmptyName));
             }
             if seen.insert(column.name.as_str(), ()).is_some() {
-                return Err(problem("duplicate column name".to_owned()));
+                return Err(problem(ColumnProblem::DuplicateName));
             }
             if !(0.0..=1.0).contains(&column.null_rate) {
-                return Err(problem(format!(
-                    "null rate {} is outside 0–1",
-                    column.null_rate
-                )));
+                return Err(problem(ColumnProblem::NullRate(column.null_rate)));
             }
             column.kind.validate().map_err(problem)?;
         }
@@ -178,60 +293,50 @@ impl Schema {
     }
 
     fn validate_label(&self, label: &LabelSpec) -> Result<(), SchemaError> {
-        let problem = |column: &str, problem: String| SchemaError::Column {
+        let problem = |column: &str, problem: ColumnProblem| SchemaError::Column {
             column: column.to_owned(),
             problem,
         };
         if label.name.is_empty() {
-            return Err(problem("", "label name is empty".to_owned()));
+            return Err(problem("", ColumnProblem::EmptyLabelName));
         }
         if self.columns.iter().any(|c| c.name == label.name) {
-            return Err(problem(
-                &label.name,
-                "label name clashes with a column of the schema".to_owned(),
-            ));
+            return Err(problem(&label.name, ColumnProblem::LabelNameClash));
         }
         if !label.noise.is_finite() || label.noise < 0.0 {
-            return Err(problem(
-                &label.name,
-                format!(
-                    "label noise {} is not a finite, non-negative number",
-                    label.noise
-                ),
-            ));
+            return Err(problem(&label.name, ColumnProblem::LabelNoise(label.noise)));
         }
         if !label.threshold.is_finite() {
             return Err(problem(
                 &label.name,
-                format!("label threshold {} is not finite", label.threshold),
+                ColumnProblem::LabelThreshold(label.threshold),
             ));
         }
+        let named = |label: &LabelSpec| label.name.clone();
         for (feature, weight) in &label.weights {
             let Some(spec) = self.columns.iter().find(|c| &c.name == feature) else {
                 return Err(problem(
                     feature,
-                    format!(
-                        "label `{}` uses it as a feature but no such column exists",
-                        label.name
-                    ),
+                    ColumnProblem::NoSuchFeature {
+                        label: named(label),
+                    },
                 ));
             };
             if !spec.kind.is_numeric() {
                 return Err(problem(
                     feature,
-                    format!(
-                        "label `{}` uses it as a feature but it is not numeric",
-                        label.name
-                    ),
+                    ColumnProblem::FeatureNotNumeric {
+                        label: named(label),
+                    },
                 ));
             }
             if !weight.is_finite() {
                 return Err(problem(
                     feature,
-                    format!(
-                        "label `{}` gives it weight {weight}, which is not finite",
-                        label.name
-                    ),
+                    ColumnProblem::FeatureWeight {
+                        label: named(label),
+                        weight: *weight,
+                    },
                 ));
             }
         }
@@ -343,7 +448,7 @@ pub(crate) enum PatternPart {
     Literal(char),
 }
 
-pub(crate) fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, String> {
+pub(crate) fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, ColumnProblem> {
     let mut parts = Vec::with_capacity(pattern.len());
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -353,7 +458,7 @@ pub(crate) fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, String> {
             '*' => PatternPart::Alphanumeric,
             '\\' => match chars.next() {
                 Some(escaped) => PatternPart::Literal(escaped),
-                None => return Err(format!("pattern `{pattern}` ends with a lone `\\`")),
+                None => return Err(ColumnProblem::LoneEscape(pattern.to_owned())),
             },
             other => PatternPart::Literal(other),
         });
@@ -365,15 +470,14 @@ pub(crate) const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 pub(crate) const ALPHANUMERIC: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-pub(crate) fn checked_date_format(format: &str) -> Result<Vec<Item<'_>>, String> {
+pub(crate) fn checked_date_format(format: &str) -> Result<Vec<Item<'_>>, ColumnProblem> {
     let items = StrftimeItems::new(format)
         .parse()
-        .map_err(|_| format!("date format `{format}` is not a valid strftime format"))?;
+        .map_err(|_| ColumnProblem::DateFormat(format.to_owned()))?;
     // Time and time-zone fields parse fine but cannot print a bare date.
     let probe = NaiveDate::MIN.format_with_items(items.iter());
     let mut out = String::new();
-    write!(out, "{probe}")
-        .map_err(|_| format!("date format `{format}` asks for more than a date"))?;
+    write!(out, "{probe}").map_err(|_| ColumnProblem::DateFormatNeedsTime(format.to_owned()))?;
     Ok(items)
 }
 
@@ -393,18 +497,21 @@ impl ColumnKind {
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
-        let finite = |what: &str, x: f64| {
-            if x.is_finite() {
+    fn validate(&self) -> Result<(), ColumnProblem> {
+        let finite = |what: &'static str, value: f64| {
+            if value.is_finite() {
                 Ok(())
             } else {
-                Err(format!("{what} {x} is not finite"))
+                Err(ColumnProblem::NotFinite { what, value })
             }
         };
         match self {
             ColumnKind::Int { min, max } => {
                 if min > max {
-                    return Err(format!("min {min} is greater than max {max}"));
+                    return Err(ColumnProblem::IntRangeInverted {
+                        min: *min,
+                        max: *max,
+                    });
                 }
             }
             ColumnKind::Normal {
@@ -416,7 +523,7 @@ impl ColumnKind {
                 finite("mean", *mean)?;
                 finite("standard deviation", *std)?;
                 if *std < 0.0 {
-                    return Err(format!("standard deviation {std} is negative"));
+                    return Err(ColumnProblem::NegativeStd(*std));
                 }
                 if let Some(min) = min {
                     finite("min", *min)?;
@@ -427,48 +534,59 @@ impl ColumnKind {
                 if let (Some(min), Some(max)) = (min, max)
                     && min > max
                 {
-                    return Err(format!("min {min} is greater than max {max}"));
+                    return Err(ColumnProblem::RangeInverted {
+                        min: *min,
+                        max: *max,
+                    });
                 }
             }
             ColumnKind::Uniform { min, max } => {
                 finite("min", *min)?;
                 finite("max", *max)?;
                 if min > max {
-                    return Err(format!("min {min} is greater than max {max}"));
+                    return Err(ColumnProblem::RangeInverted {
+                        min: *min,
+                        max: *max,
+                    });
                 }
                 if !(max - min).is_finite() {
-                    return Err(format!("range {min}..{max} is too wide"));
+                    return Err(ColumnProblem::RangeTooWide {
+                        min: *min,
+                        max: *max,
+                    });
                 }
             }
             ColumnKind::Category { values, weights } => {
                 if values.is_empty() {
-                    return Err("category has no values".to_owned());
+                    return Err(ColumnProblem::NoCategories);
                 }
                 if let Some(weights) = weights {
                     if weights.len() != values.len() {
-                        return Err(format!(
-                            "{} weights for {} values",
-                            weights.len(),
-                            values.len()
-                        ));
+                        return Err(ColumnProblem::WeightCount {
+                            weights: weights.len(),
+                            values: values.len(),
+                        });
                     }
                     if let Some(w) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
-                        return Err(format!("weight {w} is not a finite, non-negative number"));
+                        return Err(ColumnProblem::BadWeight(*w));
                     }
                     let total: f64 = weights.iter().sum();
                     if !(total > 0.0 && total.is_finite()) {
-                        return Err("weights must add up to a positive, finite total".to_owned());
+                        return Err(ColumnProblem::WeightTotal);
                     }
                 }
             }
             ColumnKind::Bool { p_true } => {
                 if !(0.0..=1.0).contains(p_true) {
-                    return Err(format!("p_true {p_true} is outside 0–1"));
+                    return Err(ColumnProblem::Probability(*p_true));
                 }
             }
             ColumnKind::Date { start, end, format } => {
                 if start > end {
-                    return Err(format!("start {start} is after end {end}"));
+                    return Err(ColumnProblem::DatesInverted {
+                        start: *start,
+                        end: *end,
+                    });
                 }
                 checked_date_format(format)?;
             }
@@ -986,6 +1104,7 @@ mod tests {
 
     #[test]
     fn every_validation_error_names_the_column_and_the_problem() {
+        assert_eq!(schema(vec![]).validate(), Err(SchemaError::NoColumns));
         assert_eq!(error(&schema(vec![])), "schema has no columns");
         assert_eq!(
             error(&schema(vec![
@@ -993,6 +1112,13 @@ mod tests {
                 column("a", ColumnKind::Bool { p_true: 0.5 }, 0.0),
             ])),
             "column `a`: duplicate column name"
+        );
+        assert_eq!(
+            one(ColumnKind::Int { min: 2, max: 1 }).validate(),
+            Err(SchemaError::Column {
+                column: "c".into(),
+                problem: ColumnProblem::IntRangeInverted { min: 2, max: 1 }
+            })
         );
         assert_eq!(
             error(&schema(vec![column(

@@ -710,7 +710,7 @@ mod tests {
             (Profile::Generic, generic().boxed()),
         ];
         for (p, strategy) in named {
-            let expected = p.generate(3, 1).names().to_vec();
+            let expected = TableSource::Profile(p).generate(3, 1).names().to_vec();
             for t in samples(strategy, 200) {
                 assert_eq!(t.names(), expected, "{p}");
                 assert!(t.rows() <= 50, "{p}: {} rows", t.rows());

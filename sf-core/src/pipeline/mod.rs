@@ -83,13 +83,23 @@ pub struct Edge {
     pub to_input: String,
 }
 
+/// An edge that is not written as `step.output -> step.input`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid edge `{text}`: expected `step.output -> step.input`")]
+pub struct EdgeParseError {
+    /// The edge as written.
+    pub text: String,
+}
+
 impl Edge {
     /// Parses `a.processed_data -> b.input_data` (spaces optional). Step names may contain dots;
     /// the channel is what follows the last one.
-    pub fn parse(text: &str) -> Result<Edge, String> {
-        let bad = || format!("invalid edge `{text}`: expected `step.output -> step.input`");
+    pub fn parse(text: &str) -> Result<Edge, EdgeParseError> {
+        let bad = || EdgeParseError {
+            text: text.to_owned(),
+        };
         let (from, to) = text.split_once("->").ok_or_else(bad)?;
-        let end = |side: &str| -> Result<(String, String), String> {
+        let end = |side: &str| -> Result<(String, String), EdgeParseError> {
             let (step, channel) = side.trim().rsplit_once('.').ok_or_else(bad)?;
             let (step, channel) = (step.trim(), channel.trim());
             let plain = |s: &str| !s.is_empty() && !s.chars().any(char::is_whitespace);
@@ -554,8 +564,10 @@ mod tests {
             "a.x -> b.y z",
         ] {
             let err = Edge::parse(bad).unwrap_err();
+            assert_eq!(err.text, bad);
             assert!(
-                err.contains("expected `step.output -> step.input`"),
+                err.to_string()
+                    .contains("expected `step.output -> step.input`"),
                 "{bad}: {err}"
             );
         }

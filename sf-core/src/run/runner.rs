@@ -293,7 +293,7 @@ mod tests {
                 assert_ne!(r.outcome, Outcome::Exited { code: 0 });
             }
             Err(reason) => {
-                assert_eq!(r.sandbox.filesystem, Mechanism::Unavailable { reason });
+                assert_eq!(r.sandbox.filesystem, Mechanism::unavailable(&reason));
                 assert!(
                     dir.path().join("outside.txt").exists(),
                     "the run must still happen"

@@ -56,6 +56,13 @@ pub enum Mechanism {
 }
 
 impl Mechanism {
+    /// Unavailable because of `err`, with its causes.
+    pub fn unavailable(err: &dyn std::error::Error) -> Mechanism {
+        Mechanism::Unavailable {
+            reason: crate::engine::error_chain(err),
+        }
+    }
+
     /// `enforced (Landlock ABI 7)`, `off`, `unavailable: …`.
     pub fn describe(&self) -> String {
         match self {
@@ -92,8 +99,22 @@ impl Default for SandboxReport {
     }
 }
 
+/// Why the running kernel offers no Landlock.
+#[derive(Debug, thiserror::Error)]
+pub enum LandlockUnavailable {
+    /// The kernel was built without it.
+    #[error("this kernel has no Landlock")]
+    NotInKernel,
+    /// Built in, but not enabled at boot.
+    #[error("Landlock is disabled in this kernel (boot option lsm=)")]
+    Disabled,
+    /// The system call failed otherwise.
+    #[error("Landlock is not usable")]
+    Unusable(#[source] io::Error),
+}
+
 /// The Landlock ABI of the running kernel, or why there is none.
-pub fn landlock_abi() -> Result<i32, String> {
+pub fn landlock_abi() -> Result<i32, LandlockUnavailable> {
     // SAFETY: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) only returns a
     // number.
     let abi = unsafe {
@@ -109,11 +130,9 @@ pub fn landlock_abi() -> Result<i32, String> {
     } else {
         let err = io::Error::last_os_error();
         Err(match err.raw_os_error() {
-            Some(libc::ENOSYS) => "this kernel has no Landlock".to_owned(),
-            Some(libc::EOPNOTSUPP) => {
-                "Landlock is disabled in this kernel (boot option lsm=)".to_owned()
-            }
-            _ => format!("Landlock is not usable: {err}"),
+            Some(libc::ENOSYS) => LandlockUnavailable::NotInKernel,
+            Some(libc::EOPNOTSUPP) => LandlockUnavailable::Disabled,
+            _ => LandlockUnavailable::Unusable(err),
         })
     }
 }
@@ -133,8 +152,9 @@ pub(crate) struct ParentView {
     status_read: Option<OwnedFd>,
     filesystem_asked: bool,
     network_asked: bool,
-    layout: Option<Result<(), String>>,
-    landlock_abi: Result<i32, String>,
+    /// Whether the SageMaker layout's mounts could be planned; `None` when not asked for.
+    layout: Option<io::Result<()>>,
+    landlock_abi: Result<i32, LandlockUnavailable>,
 }
 
 /// Bits the child reports back through the status pipe.
@@ -153,7 +173,7 @@ pub(crate) fn prepare(
     let (mounts, layout) = match mounts {
         None => (None, None),
         Some(Ok(plan)) => (Some(plan), Some(Ok(()))),
-        Some(Err(err)) => (None, Some(Err(err.to_string()))),
+        Some(Err(err)) => (None, Some(Err(err))),
     };
     let landlock_abi = landlock_abi();
     let ruleset = if options.filesystem && landlock_abi.is_ok() {
@@ -253,9 +273,7 @@ impl ParentView {
         });
         let filesystem = match (self.filesystem_asked, &self.landlock_abi) {
             (false, _) => Mechanism::Off,
-            (true, Err(reason)) => Mechanism::Unavailable {
-                reason: reason.clone(),
-            },
+            (true, Err(reason)) => Mechanism::unavailable(reason),
             (true, Ok(abi)) if got && status & LANDLOCK_OK != 0 => Mechanism::Enforced {
                 detail: format!("Landlock ABI {abi}"),
             },
@@ -278,7 +296,7 @@ impl ParentView {
         };
         let layout = match self.layout {
             None => Mechanism::Off,
-            Some(Err(reason)) => Mechanism::Unavailable { reason },
+            Some(Err(err)) => Mechanism::unavailable(&err),
             Some(Ok(())) if got && status & LAYOUT_OK != 0 => Mechanism::Enforced {
                 detail: "SageMaker paths under /opt/ml, private mount namespace".to_owned(),
             },

@@ -1,10 +1,13 @@
 //! The command-line grammar.
 
+use std::ffi::OsStr;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sf_core::{Format, Profile, Size};
+use sf_core::{Expectation, Format, Profile, RunLayout, Size, Vocabulary};
 
 /// Test data-pipeline scripts in their own process, on generated data.
 #[derive(Debug, Parser)]
@@ -146,28 +149,39 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// What the test expects of the script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExpectArg {
-    /// The script must succeed.
-    Pass,
-    /// The script must fail.
-    Fail,
+/// Parses a vocabulary (profile, size, format, ...) through its own `FromStr`, so the command
+/// line accepts exactly what `sf.toml` and `#[script_test]` accept; help lists its names.
+#[derive(Debug, Clone, Copy)]
+struct VocabularyParser<V>(PhantomData<V>);
+
+fn vocabulary<V>() -> VocabularyParser<V> {
+    VocabularyParser(PhantomData)
 }
 
-fn profile_parser() -> impl TypedValueParser<Value = Profile> {
-    PossibleValuesParser::new(Profile::ALL.map(Profile::name))
-        .map(|s| Profile::parse(&s).expect("restricted to known names"))
-}
+impl<V: Vocabulary + Send + Sync> TypedValueParser for VocabularyParser<V> {
+    type Value = V;
 
-fn size_parser() -> impl TypedValueParser<Value = Size> {
-    PossibleValuesParser::new(Size::ALL.map(Size::name))
-        .map(|s| Size::parse(&s).expect("restricted to known names"))
-}
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<V, clap::Error> {
+        let text = value
+            .to_str()
+            .ok_or_else(|| clap::Error::new(ErrorKind::InvalidUtf8).with_cmd(cmd))?;
+        text.parse::<V>().map_err(|err| {
+            // clap's own message for a value outside the list, with its "a similar value exists".
+            PossibleValuesParser::new(V::names())
+                .parse_ref(cmd, arg, value)
+                .err()
+                .unwrap_or_else(|| clap::Error::raw(ErrorKind::InvalidValue, err).with_cmd(cmd))
+        })
+    }
 
-fn format_parser() -> impl TypedValueParser<Value = Format> {
-    PossibleValuesParser::new(Format::ALL.map(Format::name))
-        .map(|s| Format::parse(&s).expect("restricted to known names"))
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(V::names().iter().copied().map(PossibleValue::new)))
+    }
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
@@ -205,16 +219,16 @@ pub struct TestScriptArgs {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["data", "data_size", "rows", "inputs"])]
     pub data_from: Option<PathBuf>,
     /// Generator profile; guessed from the script name when not given.
-    #[arg(long, value_name = "PROFILE", value_parser = profile_parser())]
+    #[arg(long, value_name = "PROFILE", value_parser = vocabulary::<Profile>())]
     pub data: Option<Profile>,
     /// Dataset size.
-    #[arg(long, value_name = "SIZE", value_parser = size_parser(), conflicts_with = "rows")]
+    #[arg(long, value_name = "SIZE", value_parser = vocabulary::<Size>(), conflicts_with = "rows")]
     pub data_size: Option<Size>,
     /// Exact number of rows (instead of --data-size).
     #[arg(long)]
     pub rows: Option<usize>,
     /// File format of generated data.
-    #[arg(long, value_parser = format_parser(), default_value = "csv")]
+    #[arg(long, value_parser = vocabulary::<Format>(), default_value = "csv")]
     pub format: Format,
     /// Seed of generated data; the same seed gives the same bytes.
     #[arg(long, default_value_t = sf_core::DEFAULT_SEED)]
@@ -249,8 +263,8 @@ pub struct TestScriptArgs {
     pub no_network: bool,
     /// `sagemaker`: run the script's own __main__ with inputs at /opt/ml/processing/input/<channel>
     /// and outputs at /opt/ml/processing/output/<channel>, as a Processing job would.
-    #[arg(long, value_parser = ["workspace", "sagemaker"], default_value = "workspace")]
-    pub layout: String,
+    #[arg(long, value_parser = vocabulary::<RunLayout>(), default_value = "workspace")]
+    pub layout: RunLayout,
     /// Kill the script's process tree when its memory passes this (e.g. 512MB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
     pub memory_limit: Option<u64>,
@@ -265,18 +279,18 @@ pub struct TestScriptArgs {
     #[arg(long = "scripts-dir", value_name = "DIR")]
     pub scripts_dirs: Vec<PathBuf>,
     /// Whether the script must pass or fail.
-    #[arg(long, value_enum, default_value_t = ExpectArg::Pass)]
-    pub expect: ExpectArg,
+    #[arg(long, value_parser = vocabulary::<Expectation>(), default_value = "pass")]
+    pub expect: Expectation,
 }
 
 /// `sf generate-data`.
 #[derive(Debug, Args)]
 pub struct GenerateDataArgs {
     /// Generator profile.
-    #[arg(value_parser = profile_parser())]
+    #[arg(value_parser = vocabulary::<Profile>())]
     pub profile: Profile,
     /// Dataset size.
-    #[arg(long, value_parser = size_parser(), default_value = "small", conflicts_with = "rows")]
+    #[arg(long, value_parser = vocabulary::<Size>(), default_value = "small", conflicts_with = "rows")]
     pub size: Size,
     /// Exact number of rows (instead of --size).
     #[arg(long)]
@@ -285,7 +299,7 @@ pub struct GenerateDataArgs {
     #[arg(long, default_value_t = sf_core::DEFAULT_SEED)]
     pub seed: u64,
     /// File format.
-    #[arg(long, value_parser = format_parser(), default_value = "csv")]
+    #[arg(long, value_parser = vocabulary::<Format>(), default_value = "csv")]
     pub format: Format,
     /// File name (default `data.<format>`).
     #[arg(long)]
@@ -325,5 +339,44 @@ mod tests {
     #[test]
     fn the_command_line_grammar_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn generate_data(args: &[&str]) -> Result<GenerateDataArgs, clap::Error> {
+        let argv = ["sf", "generate-data"]
+            .into_iter()
+            .chain(args.iter().copied());
+        match Cli::try_parse_from(argv.chain(["--out", "x"]))?.command {
+            Command::GenerateData(a) => Ok(a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn vocabularies_parse_like_sf_toml_and_the_attribute() {
+        let a = generate_data(&["training", "--size", "large", "--format", "NDJSON"]).unwrap();
+        assert_eq!(
+            (a.profile, a.size, a.format),
+            (Profile::Training, Size::Large, Format::Jsonl)
+        );
+        let a = generate_data(&["generic"]).unwrap();
+        assert_eq!((a.size, a.format), (Size::Small, Format::Csv));
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_accepted_ones() {
+        let err = generate_data(&["currenc"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+        let text = err.to_string();
+        assert!(text.contains("invalid value 'currenc'"), "{text}");
+        assert!(
+            text.contains("[possible values: currency, tabular, training, generic]"),
+            "{text}"
+        );
+        let err = generate_data(&["generic", "--format", "xlsx"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[possible values: csv, tsv, jsonl]"),
+            "{err}"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! `sf test-script`.
 
-use sf_core::{Expectation, RowCount, TestSpec, report};
+use sf_core::{RowCount, RunLayout, TestSpec, report};
 
-use super::args::{ExpectArg, OutputFormat, TestScriptArgs};
+use super::args::{OutputFormat, TestScriptArgs};
 use crate::exit_code;
 
 /// A job-argument value: JSON when it parses as JSON (`3`, `true`, `["a"]`), else the text.
@@ -18,10 +18,7 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
         .timeout(args.timeout)
         .workspace_root(&args.workspace_dir)
         .format(args.format)
-        .expect(match args.expect {
-            ExpectArg::Pass => Expectation::Pass,
-            ExpectArg::Fail => Expectation::Fail,
-        });
+        .expect(args.expect);
     if let Some(profile) = args.data {
         spec = spec.profile(profile);
     }
@@ -44,7 +41,7 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     }
     spec.sandbox.filesystem = !args.no_sandbox;
     spec.sandbox.network = !args.no_network;
-    if args.layout == "sagemaker" {
+    if args.layout == RunLayout::Sagemaker {
         spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());
     }
     spec.limits.log_limit_bytes = args.log_limit;

@@ -6,7 +6,7 @@ mod python;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-pub use python::{PythonSource, resolve_python};
+pub use python::{InterpreterError, PythonSource, resolve_python};
 
 use crate::run::context::ExecutionContext;
 use crate::run::execution::ExecutionResult;
@@ -18,14 +18,15 @@ use crate::workspace::Workspace;
 #[derive(Debug, thiserror::Error)]
 pub enum AdapterError {
     /// The Python interpreter could not be found or does not run.
-    #[error("python interpreter `{interpreter}` ({source_of_choice}) is not usable: {detail}")]
+    #[error("python interpreter `{interpreter}` ({source_of_choice}) is not usable")]
     PythonNotFound {
         /// What was asked for.
         interpreter: String,
         /// Where the choice came from.
         source_of_choice: PythonSource,
         /// What happened when sf tried it.
-        detail: String,
+        #[source]
+        reason: InterpreterError,
     },
     /// A command script is neither executable nor a shell script.
     #[error("{path} is not executable: run `chmod +x {}` or give it a .sh or .py extension", path.display())]

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::process::{Command, ExitStatus};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Deserialize;
 
@@ -39,6 +39,28 @@ impl fmt::Display for PythonSource {
     }
 }
 
+/// Why an interpreter cannot be used, from asking it for `sys.executable`.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InterpreterError {
+    /// Nothing by that name on `PATH` or at that path.
+    #[error("not found")]
+    NotFound,
+    /// It exists but cannot be started.
+    #[error(transparent)]
+    Spawn(Arc<std::io::Error>),
+    /// It started and failed.
+    #[error("it {status}: {stderr}")]
+    Failed {
+        /// How it ended.
+        status: ExitStatus,
+        /// The last line of its stderr.
+        stderr: String,
+    },
+    /// It ran but printed no path.
+    #[error("it did not report sys.executable")]
+    NoExecutable,
+}
+
 /// Picks the interpreter (`explicit`, then `SF_PYTHON`, then `python3`) and resolves it to the
 /// real executable by asking it for `sys.executable`, once per process. Resolving matters: a
 /// version-manager shim may need the caller's `HOME`, which the script's process does not get.
@@ -48,7 +70,8 @@ pub fn resolve_python(explicit: Option<&Path>) -> Result<PathBuf, AdapterError> 
         (None, Some(p)) if !p.is_empty() => (p, PythonSource::Env),
         _ => (OsString::from("python3"), PythonSource::Default),
     };
-    static CACHE: OnceLock<Mutex<HashMap<OsString, Result<PathBuf, String>>>> = OnceLock::new();
+    type Resolved = Result<PathBuf, InterpreterError>;
+    static CACHE: OnceLock<Mutex<HashMap<OsString, Resolved>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let cached = cache.lock().ok().and_then(|c| c.get(&interpreter).cloned());
     let resolved = match cached {
@@ -61,33 +84,32 @@ pub fn resolve_python(explicit: Option<&Path>) -> Result<PathBuf, AdapterError> 
             r
         }
     };
-    resolved.map_err(|detail| AdapterError::PythonNotFound {
+    resolved.map_err(|reason| AdapterError::PythonNotFound {
         interpreter: interpreter.to_string_lossy().into_owned(),
         source_of_choice: source,
-        detail,
+        reason,
     })
 }
 
-fn ask_executable(interpreter: &OsString) -> Result<PathBuf, String> {
+fn ask_executable(interpreter: &OsString) -> Result<PathBuf, InterpreterError> {
     let output = Command::new(interpreter)
         .args(["-c", "import sys; print(sys.executable)"])
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "not found".to_owned(),
-            _ => e.to_string(),
+            std::io::ErrorKind::NotFound => InterpreterError::NotFound,
+            _ => InterpreterError::Spawn(Arc::new(e)),
         })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!(
-            "it {}: {}",
-            output.status,
-            stderr.lines().last().unwrap_or("").trim()
-        ));
+        return Err(InterpreterError::Failed {
+            status: output.status,
+            stderr: stderr.lines().last().unwrap_or("").trim().to_owned(),
+        });
     }
     let path = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     if path.is_empty() {
-        return Err("it did not report sys.executable".to_owned());
+        return Err(InterpreterError::NoExecutable);
     }
     Ok(PathBuf::from(path))
 }
@@ -148,5 +170,37 @@ pub(super) fn interpret(report_file: &Path, result: &mut ExecutionResult) {
         None => {
             result.report_missing = matches!(result.outcome, Outcome::Exited { .. });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_interpreter_says_where_the_choice_came_from_and_what_went_wrong() {
+        let err = resolve_python(Some(Path::new("/nonexistent/python3"))).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                AdapterError::PythonNotFound {
+                    source_of_choice: PythonSource::Flag,
+                    reason: InterpreterError::NotFound,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            crate::engine::error_chain(&err),
+            "python interpreter `/nonexistent/python3` (from --python) is not usable: not found"
+        );
+    }
+
+    #[test]
+    fn an_interpreter_that_fails_reports_its_last_line_of_stderr() {
+        let err = ask_executable(&OsString::from("false")).unwrap_err();
+        assert!(matches!(&err, InterpreterError::Failed { .. }), "{err:?}");
+        assert!(err.to_string().starts_with("it exit status: 1"), "{err}");
     }
 }
