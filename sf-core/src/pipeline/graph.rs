@@ -2,8 +2,97 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{BindingSource, Bound, Pipeline, PipelineError, PipelinePlan};
+use super::{Pipeline, PipelineError};
 use crate::data::{ChannelPlan, RowCount, TableSource};
+
+/// A validated pipeline: the order steps run in and where every input gets its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelinePlan {
+    /// Step names in topological order (ties broken by name).
+    pub order: Vec<String>,
+    /// Every input of every step, in `order` then by input name.
+    pub bindings: Vec<Bound>,
+}
+
+impl PipelinePlan {
+    /// The steps `step` takes data from, in name order.
+    pub fn upstream_of(&self, step: &str) -> Vec<String> {
+        let mut ups: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|b| b.step == step)
+            .filter_map(|b| b.source.upstream().map(|(s, _)| s.to_owned()))
+            .collect();
+        ups.sort();
+        ups.dedup();
+        ups
+    }
+}
+
+/// Where one input of one step gets its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    /// The step.
+    pub step: String,
+    /// Its input channel.
+    pub input: String,
+    /// The source.
+    pub source: BindingSource,
+}
+
+/// The source of an input channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingSource {
+    /// An explicit edge.
+    Edge {
+        /// The upstream step.
+        from_step: String,
+        /// Its output channel.
+        from_output: String,
+    },
+    /// The one upstream output of the same name, or of the input's alias.
+    Implicit {
+        /// The upstream step.
+        from_step: String,
+        /// Its output channel.
+        from_output: String,
+    },
+    /// The step's own data plan, described (`generated tabular small`, `fixture /data/x`,
+    /// `text signature`, …).
+    Data(String),
+}
+
+impl BindingSource {
+    /// The upstream step and output, unless the data comes from the step's own plan.
+    pub fn upstream(&self) -> Option<(&str, &str)> {
+        match self {
+            BindingSource::Edge {
+                from_step,
+                from_output,
+            }
+            | BindingSource::Implicit {
+                from_step,
+                from_output,
+            } => Some((from_step, from_output)),
+            BindingSource::Data(_) => None,
+        }
+    }
+
+    /// `a.processed_data (edge)`, `a.processed_data (implicit)` or the data plan's description.
+    pub fn describe(&self) -> String {
+        match self {
+            BindingSource::Edge {
+                from_step,
+                from_output,
+            } => format!("{from_step}.{from_output} (edge)"),
+            BindingSource::Implicit {
+                from_step,
+                from_output,
+            } => format!("{from_step}.{from_output} (implicit)"),
+            BindingSource::Data(text) => text.clone(),
+        }
+    }
+}
 
 pub(super) fn plan(p: &Pipeline) -> Result<PipelinePlan, PipelineError> {
     if p.steps.is_empty() {

@@ -1,4 +1,4 @@
-//! Running a pipeline: the scheduler, the read-only edge copies, the edge checks and the critical
+//! Running a pipeline: the scheduler, each step with what its edges hand over, and the critical
 //! path.
 
 use std::collections::BTreeMap;
@@ -6,16 +6,15 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 
-use super::{Bound, Pipeline, PipelineError, PipelinePlan};
+use super::edges::hand_over;
+use super::{EdgeResult, Pipeline, PipelineError, PipelinePlan, PipelineResult, StepResult};
 use crate::atomic::write_json_atomic;
-use crate::checks::{ChannelChecks, Check, CheckFailure, Problem, Subject};
+use crate::checks::ChannelChecks;
 use crate::data::ChannelPlan;
-use crate::result::{Expectation, Status, TestResult};
-use crate::spec::{DEFAULT_SEED, KeepWorkspace};
-use crate::suite::PIPELINE_PREFIX;
+use crate::result::{Status, TestResult};
+use crate::spec::KeepWorkspace;
 use crate::tree;
 use crate::workspace::{Workspace, file_name_component, remove_workspace};
 
@@ -34,176 +33,6 @@ impl Default for PipelineOptions {
         PipelineOptions {
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
             keep: KeepWorkspace::Always,
-        }
-    }
-}
-
-/// What a pipeline run did: every step, every binding between steps, the time and the critical
-/// path. Written as the run directory's `pipeline.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PipelineResult {
-    /// The pipeline's name.
-    pub name: String,
-    /// PASS when every step passed and every edge check held.
-    pub status: Status,
-    /// The steps, in the order they were planned (topological).
-    pub steps: Vec<StepResult>,
-    /// Every binding of an upstream output to a downstream input, explicit or implicit.
-    pub edges: Vec<EdgeResult>,
-    /// Wall-clock seconds of the whole run.
-    pub wall_time: f64,
-    /// The chain of dependent steps with the largest sum of step wall times.
-    pub critical_path: Vec<String>,
-    /// That sum, in seconds.
-    pub critical_path_time: f64,
-    /// The run directory (removed after a passing run when only failures are kept).
-    pub workspace: PathBuf,
-    /// When the run started.
-    pub timestamp: DateTime<Utc>,
-    /// Why the pipeline could not run at all (property mode: an invalid graph); `None` otherwise.
-    #[serde(default)]
-    pub error: Option<String>,
-}
-
-/// One step of a pipeline run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StepResult {
-    /// The step's name.
-    pub name: String,
-    /// PASS, FAIL, or SKIP when it did not run.
-    pub status: Status,
-    /// The script test's result, when the step ran.
-    pub result: Option<TestResult>,
-    /// Why the step did not run.
-    pub skipped_because: Option<String>,
-    /// Input channel → where its data came from (`prep.processed_data (edge)`,
-    /// `generated tabular small`).
-    pub bound_inputs: BTreeMap<String, String>,
-    /// Seconds since the pipeline started, when the step started (or was skipped).
-    pub started_at: f64,
-    /// Seconds since the pipeline started, when the step finished (or was skipped).
-    pub finished_at: f64,
-}
-
-impl StepResult {
-    /// Seconds from start to finish.
-    pub fn wall_time(&self) -> f64 {
-        (self.finished_at - self.started_at).max(0.0)
-    }
-}
-
-/// One binding of an upstream output to a downstream input, and its checks.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EdgeResult {
-    /// `step.output`.
-    pub from: String,
-    /// `step.input`.
-    pub to: String,
-    /// PASS when every check held, FAIL when one did not, SKIP when the upstream did not pass.
-    pub status: Status,
-    /// The checks, in the order they ran (they stop at the first that fails).
-    pub checks: Vec<EdgeCheck>,
-}
-
-/// One check of the data crossing an edge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EdgeCheck {
-    /// `non_empty`, `files`, `columns` or `rows`.
-    pub check: Check,
-    /// Whether it held.
-    pub passed: bool,
-    /// Why it did not, naming both ends, the file and the column.
-    pub message: Option<String>,
-}
-
-impl EdgeCheck {
-    fn held(check: Check) -> EdgeCheck {
-        EdgeCheck {
-            check,
-            passed: true,
-            message: None,
-        }
-    }
-
-    fn failed(failure: &CheckFailure) -> EdgeCheck {
-        EdgeCheck {
-            check: failure.check(),
-            passed: false,
-            message: Some(failure.to_string()),
-        }
-    }
-}
-
-impl PipelineResult {
-    /// True when the status is PASS.
-    pub fn is_successful(&self) -> bool {
-        self.status == Status::Pass
-    }
-
-    /// The step called `name`.
-    pub fn step(&self, name: &str) -> Option<&StepResult> {
-        self.steps.iter().find(|s| s.name == name)
-    }
-
-    /// The first reason the pipeline failed, in step order.
-    pub fn first_failure(&self) -> Option<String> {
-        if let Some(e) = &self.error {
-            return Some(e.clone());
-        }
-        self.steps
-            .iter()
-            .find_map(|s| match s.status {
-                Status::Pass => None,
-                Status::Fail => Some(format!(
-                    "step {} failed: {}",
-                    s.name,
-                    s.result
-                        .as_ref()
-                        .and_then(|r| r.error_message.clone())
-                        .unwrap_or_else(|| "no reason given".to_owned())
-                )),
-                Status::Skip => Some(format!(
-                    "step {} did not run: {}",
-                    s.name,
-                    s.skipped_because.as_deref().unwrap_or("skipped")
-                )),
-            })
-            .or_else(|| (!self.is_successful()).then(|| "the pipeline failed".to_owned()))
-    }
-
-    /// A failing result for a pipeline that could not run at all, saying why.
-    pub(crate) fn not_run(p: &Pipeline, error: String) -> PipelineResult {
-        PipelineResult {
-            name: p.name.clone(),
-            status: Status::Fail,
-            steps: Vec::new(),
-            edges: Vec::new(),
-            wall_time: 0.0,
-            critical_path: Vec::new(),
-            critical_path_time: 0.0,
-            workspace: p.workspace_root.clone(),
-            timestamp: Utc::now(),
-            error: Some(error),
-        }
-    }
-
-    /// The whole run as one test result (the run directory's `result.json`, which
-    /// `sf list-results` reads): `pipeline::NAME`, the status, the wall time, the largest peak
-    /// memory of any step, the first failure and the run directory.
-    pub fn summary_result(&self) -> TestResult {
-        let ran = || self.steps.iter().filter_map(|s| s.result.as_ref());
-        TestResult {
-            execution_time: self.wall_time,
-            memory_usage: ran().map(|r| r.memory_usage).fold(0.0, f64::max),
-            timestamp: self.timestamp,
-            ..TestResult::not_run(
-                format!("{PIPELINE_PREFIX}{}", self.name),
-                ran().next().map_or(DEFAULT_SEED, |r| r.seed),
-                Expectation::Pass,
-                self.status,
-                self.workspace.clone(),
-                self.first_failure(),
-            )
         }
     }
 }
@@ -549,55 +378,6 @@ fn run_step(
     }
     let result = crate::engine::run(&spec);
     finish(result.status, Some(result), None, edges)
-}
-
-/// Checks that the upstream output exists, copies it (read-only) to `copy`, and checks the copy
-/// against what the downstream reads. Returns the edge's result and whether the downstream may
-/// run.
-fn hand_over(b: &Bound, needs: &ChannelChecks, source: &Path, copy: &Path) -> (EdgeResult, bool) {
-    let (from_step, from_output) = b.source.upstream().unwrap_or(("?", "?"));
-    let (from, to) = (
-        format!("{from_step}.{from_output}"),
-        format!("{}.{}", b.step, b.input),
-    );
-    let subject = Subject::Edge {
-        from: from.clone(),
-        to: to.clone(),
-    };
-    let outcome = copy_read_only(source, copy)
-        .map_err(|problem| CheckFailure {
-            subject: subject.clone(),
-            problem: Box::new(problem),
-        })
-        .and_then(|()| needs.check(&subject, copy));
-    let (status, checks) = match outcome {
-        Ok(held) => (
-            Status::Pass,
-            held.into_iter().map(EdgeCheck::held).collect(),
-        ),
-        Err(failure) => (Status::Fail, vec![EdgeCheck::failed(&failure)]),
-    };
-    let edge = EdgeResult {
-        from,
-        to,
-        status,
-        checks,
-    };
-    (edge, status == Status::Pass)
-}
-
-fn copy_read_only(source: &Path, copy: &Path) -> Result<(), Problem> {
-    if !source.is_dir() {
-        return Err(Problem::Missing {
-            path: source.to_owned(),
-        });
-    }
-    tree::copy(source, copy)
-        .and_then(|_| tree::set_read_only(copy))
-        .map_err(|source| Problem::Copy {
-            to: copy.to_owned(),
-            source,
-        })
 }
 
 /// The chain of dependent steps with the largest sum of step wall times, and that sum.
