@@ -1,6 +1,7 @@
 //! A suite's entries in words: the message of a failed entry, for the harness and `sf test`.
 
-use super::failure_message;
+use super::render_text;
+use crate::result::TestResult;
 use crate::suite::{EntryOutcome, EntryRun};
 
 /// What the details of a run add before its report: a property run's summary, or a failed
@@ -20,5 +21,21 @@ fn details(run: &EntryRun) -> Option<String> {
 pub fn failure_text(run: &EntryRun) -> String {
     let mut text = details(run).map(|s| s + "\n").unwrap_or_default();
     text.push_str(&failure_message(&run.result, &run.replay));
+    text
+}
+
+/// The message of a failing test in a test harness: the full text report (status, error,
+/// traceback, stderr tail, workspace), the seed, and the command that replays the test.
+pub fn failure_message(result: &TestResult, replay: &str) -> String {
+    let mut text = render_text(result, false);
+    let kept = if result.workspace.exists() {
+        "kept for inspection"
+    } else {
+        "removed"
+    };
+    text.push_str(&format!(
+        "  workspace is {kept}; data seed {}\n  replay: {replay}\n",
+        result.seed
+    ));
     text
 }

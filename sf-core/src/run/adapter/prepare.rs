@@ -1,0 +1,287 @@
+//! Turning a script and its context into an invocation, and the run's report back into a
+//! result, for every adapter.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use super::python::{InterpreterError, PythonSource, resolve_python};
+use super::{command, python};
+use crate::run::context::ExecutionContext;
+use crate::run::execution::ExecutionResult;
+use crate::run::runner::Invocation;
+use crate::script::{AdapterKind, Script};
+use crate::workspace::Workspace;
+
+/// Errors preparing a script's process.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    /// The Python interpreter could not be found or does not run.
+    #[error("python interpreter `{interpreter}` ({source_of_choice}) is not usable")]
+    PythonNotFound {
+        /// What was asked for.
+        interpreter: String,
+        /// Where the choice came from.
+        source_of_choice: PythonSource,
+        /// What happened when sf tried it.
+        #[source]
+        reason: InterpreterError,
+    },
+    /// A command script is neither executable nor a shell script.
+    #[error("{path} is not executable: run `chmod +x {}` or give it a .sh or .py extension", path.display())]
+    NotExecutable {
+        /// The script.
+        path: PathBuf,
+    },
+    /// A command line is empty or names a channel that does not exist.
+    #[error("bad command line: {0}")]
+    BadArgv(String),
+    /// sf could not write its runner into the workspace.
+    #[error("cannot prepare the run in {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the adapter needs beyond the script and its context.
+#[derive(Debug, Clone, Default)]
+pub struct AdapterOptions {
+    /// Interpreter for python-main scripts (`--python`); `SF_PYTHON`, then `python3`, otherwise.
+    pub python: Option<PathBuf>,
+    /// The data seed, exported as `SF_SEED` (and `PYTHONHASHSEED` for Python).
+    pub seed: u64,
+    /// A command line replacing the script file as the program (see [`TestSpec::argv`]).
+    ///
+    /// [`TestSpec::argv`]: crate::TestSpec::argv
+    pub argv: Option<Vec<String>>,
+    /// The isolation asked for.
+    pub sandbox: crate::run::sandbox::SandboxOptions,
+    /// Run the script as a SageMaker Processing job would (its own `__main__`, `/opt/ml` paths).
+    pub sagemaker: Option<crate::run::sagemaker::SageMakerLayout>,
+}
+
+/// A process ready to run, plus what the adapter needs to read the result.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) invocation: Invocation,
+    report_file: Option<PathBuf>,
+}
+
+pub(crate) fn prepare(
+    script: &Script,
+    workspace: &Workspace,
+    context: &ExecutionContext,
+    options: &AdapterOptions,
+) -> Result<Prepared, AdapterError> {
+    let mut env = common_env(workspace, context, options.seed);
+    if let Some(layout) = &options.sagemaker {
+        return prepare_sagemaker(script, workspace, context, options, layout, env);
+    }
+    let (program, args, report_file) = match script.adapter {
+        AdapterKind::PythonMain => python::prepare(script, workspace, options, &mut env)?,
+        AdapterKind::Command => {
+            let (program, args) = match &options.argv {
+                Some(argv) => command::expand_argv(argv, script, workspace, context)?,
+                None => command::prepare(script, context)?,
+            };
+            (program, args, None)
+        }
+    };
+    Ok(Prepared {
+        invocation: invocation(workspace, options, program, args, env, None, Vec::new()),
+        report_file,
+    })
+}
+
+/// A run's process in `workspace`: current directory, isolation, the directories it may write,
+/// and the run's marker (the workspace's unique name).
+fn invocation(
+    workspace: &Workspace,
+    options: &AdapterOptions,
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    mounts: Option<Vec<(PathBuf, PathBuf)>>,
+    more_writable: Vec<PathBuf>,
+) -> Invocation {
+    Invocation {
+        program,
+        args,
+        env,
+        cwd: workspace.path().to_owned(),
+        mounts,
+        sandbox: options.sandbox,
+        writable: workspace
+            .writable_dirs()
+            .into_iter()
+            .chain(more_writable)
+            .collect(),
+        run_id: workspace
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The SageMaker layout: the script runs as its own `__main__` with job arguments as flags, its
+/// channels, its directory and the job's configuration mounted under `/opt/ml`.
+fn prepare_sagemaker(
+    script: &Script,
+    workspace: &Workspace,
+    context: &ExecutionContext,
+    options: &AdapterOptions,
+    layout: &crate::run::sagemaker::SageMakerLayout,
+    mut env: Vec<(OsString, OsString)>,
+) -> Result<Prepared, AdapterError> {
+    use std::path::Path;
+    let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
+    let code = Path::new(crate::run::sagemaker::PROCESSING_ROOT).join("input/code");
+    let file_name = script
+        .path
+        .file_name()
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let container_script = code.join(&file_name);
+    let flags = command::job_args_as_flags(context);
+    let (program, mut args) = match script.adapter {
+        AdapterKind::PythonMain => {
+            env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+            env.push(("PYTHONUNBUFFERED".into(), "1".into()));
+            (
+                resolve_python(options.python.as_deref())?,
+                vec![container_script.clone().into_os_string()],
+            )
+        }
+        AdapterKind::Command if script.path.extension().is_some_and(|e| e == "sh") => (
+            PathBuf::from("sh"),
+            vec![container_script.clone().into_os_string()],
+        ),
+        AdapterKind::Command => (container_script.clone(), Vec::new()),
+    };
+    args.extend(flags.clone());
+
+    let mut mounts: Vec<(PathBuf, PathBuf)> = Vec::new();
+    if let Some(dir) = script.path.parent() {
+        mounts.push((code.clone(), dir.to_owned()));
+    }
+    for (name, path) in &context.input_paths {
+        let target = PathBuf::from(layout.input_path(name));
+        env.push((
+            channel_env_name("SF_INPUT_", name).into(),
+            target.clone().into(),
+        ));
+        mounts.push((target, path.clone()));
+    }
+    for (name, path) in &context.output_paths {
+        let target = PathBuf::from(layout.output_path(name));
+        env.push((
+            channel_env_name("SF_OUTPUT_", name).into(),
+            target.clone().into(),
+        ));
+        mounts.push((target, path.clone()));
+    }
+    let config_dir = workspace.internal().join("ml-config");
+    std::fs::create_dir_all(&config_dir).map_err(io(config_dir.clone()))?;
+    let entrypoint: Vec<String> = std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+        .collect();
+    let (processing, resource) = crate::run::sagemaker::job_config(
+        &script.name,
+        layout,
+        &context.input_paths.keys().cloned().collect::<Vec<_>>(),
+        &context.output_paths.keys().cloned().collect::<Vec<_>>(),
+        &entrypoint,
+        &context.environ_vars,
+    );
+    for (name, value) in [
+        ("processingjobconfig.json", processing),
+        ("resourceconfig.json", resource),
+    ] {
+        let path = config_dir.join(name);
+        crate::atomic::write_json_atomic(&path, &value).map_err(io(path.clone()))?;
+    }
+    mounts.push((PathBuf::from("/opt/ml/config"), config_dir));
+    Ok(Prepared {
+        // A bind-mounted channel's path never passes through `outputs/` on its way up, so
+        // Landlock needs each output channel itself.
+        invocation: invocation(
+            workspace,
+            options,
+            program,
+            args,
+            env,
+            Some(mounts),
+            context.output_paths.values().cloned().collect(),
+        ),
+        report_file: None,
+    })
+}
+
+/// Fills in what only the adapter knows: the script's own error, or that its report is missing.
+pub(crate) fn interpret(prepared: &Prepared, result: &mut ExecutionResult) {
+    if let Some(report) = &prepared.report_file {
+        python::interpret(report, result);
+    }
+}
+
+/// `SF_INPUT_<NAME>` / `SF_OUTPUT_<NAME>` spelling of a channel name.
+pub fn channel_env_name(prefix: &str, channel: &str) -> String {
+    let upper: String = channel
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}{upper}")
+}
+
+fn common_env(
+    workspace: &Workspace,
+    context: &ExecutionContext,
+    seed: u64,
+) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = Vec::new();
+    let mut set = |k: String, v: OsString| env.push((k.into(), v));
+    set("HOME".into(), workspace.home().into());
+    for tmp in ["TMPDIR", "TMP", "TEMP"] {
+        set(tmp.into(), workspace.tmp().into());
+    }
+    set("SF_WORKSPACE".into(), workspace.path().into());
+    set("SF_CONTEXT".into(), workspace.context_file().into());
+    set("SF_SEED".into(), seed.to_string().into());
+    for (name, path) in &context.input_paths {
+        set(channel_env_name("SF_INPUT_", name), path.into());
+    }
+    for (name, path) in &context.output_paths {
+        set(channel_env_name("SF_OUTPUT_", name), path.into());
+    }
+    for (k, v) in &context.environ_vars {
+        set(k.clone(), v.into());
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_become_upper_case_variable_names() {
+        assert_eq!(
+            channel_env_name("SF_INPUT_", "input_data"),
+            "SF_INPUT_INPUT_DATA"
+        );
+        assert_eq!(
+            channel_env_name("SF_OUTPUT_", "model-artifacts.v2"),
+            "SF_OUTPUT_MODEL_ARTIFACTS_V2"
+        );
+    }
+}
