@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use sf_core::data::{TableSource, write_table};
+use sf_core::data::{Schema, write_table};
 use sf_core::{Format, Profile, RowCount, Size};
 
 const REPEAT: usize = 15;
@@ -29,7 +29,7 @@ fn time_ms(mut f: impl FnMut(usize)) -> (f64, f64) {
 }
 
 fn write_csv(profile: Profile, rows: usize, seed: u64, path: &Path) {
-    let table = TableSource::Profile(profile).generate(rows, seed);
+    let table = Schema::preset(profile).generate(rows, seed);
     let file = BufWriter::new(File::create(path).unwrap());
     write_table(&table, Format::Csv, file).unwrap();
 }
@@ -47,7 +47,7 @@ fn main() {
     }
     let rows = RowCount::Size(Size::Large).resolve(Profile::Training);
     let (gen_median, gen_best) = time_ms(|i| {
-        std::hint::black_box(TableSource::Profile(Profile::Training).generate(rows, 42 + i as u64));
+        std::hint::black_box(Schema::preset(Profile::Training).generate(rows, 42 + i as u64));
     });
     println!(
         "| sf `training` large, in memory only | {rows} | {gen_median:.1} ms | {gen_best:.1} ms |"

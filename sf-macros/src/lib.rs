@@ -1,7 +1,8 @@
 //! `#[script_test]`: turns a function into a test that runs a data-pipeline script.
 //!
-//! The crate only parses the attribute into a typed model ([`parse`]), checks it ([`validate`]),
-//! and emits calls into `::sf::__private` ([`expand`]); the behaviour lives in sf-core.
+//! The crate only parses the attribute into a typed model ([`parse`]), checks it ([`validate`],
+//! reading profiles, sizes, formats and expectations with sf-vocab's parsers), and emits calls
+//! into `::sf::__private` ([`expand`]); the behaviour lives in sf-core.
 
 use proc_macro::TokenStream;
 

@@ -41,7 +41,7 @@ impl TableSource {
     /// Generates `rows` rows with `seed`.
     pub fn generate(&self, rows: usize, seed: u64) -> Table {
         match self {
-            TableSource::Profile(p) => super::profile::generate(*p, rows, seed),
+            TableSource::Profile(p) => Schema::preset(*p).generate(rows, seed),
             TableSource::Schema(s) => s.generate(rows, seed),
         }
     }

@@ -27,6 +27,7 @@ pub use sf_vocab::LayoutKind;
 pub use table::{Column, Table};
 
 // What the property strategies (`crate::data::strategy`) share with the seeded generators, so that both
-// draw from the same vocabularies and spell values the same way.
-pub(crate) use profile::CURRENCIES;
-pub(crate) use schema::{ALPHANUMERIC, PatternPart, UPPER, checked_date_format, parse_pattern};
+// spell values the same way.
+pub(crate) use schema::{
+    ALPHANUMERIC, PatternPart, UPPER, checked_date_format, decimal, parse_pattern, round6,
+};

@@ -1,12 +1,12 @@
-//! Named generator profiles with their seeded generators.
+//! The four named profiles, each a preset [`Schema`]: the seeded generator and the property
+//! strategy of a profile both derive from its schema.
+
+use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal, Uniform};
 use serde::{Deserialize, Serialize};
 
-use super::table::{Column, Table};
+use super::schema::{ColumnKind, ColumnSpec, LabelSpec, Schema};
 
 pub use sf_vocab::{Profile, Size};
 
@@ -14,9 +14,21 @@ pub use sf_vocab::{Profile, Size};
 /// "today") keeps the promise that the same seed gives the same bytes on any day.
 pub const REFERENCE_DATE: (i32, u32, u32) = (2025, 1, 1);
 
-pub(crate) const CURRENCIES: [&str; 10] = [
+const CURRENCIES: [&str; 10] = [
     "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "INR", "SGD",
 ];
+
+impl Schema {
+    /// The columns of a named profile; see [`Profile`] for what each holds.
+    pub fn preset(profile: Profile) -> Schema {
+        match profile {
+            Profile::Currency => currency(),
+            Profile::Tabular => tabular(),
+            Profile::Training => training(),
+            Profile::Generic => generic(),
+        }
+    }
+}
 
 /// Rows of a named size for `profile`: small is 100 (currency, generic), 500 (tabular) or
 /// 1,000 (training); medium ten times and large a hundred times that.
@@ -30,17 +42,6 @@ fn rows(profile: Profile, size: Size) -> usize {
         Size::Small => small,
         Size::Medium => small * 10,
         Size::Large => small * 100,
-    }
-}
-
-/// Generates `rows` rows of `profile`. The same `(rows, seed)` always gives the same table.
-pub(crate) fn generate(profile: Profile, rows: usize, seed: u64) -> Table {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    match profile {
-        Profile::Currency => currency(rows, &mut rng),
-        Profile::Tabular => tabular(rows, &mut rng),
-        Profile::Training => training(rows, &mut rng),
-        Profile::Generic => generic(rows, &mut rng),
     }
 }
 
@@ -70,111 +71,174 @@ impl RowCount {
     }
 }
 
-/// Rounds to six decimals so files stay readable and compact; the shortest round-trip text of the
-/// rounded value is what gets written.
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+fn column(name: impl Into<String>, kind: ColumnKind, null_rate: f64) -> ColumnSpec {
+    ColumnSpec {
+        name: name.into(),
+        kind,
+        null_rate,
+    }
 }
 
-fn normal_column(rows: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
-    (0..rows)
-        .map(|_| round6(StandardNormal.sample(rng)))
-        .collect()
-}
-
-fn ids(rows: usize) -> Column {
-    Column::Int((1..=rows as i64).map(Some).collect())
-}
-
-fn pick(values: &'static [&'static str], rows: usize, rng: &mut ChaCha8Rng) -> Column {
-    Column::Text(
-        (0..rows)
-            .map(|_| Some(values[rng.random_range(0..values.len())].to_owned()))
-            .collect(),
+fn id() -> ColumnSpec {
+    column(
+        "id",
+        ColumnKind::Id {
+            start: 1,
+            step: 1,
+            prefix: None,
+        },
+        0.0,
     )
 }
 
-fn currency(rows: usize, rng: &mut ChaCha8Rng) -> Table {
+fn standard_normal(name: impl Into<String>, null_rate: f64) -> ColumnSpec {
+    let kind = ColumnKind::Normal {
+        mean: 0.0,
+        std: 1.0,
+        min: None,
+        max: None,
+    };
+    column(name, kind, null_rate)
+}
+
+fn category(name: &str, values: &[&str]) -> ColumnSpec {
+    let kind = ColumnKind::Category {
+        values: values.iter().map(|v| (*v).to_owned()).collect(),
+        weights: None,
+    };
+    column(name, kind, 0.0)
+}
+
+/// A 0/1 `target`: 1 when `Σ weight·feature + noise·N(0,1) > 0`.
+fn target(weights: &[(&str, f64)], noise: f64) -> LabelSpec {
+    LabelSpec {
+        name: "target".to_owned(),
+        weights: weights
+            .iter()
+            .map(|(feature, w)| ((*feature).to_owned(), *w))
+            .collect::<BTreeMap<_, _>>(),
+        noise,
+        threshold: 0.0,
+    }
+}
+
+fn currency() -> Schema {
     let (y, m, d) = REFERENCE_DATE;
     let anchor = NaiveDate::from_ymd_opt(y, m, d).expect("valid reference date");
-    let amount = Uniform::new_inclusive(1.0, 10_000.0).expect("valid range");
-    let mut from = Vec::with_capacity(rows);
-    let mut to = Vec::with_capacity(rows);
-    let mut amounts = Vec::with_capacity(rows);
-    let mut dates = Vec::with_capacity(rows);
-    for _ in 0..rows {
-        let f = rng.random_range(0..CURRENCIES.len());
-        let mut t = rng.random_range(0..CURRENCIES.len() - 1);
-        if t >= f {
-            t += 1;
-        }
-        from.push(Some(CURRENCIES[f].to_owned()));
-        to.push(Some(CURRENCIES[t].to_owned()));
-        let a: f64 = amount.sample(rng);
-        amounts.push(Some((a * 100.0).round() / 100.0));
-        let back = rng.random_range(1..=365u64);
-        let date = anchor - Days::new(back);
-        dates.push(Some(date.format("%Y-%m-%d").to_string()));
+    Schema {
+        columns: vec![
+            category("from_currency", &CURRENCIES),
+            column(
+                "to_currency",
+                ColumnKind::OtherThan {
+                    column: "from_currency".to_owned(),
+                },
+                0.0,
+            ),
+            column(
+                "amount",
+                ColumnKind::Decimal {
+                    min: 1.0,
+                    max: 10_000.0,
+                    decimals: 2,
+                },
+                0.0,
+            ),
+            column(
+                "date",
+                ColumnKind::Date {
+                    start: anchor - Days::new(365),
+                    end: anchor - Days::new(1),
+                    format: "%Y-%m-%d".to_owned(),
+                },
+                0.0,
+            ),
+        ],
+        label: None,
     }
-    Table::new()
-        .with("from_currency", Column::Text(from))
-        .with("to_currency", Column::Text(to))
-        .with("amount", Column::Float(amounts))
-        .with("date", Column::Text(dates))
 }
 
-fn tabular(rows: usize, rng: &mut ChaCha8Rng) -> Table {
-    let feature_1 = normal_column(rows, rng)
-        .into_iter()
-        .map(|x| (rng.random::<f64>() >= 0.05).then_some(x))
-        .collect();
-    let uniform = Uniform::new(-10.0, 10.0).expect("valid range");
-    let feature_2 = (0..rows)
-        .map(|_| Some(round6(uniform.sample(rng))))
-        .collect();
-    let feature_3 = pick(&["A", "B", "C"], rows, rng);
-    let target = (0..rows)
-        .map(|_| Some(i64::from(rng.random_bool(0.5))))
-        .collect();
-    Table::new()
-        .with("id", ids(rows))
-        .with("feature_1", Column::Float(feature_1))
-        .with("feature_2", Column::Float(feature_2))
-        .with("feature_3", feature_3)
-        .with("target", Column::Int(target))
-}
-
-fn training(rows: usize, rng: &mut ChaCha8Rng) -> Table {
-    let features: Vec<Vec<f64>> = (0..10).map(|_| normal_column(rows, rng)).collect();
-    let target = (0..rows)
-        .map(|i| {
-            let noise: f64 = StandardNormal.sample(rng);
-            let score = features[0][i] + 0.5 * features[1][i] + 0.5 * noise;
-            Some(i64::from(score > 0.0))
-        })
-        .collect();
-    let mut table = Table::new();
-    for (i, f) in features.into_iter().enumerate() {
-        table.push(
-            format!("feature_{i}"),
-            Column::Float(f.into_iter().map(Some).collect()),
-        );
+fn tabular() -> Schema {
+    Schema {
+        columns: vec![
+            id(),
+            standard_normal("feature_1", 0.05),
+            column(
+                "feature_2",
+                ColumnKind::Uniform {
+                    min: -10.0,
+                    max: 10.0,
+                },
+                0.0,
+            ),
+            category("feature_3", &["A", "B", "C"]),
+        ],
+        // Tied to no feature: a fair coin.
+        label: Some(target(&[], 1.0)),
     }
-    table.with("target", Column::Int(target))
 }
 
-fn generic(rows: usize, rng: &mut ChaCha8Rng) -> Table {
-    let value = normal_column(rows, rng).into_iter().map(Some).collect();
-    let category = pick(&["X", "Y", "Z"], rows, rng);
-    Table::new()
-        .with("id", ids(rows))
-        .with("value", Column::Float(value))
-        .with("category", category)
+fn training() -> Schema {
+    Schema {
+        columns: (0..10)
+            .map(|i| standard_normal(format!("feature_{i}"), 0.0))
+            .collect(),
+        label: Some(target(&[("feature_0", 1.0), ("feature_1", 0.5)], 0.5)),
+    }
+}
+
+fn generic() -> Schema {
+    Schema {
+        columns: vec![
+            id(),
+            standard_normal("value", 0.0),
+            category("category", &["X", "Y", "Z"]),
+        ],
+        label: None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Column, Table};
+
+    fn generate(profile: Profile, rows: usize, seed: u64) -> Table {
+        Schema::preset(profile).generate(rows, seed)
+    }
+
+    #[test]
+    fn every_preset_is_a_valid_schema() {
+        for profile in Profile::ALL {
+            assert_eq!(Schema::preset(profile).validate(), Ok(()), "{profile}");
+        }
+    }
+
+    #[test]
+    fn every_profile_has_the_documented_columns() {
+        let training: Vec<String> = (0..10)
+            .map(|i| format!("feature_{i}"))
+            .chain(["target".to_owned()])
+            .collect();
+        let expected: [(Profile, Vec<&str>); 4] = [
+            (
+                Profile::Currency,
+                vec!["from_currency", "to_currency", "amount", "date"],
+            ),
+            (
+                Profile::Tabular,
+                vec!["id", "feature_1", "feature_2", "feature_3", "target"],
+            ),
+            (
+                Profile::Training,
+                training.iter().map(String::as_str).collect(),
+            ),
+            (Profile::Generic, vec!["id", "value", "category"]),
+        ];
+        for (profile, names) in expected {
+            assert_eq!(generate(profile, 3, 1).names(), names, "{profile}");
+        }
+    }
 
     #[test]
     fn every_profile_and_size_has_the_documented_row_count() {
@@ -218,6 +282,7 @@ mod tests {
             assert_ne!(from[i], to[i]);
             let a = amount[i].unwrap();
             assert!((1.0..=10_000.0).contains(&a), "{a}");
+            assert_eq!((a * 100.0).round() / 100.0, a, "two decimals");
         }
         let Some(Column::Text(dates)) = t.column("date") else {
             panic!()
@@ -238,6 +303,12 @@ mod tests {
         };
         let missing = f1.iter().filter(|v| v.is_none()).count() as f64 / f1.len() as f64;
         assert!((0.04..0.06).contains(&missing), "{missing}");
+        let Some(Column::Int(target)) = t.column("target") else {
+            panic!()
+        };
+        let ones = target.iter().filter(|v| **v == Some(1)).count() as f64 / t.rows() as f64;
+        assert!(target.iter().all(|v| matches!(v, Some(0 | 1))));
+        assert!((0.48..0.52).contains(&ones), "{ones}");
         let Some(Column::Float(f2)) = t.column("feature_2") else {
             panic!()
         };

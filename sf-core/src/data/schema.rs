@@ -62,12 +62,29 @@ pub enum ColumnKind {
         /// Upper bound.
         max: f64,
     },
+    /// Numbers uniform in `[min, max]` with `decimals` decimal places (at most 6): money is
+    /// `decimals = 2`.
+    Decimal {
+        /// Smallest value.
+        min: f64,
+        /// Largest value.
+        max: f64,
+        /// Decimal places.
+        decimals: u32,
+    },
     /// One of `values`, uniformly or by `weights`.
     Category {
         /// The values.
         values: Vec<String>,
         /// Relative weights, one per value.
         weights: Option<Vec<f64>>,
+    },
+    /// One of the values of the earlier category column `column`, never the one that column
+    /// holds in the same row (a `to_currency` beside a `from_currency`), uniformly among the
+    /// others; any of its values where that column is missing.
+    OtherThan {
+        /// The category column this one differs from.
+        column: String,
     },
     /// `true` with probability `p_true`.
     Bool {
@@ -175,6 +192,9 @@ pub enum ColumnProblem {
         /// Upper bound.
         max: f64,
     },
+    /// More decimal places than generated values are written with.
+    #[error("{0} decimals is more than 6")]
+    TooManyDecimals(u32),
     /// A standard deviation below zero.
     #[error("standard deviation {0} is negative")]
     NegativeStd(f64),
@@ -195,6 +215,15 @@ pub enum ColumnProblem {
     /// Category weights that add up to nothing (or to infinity).
     #[error("weights must add up to a positive, finite total")]
     WeightTotal,
+    /// `other_than` names a column that does not come before it.
+    #[error("`{0}` is not an earlier column of the schema")]
+    OtherThanUnknown(String),
+    /// `other_than` names a column that is not a category.
+    #[error("`{0}` is not a category column")]
+    OtherThanNotCategory(String),
+    /// `other_than` names a category with no second value to choose.
+    #[error("`{0}` has fewer than two distinct values to choose another from")]
+    OtherThanTooFew(String),
     /// A `p_true` that is not a probability.
     #[error("p_true {0} is outside 0–1")]
     Probability(f64),
@@ -270,7 +299,7 @@ impl Schema {
             return Err(SchemaError::NoColumns);
         }
         let mut seen = BTreeMap::new();
-        for column in &self.columns {
+        for (i, column) in self.columns.iter().enumerate() {
             let problem = |problem: ColumnProblem| SchemaError::Column {
                 column: column.name.clone(),
                 problem,
@@ -285,11 +314,41 @@ impl Schema {
                 return Err(problem(ColumnProblem::NullRate(column.null_rate)));
             }
             column.kind.validate().map_err(problem)?;
+            if let ColumnKind::OtherThan { column: other } = &column.kind {
+                self.validate_other_than(other, i).map_err(problem)?;
+            }
         }
         if let Some(label) = &self.label {
             self.validate_label(label)?;
         }
         Ok(())
+    }
+
+    /// `other` must be a category column before column `index`, with a second value to choose.
+    fn validate_other_than(&self, other: &str, index: usize) -> Result<(), ColumnProblem> {
+        let Some(spec) = self.columns[..index].iter().find(|c| c.name == other) else {
+            return Err(ColumnProblem::OtherThanUnknown(other.to_owned()));
+        };
+        let ColumnKind::Category { values, .. } = &spec.kind else {
+            return Err(ColumnProblem::OtherThanNotCategory(other.to_owned()));
+        };
+        if values.iter().all(|v| *v == values[0]) {
+            return Err(ColumnProblem::OtherThanTooFew(other.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// The values an `other_than` column draws from: those of the category column it names.
+    fn categories_of(&self, column: &str) -> &[String] {
+        match self
+            .columns
+            .iter()
+            .find(|c| c.name == column)
+            .map(|c| &c.kind)
+        {
+            Some(ColumnKind::Category { values, .. }) => values,
+            _ => &[],
+        }
     }
 
     fn validate_label(&self, label: &LabelSpec) -> Result<(), SchemaError> {
@@ -353,7 +412,17 @@ impl Schema {
         let mut table = Table::new();
         for (i, spec) in self.columns.iter().enumerate() {
             let stream = 2 * i as u64;
-            let mut column = spec.kind.generate(rows, &mut stream_rng(seed, stream));
+            let mut rng = stream_rng(seed, stream);
+            let mut column = match &spec.kind {
+                ColumnKind::OtherThan { column } => {
+                    let of = match table.column(column) {
+                        Some(Column::Text(v)) => v.as_slice(),
+                        _ => &[],
+                    };
+                    other_than(self.categories_of(column), of, rows, &mut rng)
+                }
+                kind => kind.generate(rows, &mut rng),
+            };
             if spec.null_rate > 0.0 {
                 let mut rng = stream_rng(seed, stream + 1);
                 let missing: Vec<bool> = (0..rows)
@@ -379,9 +448,46 @@ fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Rounds to six decimals, like the profiles.
-fn round6(x: f64) -> f64 {
+/// Rounds to six decimals so files stay readable and compact; the shortest round-trip text of the
+/// rounded value is what gets written.
+pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+/// `x` rounded to `decimals` places and kept in `[min, max]` (which must be ordered).
+pub(crate) fn decimal(x: f64, min: f64, max: f64, decimals: u32) -> f64 {
+    let scale = 10_f64.powi(decimals.min(6) as i32);
+    ((x * scale).round() / scale).clamp(min, max)
+}
+
+/// For each row, a value of `values` other than the one `of` holds in that row (any value where
+/// `of` is missing or holds something else). Missing values when there is nothing to choose.
+fn other_than(
+    values: &[String],
+    of: &[Option<String>],
+    rows: usize,
+    rng: &mut ChaCha8Rng,
+) -> Column {
+    let n = values.len();
+    Column::Text(
+        (0..rows)
+            .map(|row| {
+                let taken = of
+                    .get(row)
+                    .and_then(Option::as_deref)
+                    .and_then(|v| values.iter().position(|x| x == v));
+                let pick = match taken {
+                    Some(t) if n > 1 => {
+                        let k = rng.random_range(0..n - 1);
+                        if k >= t { k + 1 } else { k }
+                    }
+                    _ if n > 0 => rng.random_range(0..n),
+                    _ => return None,
+                };
+                Some(values[pick].clone())
+            })
+            .collect(),
+    )
 }
 
 /// Sets the values flagged in `missing` to `None`.
@@ -489,11 +595,13 @@ impl ColumnKind {
             ColumnKind::Int { .. }
             | ColumnKind::Normal { .. }
             | ColumnKind::Uniform { .. }
+            | ColumnKind::Decimal { .. }
             | ColumnKind::Bool { .. } => true,
             ColumnKind::Id { prefix, .. } => prefix.is_none(),
-            ColumnKind::Category { .. } | ColumnKind::Date { .. } | ColumnKind::Pattern { .. } => {
-                false
-            }
+            ColumnKind::Category { .. }
+            | ColumnKind::OtherThan { .. }
+            | ColumnKind::Date { .. }
+            | ColumnKind::Pattern { .. } => false,
         }
     }
 
@@ -556,6 +664,16 @@ impl ColumnKind {
                     });
                 }
             }
+            ColumnKind::Decimal { min, max, decimals } => {
+                ColumnKind::Uniform {
+                    min: *min,
+                    max: *max,
+                }
+                .validate()?;
+                if *decimals > 6 {
+                    return Err(ColumnProblem::TooManyDecimals(*decimals));
+                }
+            }
             ColumnKind::Category { values, weights } => {
                 if values.is_empty() {
                     return Err(ColumnProblem::NoCategories);
@@ -593,7 +711,8 @@ impl ColumnKind {
             ColumnKind::Pattern { pattern } => {
                 parse_pattern(pattern)?;
             }
-            ColumnKind::Id { .. } => {}
+            // Checked against the other columns by `Schema::validate`.
+            ColumnKind::OtherThan { .. } | ColumnKind::Id { .. } => {}
         }
         Ok(())
     }
@@ -646,9 +765,23 @@ impl ColumnKind {
                     })
                     .collect(),
             ),
+            ColumnKind::Decimal { min, max, decimals } => Column::Float(
+                (0..rows)
+                    .map(|_| {
+                        let u: f64 = rng.random();
+                        Some(if min <= max {
+                            decimal(min + (max - min) * u, *min, *max, *decimals)
+                        } else {
+                            *min
+                        })
+                    })
+                    .collect(),
+            ),
             ColumnKind::Category { values, weights } => {
                 Column::Text(pick_categories(values, weights.as_deref(), rows, rng))
             }
+            // Drawn by `Schema::generate`, which has the column it depends on.
+            ColumnKind::OtherThan { .. } => Column::Text(vec![None; rows]),
             ColumnKind::Bool { p_true } => {
                 let p = p_true.clamp(0.0, 1.0);
                 Column::Bool((0..rows).map(|_| Some(rng.random::<f64>() < p)).collect())
@@ -1256,6 +1389,26 @@ mod tests {
                 },
                 r"pattern `AB\` ends with a lone `\`",
             ),
+            (
+                ColumnKind::Decimal {
+                    min: 2.0,
+                    max: 1.0,
+                    decimals: 2,
+                },
+                "min 2 is greater than max 1",
+            ),
+            (
+                ColumnKind::Decimal {
+                    min: 0.0,
+                    max: 1.0,
+                    decimals: 7,
+                },
+                "7 decimals is more than 6",
+            ),
+            (
+                ColumnKind::OtherThan { column: "c".into() },
+                "`c` is not an earlier column of the schema",
+            ),
         ];
         for (kind, problem) in cases {
             let message = error(&one(kind.clone()));
@@ -1321,9 +1474,115 @@ mod tests {
                 pattern: "\\".into(),
             },
             ColumnKind::Bool { p_true: 7.0 },
+            ColumnKind::Decimal {
+                min: 5.0,
+                max: 1.0,
+                decimals: 2,
+            },
+            ColumnKind::Decimal {
+                min: f64::NAN,
+                max: f64::INFINITY,
+                decimals: 99,
+            },
+            ColumnKind::OtherThan {
+                column: "nowhere".into(),
+            },
         ];
         for kind in kinds {
             assert_eq!(one(kind).generate(10, 1).rows(), 10);
         }
+    }
+
+    #[test]
+    fn decimals_have_their_places_and_reach_both_bounds() {
+        let s = one(ColumnKind::Decimal {
+            min: 1.0,
+            max: 3.0,
+            decimals: 2,
+        });
+        s.validate().unwrap();
+        let t = s.generate(20_000, 5);
+        let Some(Column::Float(v)) = t.column("c") else {
+            panic!()
+        };
+        assert!(values(v).all(|x| (1.0..=3.0).contains(x) && (x * 100.0).round() / 100.0 == *x));
+        assert!(values(v).any(|x| *x == 1.0) && values(v).any(|x| *x == 3.0));
+        assert!(
+            values(v).any(|x| (x * 10.0).round() / 10.0 != *x),
+            "two places, not one"
+        );
+    }
+
+    fn pair(from_null_rate: f64) -> Schema {
+        schema(vec![
+            column(
+                "from",
+                ColumnKind::Category {
+                    values: vec!["a".into(), "b".into(), "c".into()],
+                    weights: Some(vec![8.0, 1.0, 1.0]),
+                },
+                from_null_rate,
+            ),
+            column(
+                "to",
+                ColumnKind::OtherThan {
+                    column: "from".into(),
+                },
+                0.0,
+            ),
+        ])
+    }
+
+    #[test]
+    fn other_than_never_repeats_the_value_of_its_column_in_the_same_row() {
+        let s = pair(0.2);
+        s.validate().unwrap();
+        let t = s.generate(20_000, 3);
+        let (Some(Column::Text(from)), Some(Column::Text(to))) = (t.column("from"), t.column("to"))
+        else {
+            panic!()
+        };
+        for (f, to) in from.iter().zip(to) {
+            assert!(to.is_some());
+            assert_ne!(f, to);
+        }
+        // Where `from` is missing, any value; otherwise uniform among the two others.
+        let share = |which: &str, when: Option<&str>| {
+            let rows: Vec<_> = from
+                .iter()
+                .zip(to)
+                .filter(|(f, _)| f.as_deref() == when)
+                .collect();
+            rows.iter()
+                .filter(|(_, t)| t.as_deref() == Some(which))
+                .count() as f64
+                / rows.len() as f64
+        };
+        assert!((share("b", Some("a")) - 0.5).abs() < 0.03);
+        assert!((share("a", Some("b")) - 0.5).abs() < 0.1);
+        assert!((share("a", None) - 1.0 / 3.0).abs() < 0.05);
+        assert_eq!(s.generate(500, 3), s.generate(500, 3));
+    }
+
+    #[test]
+    fn other_than_needs_an_earlier_category_with_a_second_value() {
+        let mut s = pair(0.0);
+        s.columns.swap(0, 1);
+        assert_eq!(
+            error(&s),
+            "column `to`: `from` is not an earlier column of the schema"
+        );
+        let mut s = pair(0.0);
+        s.columns[0].kind = ColumnKind::Bool { p_true: 0.5 };
+        assert_eq!(error(&s), "column `to`: `from` is not a category column");
+        let mut s = pair(0.0);
+        s.columns[0].kind = ColumnKind::Category {
+            values: vec!["a".into(), "a".into()],
+            weights: None,
+        };
+        assert_eq!(
+            error(&s),
+            "column `to`: `from` has fewer than two distinct values to choose another from"
+        );
     }
 }

@@ -1,13 +1,14 @@
 //! proptest strategies over whole datasets: every value is a [`Table`] with the same columns, in
-//! the same order, as the seeded generators of the [profiles](crate::data::Profile) and
-//! [schemas](crate::data::Schema) write.
+//! the same order, as the seeded generator of the same [schema](crate::data::Schema) writes
+//! (a [profile](crate::data::Profile) is a preset schema).
 //!
 //! Most rows look like the seeded data, but edge values turn up often (without dominating):
 //! tables with no rows (a header only) or one row, a column that is missing in every row, NaN,
 //! ±inf and extreme magnitudes (`1e300`, `-1e300`, `5e-324`) in float columns, negative amounts,
 //! very long and non-ASCII text (`Zürich`, `東京`, emoji, commas, quotes, line breaks), duplicate
-//! ids, categories the script has never seen, and dates at the edges (`1970-01-01`, `2024-02-29`,
-//! `9999-12-31`). A failing table shrinks towards fewer rows and towards ordinary values.
+//! ids, categories the script has never seen, dates at the edges (`1970-01-01`, `2024-02-29`,
+//! `9999-12-31`) and text that is no date. A failing table shrinks towards fewer rows and towards
+//! ordinary values.
 //!
 //! [`run_property`](crate::run_property) drives these strategies against a script; they are
 //! public so that tests can use them in their own `proptest!` blocks too:
@@ -34,8 +35,8 @@ use proptest::sample::select;
 use proptest::strategy::Union;
 
 use crate::data::{
-    ALPHANUMERIC, CURRENCIES, Column, ColumnKind, PatternPart, Profile, REFERENCE_DATE, Schema,
-    Table, TableSource, UPPER, checked_date_format, parse_pattern,
+    ALPHANUMERIC, Column, ColumnKind, PatternPart, Profile, Schema, Table, TableSource, UPPER,
+    checked_date_format, decimal, parse_pattern, round6,
 };
 
 /// The row counts of the strategies that take none: 0 to 50 rows.
@@ -70,7 +71,7 @@ pub fn profile(p: Profile) -> BoxedStrategy<Table> {
 
 /// Tables of `p`'s columns with a row count in `rows`.
 pub fn profile_with(p: Profile, rows: RangeInclusive<usize>) -> BoxedStrategy<Table> {
-    table_of(profile_columns(p), rows)
+    schema_with(&Schema::preset(p), rows)
 }
 
 /// Tables of `schema`'s columns (and its label, last) with 0 to 50 rows.
@@ -115,10 +116,16 @@ enum Shape {
         step: i64,
         prefix: Option<String>,
     },
+    /// A value of `values` other than the one column `of` holds in the same row.
+    OtherThan {
+        of: String,
+        values: Vec<String>,
+    },
 }
 
-/// One drawn value. `Next` is the row's own value of a [`Shape::Sequence`]; any other value in a
-/// sequence column replaces it (a duplicate, a gap, a missing id).
+/// One drawn value. `Next` is the row's own value of a [`Shape::Sequence`]; `Other(k)` the k-th
+/// value of a [`Shape::OtherThan`] once the row's taken value is left out. Any other value in
+/// such a column replaces it (a duplicate, a gap, a missing id, an unseen category).
 #[derive(Debug, Clone)]
 enum Cell {
     Int(Option<i64>),
@@ -126,6 +133,7 @@ enum Cell {
     Text(Option<String>),
     Bool(Option<bool>),
     Next,
+    Other(usize),
 }
 
 /// A column's name, type and the strategy of one of its values.
@@ -212,11 +220,6 @@ fn float_edges() -> Vec<Cell> {
     .collect()
 }
 
-/// Rounds to six decimals, like the seeded generators.
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
-}
-
 /// Floats in `lo..hi`, rounded to six decimals (`lo` when the range is empty or not finite).
 fn floats(lo: f64, hi: f64) -> BoxedStrategy<Cell> {
     if lo < hi && (hi - lo).is_finite() {
@@ -234,12 +237,8 @@ fn one_of_texts(values: Vec<String>) -> BoxedStrategy<Cell> {
     }
 }
 
-fn strings(values: &[&str]) -> Vec<String> {
-    values.iter().map(|v| (*v).to_owned()).collect()
-}
-
-/// A 0/1 target: edge values are missing, a third class and a negative label.
-fn binary_target() -> BoxedStrategy<Cell> {
+/// A 0/1 label: edge values are missing, a third class and a negative label.
+fn binary_label() -> BoxedStrategy<Cell> {
     cells(
         select(vec![0_i64, 1])
             .prop_map(|v| Cell::Int(Some(v)))
@@ -286,108 +285,10 @@ fn date_text(date: NaiveDate, format: &str) -> Option<String> {
 }
 
 /// Dates at the edges: the Unix epoch, a leap day, the last day four-digit years can spell.
+/// (Date columns also get a text that is no date at all.)
 fn edge_dates() -> [NaiveDate; 3] {
     [(1970, 1, 1), (2024, 2, 29), (9999, 12, 31)]
         .map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN))
-}
-
-fn profile_columns(p: Profile) -> Vec<ColumnGen> {
-    match p {
-        Profile::Currency => {
-            let codes = || cells(one_of_texts(strings(&CURRENCIES)), text_edges("XXX"), None);
-            // Negative and zero amounts first: the likeliest to break a conversion.
-            let amount_edges = [
-                None,
-                Some(-1.0),
-                Some(-0.01),
-                Some(0.0),
-                Some(-5_000.0),
-                Some(f64::NAN),
-                Some(f64::INFINITY),
-                Some(f64::NEG_INFINITY),
-                Some(1e300),
-                Some(-1e300),
-                Some(5e-324),
-            ]
-            .into_iter()
-            .map(Cell::Float)
-            .collect();
-            let amount = (1.0..10_000.0_f64)
-                .prop_map(|a| Cell::Float(Some((a * 100.0).round() / 100.0)))
-                .boxed();
-            let (y, m, d) = REFERENCE_DATE;
-            let anchor = NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
-            let dates = (1..=365_u64)
-                .prop_map(move |back| Cell::Text(date_text(anchor - Days::new(back), "%Y-%m-%d")))
-                .boxed();
-            let mut date_edges = vec![Cell::Text(None)];
-            date_edges.extend(
-                edge_dates()
-                    .into_iter()
-                    .map(|d| Cell::Text(date_text(d, "%Y-%m-%d"))),
-            );
-            date_edges.push(Cell::Text(Some("not a date".to_owned())));
-            vec![
-                ColumnGen::new("from_currency", Shape::Text, codes()),
-                ColumnGen::new("to_currency", Shape::Text, codes()),
-                ColumnGen::new("amount", Shape::Float, cells(amount, amount_edges, None)),
-                ColumnGen::new("date", Shape::Text, cells(dates, date_edges, None)),
-            ]
-        }
-        Profile::Tabular => vec![
-            id_column("id", 1, 1, None),
-            ColumnGen::new(
-                "feature_1",
-                Shape::Float,
-                cells(floats(-3.0, 3.0), float_edges(), None),
-            ),
-            ColumnGen::new(
-                "feature_2",
-                Shape::Float,
-                cells(floats(-10.0, 10.0), float_edges(), None),
-            ),
-            ColumnGen::new(
-                "feature_3",
-                Shape::Text,
-                cells(
-                    one_of_texts(strings(&["A", "B", "C"])),
-                    text_edges("D"),
-                    None,
-                ),
-            ),
-            ColumnGen::new("target", Shape::Int, binary_target()),
-        ],
-        Profile::Training => {
-            let mut columns: Vec<ColumnGen> = (0..10)
-                .map(|i| {
-                    ColumnGen::new(
-                        format!("feature_{i}"),
-                        Shape::Float,
-                        cells(floats(-3.0, 3.0), float_edges(), None),
-                    )
-                })
-                .collect();
-            columns.push(ColumnGen::new("target", Shape::Int, binary_target()));
-            columns
-        }
-        Profile::Generic => vec![
-            id_column("id", 1, 1, None),
-            ColumnGen::new(
-                "value",
-                Shape::Float,
-                cells(floats(-3.0, 3.0), float_edges(), None),
-            ),
-            ColumnGen::new(
-                "category",
-                Shape::Text,
-                cells(
-                    one_of_texts(strings(&["X", "Y", "Z"])),
-                    text_edges("W"),
-                    None,
-                ),
-            ),
-        ],
-    }
 }
 
 fn schema_columns(schema: &Schema) -> Vec<ColumnGen> {
@@ -403,7 +304,7 @@ fn schema_columns(schema: &Schema) -> Vec<ColumnGen> {
             {
                 return id_column(&spec.name, *start, *step, prefix.clone());
             }
-            let (shape, normal, edges) = schema_column(&spec.kind);
+            let (shape, normal, edges) = schema_column(schema, &spec.kind);
             // A null rate makes missing values more likely, on top of the edge values (which
             // include a missing one): a rate of 10% adds about as many nulls as edge values.
             let weight = if spec.null_rate > 0.0 && spec.null_rate.is_finite() {
@@ -415,7 +316,7 @@ fn schema_columns(schema: &Schema) -> Vec<ColumnGen> {
                 Shape::Float => Cell::Float(None),
                 Shape::Bool => Cell::Bool(None),
                 Shape::Int => Cell::Int(None),
-                Shape::Text | Shape::Sequence { .. } => Cell::Text(None),
+                Shape::Text | Shape::Sequence { .. } | Shape::OtherThan { .. } => Cell::Text(None),
             };
             let cells = cells(normal, edges, Some((weight, null)));
             ColumnGen::new(spec.name.clone(), shape, cells)
@@ -425,20 +326,23 @@ fn schema_columns(schema: &Schema) -> Vec<ColumnGen> {
         columns.push(ColumnGen::new(
             label.name.clone(),
             Shape::Int,
-            cells(
-                select(vec![0_i64, 1])
-                    .prop_map(|v| Cell::Int(Some(v)))
-                    .boxed(),
-                vec![Cell::Int(None), Cell::Int(Some(2))],
-                None,
-            ),
+            binary_label(),
         ));
     }
     columns
 }
 
+/// A value no listed category equals, so that it is new to the script.
+fn unseen(values: &[String]) -> String {
+    let mut unseen = "UNSEEN".to_owned();
+    while values.contains(&unseen) {
+        unseen.push('_');
+    }
+    unseen
+}
+
 /// A schema column's type, ordinary values and edge values.
-fn schema_column(kind: &ColumnKind) -> (Shape, BoxedStrategy<Cell>, Vec<Cell>) {
+fn schema_column(schema: &Schema, kind: &ColumnKind) -> (Shape, BoxedStrategy<Cell>, Vec<Cell>) {
     match kind {
         ColumnKind::Int { min, max } => {
             let normal = if min <= max {
@@ -475,17 +379,45 @@ fn schema_column(kind: &ColumnKind) -> (Shape, BoxedStrategy<Cell>, Vec<Cell>) {
             edges.push(Cell::Float(Some(*min)));
             (Shape::Float, floats(*min, *max), edges)
         }
-        ColumnKind::Category { values, .. } => {
-            // A value no listed category equals, so that it is new to the script.
-            let mut unseen = "UNSEEN".to_owned();
-            while values.contains(&unseen) {
-                unseen.push('_');
+        ColumnKind::Decimal { min, max, decimals } => {
+            let (min, max, decimals) = (*min, *max, *decimals);
+            let normal = if min < max && (max - min).is_finite() {
+                (min..=max)
+                    .prop_map(move |x| Cell::Float(Some(decimal(x, min, max, decimals))))
+                    .boxed()
+            } else {
+                Just(Cell::Float(Some(min))).boxed()
+            };
+            // The bounds, and the smallest negative value at the column's precision (-0.01 for
+            // money): a sign check that forgets rounding lets it through.
+            let step = 10_f64.powi(-(decimals.min(6) as i32));
+            let mut edges = float_edges();
+            edges.extend([min, max, -step].map(|x| Cell::Float(Some(x))));
+            (Shape::Float, normal, edges)
+        }
+        ColumnKind::Category { values, .. } => (
+            Shape::Text,
+            one_of_texts(values.clone()),
+            text_edges(&unseen(values)),
+        ),
+        ColumnKind::OtherThan { column } => {
+            let values = match schema.columns.iter().find(|c| c.name == *column) {
+                Some(spec) => match &spec.kind {
+                    ColumnKind::Category { values, .. } => values.clone(),
+                    _ => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            let edges = text_edges(&unseen(&values));
+            if values.len() < 2 {
+                return (Shape::Text, Just(Cell::Text(None)).boxed(), edges);
             }
-            (
-                Shape::Text,
-                one_of_texts(values.clone()),
-                text_edges(&unseen),
-            )
+            let normal = (0..values.len() - 1).prop_map(Cell::Other).boxed();
+            let shape = Shape::OtherThan {
+                of: column.clone(),
+                values,
+            };
+            (shape, normal, edges)
         }
         ColumnKind::Bool { .. } => (
             Shape::Bool,
@@ -506,6 +438,7 @@ fn schema_column(kind: &ColumnKind) -> (Shape, BoxedStrategy<Cell>, Vec<Cell>) {
                     .chain(edge_dates())
                     .map(|d| Cell::Text(date_text(d, format))),
             );
+            edges.push(Cell::Text(Some("not a date".to_owned())));
             (Shape::Text, normal, edges)
         }
         ColumnKind::Pattern { pattern } => {
@@ -553,6 +486,19 @@ fn rows_of(
         return full.boxed();
     }
     prop_oneof![1 => vec(row, lo..=small_hi), 4 => full].boxed()
+}
+
+/// The `k`-th of `values` once the value `taken` holds is left out (`k` counts from the start of
+/// `values` when `taken` is missing or not one of them).
+fn other_value(values: &[String], taken: Option<&Option<String>>, k: usize) -> Option<String> {
+    let taken = taken
+        .and_then(Option::as_deref)
+        .and_then(|t| values.iter().position(|v| v == t));
+    let pick = match taken {
+        Some(t) if k >= t => k + 1,
+        _ => k,
+    };
+    values.get(pick).cloned()
 }
 
 fn table_of(columns: Vec<ColumnGen>, rows: RangeInclusive<usize>) -> BoxedStrategy<Table> {
@@ -612,6 +558,22 @@ fn build(shapes: &[(String, Shape)], rows: &[Vec<Cell>], empty: Option<usize>) -
                     })
                     .collect(),
             ),
+            Shape::OtherThan { of, values } => {
+                let taken = match table.column(of) {
+                    Some(Column::Text(v)) => v.as_slice(),
+                    _ => &[],
+                };
+                Column::Text(
+                    cells
+                        .enumerate()
+                        .map(|(i, c)| match c {
+                            Cell::Other(k) => other_value(values, taken.get(i), *k),
+                            Cell::Text(v) => v.clone(),
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            }
             Shape::Sequence {
                 start,
                 step,
@@ -787,10 +749,31 @@ mod tests {
         assert!(has_text(&|s| s.contains('"')));
         assert!(has_text(&|s| s.contains('\n')));
         assert!(has_text(&|s| s.chars().count() >= 1000));
-        assert!(has_text(&|s| s == "XXX"), "a currency never seen before");
-        for date in ["1970-01-01", "2024-02-29", "9999-12-31"] {
+        assert!(has_text(&|s| s == "UNSEEN"), "a currency never seen before");
+        for date in ["1970-01-01", "2024-02-29", "9999-12-31", "not a date"] {
             assert!(has_text(&|s| s == date), "{date}");
         }
+    }
+
+    #[test]
+    fn ordinary_currency_pairs_are_distinct_like_the_seeded_ones() {
+        let codes = [
+            "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "INR", "SGD",
+        ];
+        let mut pairs = 0;
+        for t in samples(currency(), 300) {
+            let (from, to) = (texts_of(&t, "from_currency"), texts_of(&t, "to_currency"));
+            for (f, to) in from.iter().zip(to) {
+                if let (Some(f), Some(to)) = (f, to)
+                    && codes.contains(&f.as_str())
+                    && codes.contains(&to.as_str())
+                {
+                    assert_ne!(f, to);
+                    pairs += 1;
+                }
+            }
+        }
+        assert!(pairs > 1_000, "{pairs}");
     }
 
     #[test]
