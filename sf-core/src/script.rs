@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use sf_vocab::AdapterKind;
+use sf_vocab::script_file_names;
 
 /// Which script a test runs: a name to discover, or a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,16 +63,7 @@ pub struct ScriptNotFound {
 
 /// Directories searched for a script name, relative to the base directory, before any
 /// `--scripts-dir`.
-pub const CONVENTIONAL_DIRS: [&str; 3] = [
-    "src/cursus/steps/scripts",
-    "cursus/steps/scripts",
-    "scripts",
-];
-
-/// File names tried for a script name in each directory, in order.
-fn candidate_files(name: &str) -> [String; 3] {
-    [format!("{name}.py"), format!("{name}.sh"), name.to_owned()]
-}
+pub use sf_vocab::CONVENTIONAL_SCRIPT_DIRS as CONVENTIONAL_DIRS;
 
 /// Finds the script `script` refers to. Names are looked up in [`CONVENTIONAL_DIRS`] under
 /// `base`, then in each of `extra_dirs`, trying `NAME.py`, `NAME.sh` and `NAME` in each.
@@ -104,7 +96,7 @@ pub fn find(
                 }));
             let mut hit = None;
             'dirs: for dir in dirs {
-                for file in candidate_files(name) {
+                for file in script_file_names(name) {
                     let path = dir.join(file);
                     searched.push(path.clone());
                     if path.is_file() {

@@ -10,12 +10,7 @@ use syn::{FnArg, ItemFn, LitStr, ReturnType, Type};
 
 use crate::parse::{ArgValue, Args};
 
-const SCRIPT_DIRS: [&str; 3] = [
-    "src/cursus/steps/scripts",
-    "cursus/steps/scripts",
-    "scripts",
-];
-const EXTENSIONS: [&str; 3] = [".py", ".sh", ""];
+use sf_vocab::{CONVENTIONAL_SCRIPT_DIRS as SCRIPT_DIRS, script_file_names};
 
 /// Property mode settings.
 pub(crate) struct Prop {
@@ -225,8 +220,8 @@ fn known_scripts(root: &Path) -> Vec<(String, String)> {
 fn find_name(root: &Path, name: &str) -> Result<String, Vec<String>> {
     let mut looked = Vec::new();
     for dir in SCRIPT_DIRS {
-        for ext in EXTENSIONS {
-            let rel = format!("{dir}/{name}{ext}");
+        for file in script_file_names(name) {
+            let rel = format!("{dir}/{file}");
             if root.join(&rel).is_file() {
                 return Ok(rel);
             }

@@ -27,10 +27,12 @@ mod expectation;
 mod format;
 mod layout;
 mod profile;
+mod script;
 
 pub use adapter::AdapterKind;
 pub use expectation::Expectation;
 pub use format::Format;
 pub use layout::{LayoutKind, RunLayout};
 pub use profile::{Profile, Size};
+pub use script::{CONVENTIONAL_SCRIPT_DIRS, script_file_names};
 pub use vocabulary::{UnknownName, Vocabulary};

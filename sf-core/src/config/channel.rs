@@ -1,6 +1,7 @@
 //! One input channel of `sf.toml` as a channel plan: generated data (a profile or columns, with its
 //! size, format and layout), text, JSON, a fixture, a tar.gz of entries, or several of these.
 
+use sf_vocab::LayoutKind;
 use toml::Spanned;
 
 use super::context::{Cx, Result};
@@ -214,17 +215,7 @@ fn build_generated(
     let c = raw.get_ref();
     let source = match (&c.data, &c.columns) {
         (Some(profile), None) => {
-            TableSource::Profile(Profile::parse(profile.get_ref()).ok_or_else(|| {
-                cx.err(
-                    format!("{key}.data"),
-                    Some(profile.span()),
-                    format!(
-                        "unknown profile `{}`; expected one of {}",
-                        profile.get_ref(),
-                        Profile::ALL.map(Profile::name).join(", ")
-                    ),
-                )
-            })?)
+            TableSource::Profile(cx.word::<Profile>(format!("{key}.data"), profile)?)
         }
         (None, Some(columns)) => {
             TableSource::Schema(build_schema(cx, key, columns, c.label.as_ref())?)
@@ -247,29 +238,16 @@ fn build_generated(
         (None, None) => RowCount::Size(Size::Small),
     };
     let format = match &c.format {
-        Some(f) => Format::parse(f.get_ref()).ok_or_else(|| {
-            cx.err(
-                format!("{key}.format"),
-                Some(f.span()),
-                format!(
-                    "unknown format `{}`; expected csv, tsv or jsonl",
-                    f.get_ref()
-                ),
-            )
-        })?,
+        Some(f) => cx.word::<Format>(format!("{key}.format"), f)?,
         None => Format::Csv,
     };
-    let layout_name =
-        c.layout
-            .as_ref()
-            .map(|l| l.get_ref().as_str())
-            .unwrap_or(if c.shards.is_some() {
-                "shards"
-            } else if c.splits.is_some() {
-                "splits"
-            } else {
-                "single"
-            });
+    let layout_kind = match &c.layout {
+        Some(l) => cx.word::<LayoutKind>(format!("{key}.layout"), l)?,
+        None if c.shards.is_some() => LayoutKind::Shards,
+        None if c.splits.is_some() => LayoutKind::Splits,
+        None => LayoutKind::Single,
+    };
+    let layout_name = layout_kind.name();
     let layout_span = c.layout.as_ref().map(Spanned::span).or(Some(raw.span()));
     let misplaced = |k: &str| {
         cx.err(
@@ -282,8 +260,8 @@ fn build_generated(
         .file_pattern
         .clone()
         .unwrap_or_else(|| "{split}_processed_data.{ext}".to_owned());
-    let layout = match layout_name {
-        "single" => {
+    let layout = match layout_kind {
+        LayoutKind::Single => {
             for (k, present) in [
                 ("shards", c.shards.is_some()),
                 ("splits", c.splits.is_some()),
@@ -296,7 +274,7 @@ fn build_generated(
             }
             Layout::Single
         }
-        "shards" => {
+        LayoutKind::Shards => {
             for (k, present) in [
                 ("splits", c.splits.is_some()),
                 ("ratios", c.ratios.is_some()),
@@ -317,7 +295,7 @@ fn build_generated(
             }
             Layout::Shards { count }
         }
-        "splits" => {
+        LayoutKind::Splits => {
             if let Some(k) = [
                 ("shards", c.shards.is_some()),
                 ("file_name", c.file_name.is_some()),
@@ -366,7 +344,7 @@ fn build_generated(
                 file_pattern,
             }
         }
-        "job_type" => {
+        LayoutKind::JobType => {
             if let Some(k) = [
                 ("shards", c.shards.is_some()),
                 ("splits", c.splits.is_some()),
@@ -390,13 +368,6 @@ fn build_generated(
                 file_pattern,
             }
         }
-        other => {
-            return Err(cx.err(
-                format!("{key}.layout"),
-                layout_span,
-                format!("unknown layout `{other}`; expected single, shards, splits or job_type"),
-            ));
-        }
     };
     Ok(GeneratedData {
         source,
@@ -414,14 +385,5 @@ fn toml_to_json(cx: &Cx<'_>, key: &str, value: Option<&toml::Value>) -> Result<s
 }
 
 pub(super) fn parse_size(cx: &Cx<'_>, key: &str, size: &Spanned<String>) -> Result<Size> {
-    Size::parse(size.get_ref()).ok_or_else(|| {
-        cx.err(
-            key,
-            Some(size.span()),
-            format!(
-                "unknown size `{}`; expected small, medium or large",
-                size.get_ref()
-            ),
-        )
-    })
+    cx.word::<Size>(key, size)
 }

@@ -4,6 +4,9 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use sf_vocab::Vocabulary;
+use toml::Spanned;
+
 use super::error::ConfigError;
 
 /// Context for error reporting: which file, its text, and the directory paths are relative to.
@@ -23,6 +26,19 @@ impl Cx<'_> {
         ConfigError::new(self.file, message)
             .at(self.text, span)
             .key(key)
+    }
+
+    /// `value` as a word of vocabulary `V`; an unknown word is an error at its span that lists
+    /// the accepted ones.
+    pub(super) fn word<V: Vocabulary>(
+        &self,
+        key: impl Into<String>,
+        value: &Spanned<String>,
+    ) -> Result<V> {
+        value
+            .get_ref()
+            .parse::<V>()
+            .map_err(|e| self.err(key, Some(value.span()), e.to_string()))
     }
 
     pub(super) fn path(&self, relative: &str) -> PathBuf {

@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use sf_vocab::RunLayout;
+use toml::Spanned;
+
 use super::channel::build_channel;
 use super::channel::parse_size;
 use super::context::{Cx, Result};
@@ -73,17 +76,7 @@ pub(super) fn build_script(
         .workspace_root(workspace_root);
     let name = spec.script_name();
     if let Some(adapter) = &raw.adapter {
-        spec.adapter = Some(match adapter.get_ref().as_str() {
-            "python-main" => AdapterKind::PythonMain,
-            "command" => AdapterKind::Command,
-            other => {
-                return Err(cx.err(
-                    format!("{key}.adapter"),
-                    Some(adapter.span()),
-                    format!("unknown adapter `{other}`; expected `python-main` or `command`"),
-                ));
-            }
-        });
+        spec.adapter = Some(cx.word::<AdapterKind>(format!("{key}.adapter"), adapter)?);
     }
     if let Some(argv) = &raw.argv {
         if argv.get_ref().is_empty() {
@@ -147,17 +140,7 @@ pub(super) fn build_script(
             .map_err(|msg| cx.err(format!("{key}.log_limit"), Some(m.span()), msg.to_string()))?;
     }
     if let Some(e) = &raw.expect {
-        spec = spec.expect(match e.get_ref().as_str() {
-            "pass" => Expectation::Pass,
-            "fail" => Expectation::Fail,
-            other => {
-                return Err(cx.err(
-                    format!("{key}.expect"),
-                    Some(e.span()),
-                    format!("unknown expectation `{other}`; expected `pass` or `fail`"),
-                ));
-            }
-        });
+        spec = spec.expect(cx.word::<Expectation>(format!("{key}.expect"), e)?);
     }
     if let Some(seed) = raw.seed {
         spec = spec.seed(seed);
@@ -171,12 +154,13 @@ pub(super) fn build_script(
     if let Some(network) = raw.network {
         spec.sandbox.network = network;
     }
-    match raw
-        .layout
-        .as_ref()
-        .map(|l| (l.get_ref().as_str(), l.span()))
-    {
-        None | Some(("workspace", _)) => {
+    let layout = match &raw.layout {
+        Some(l) => cx.word::<RunLayout>(format!("{key}.layout"), l)?,
+        None => RunLayout::Workspace,
+    };
+    let layout_span = raw.layout.as_ref().map(Spanned::span);
+    match layout {
+        RunLayout::Workspace => {
             if raw.sagemaker_paths.is_some() {
                 return Err(cx.err(
                     format!("{key}.sagemaker_paths"),
@@ -185,23 +169,16 @@ pub(super) fn build_script(
                 ));
             }
         }
-        Some(("sagemaker", span)) => {
+        RunLayout::Sagemaker => {
             let paths = raw.sagemaker_paths.clone().unwrap_or_default();
             if let Some((channel, path)) = paths.iter().find(|(_, p)| !p.starts_with("/opt/ml/")) {
                 return Err(cx.err(
                     format!("{key}.sagemaker_paths.{channel}"),
-                    Some(span),
+                    layout_span,
                     format!("{path} is not under /opt/ml/"),
                 ));
             }
             spec.sagemaker = Some(crate::run::sagemaker::SageMakerLayout { paths });
-        }
-        Some((other, span)) => {
-            return Err(cx.err(
-                format!("{key}.layout"),
-                Some(span),
-                format!("unknown layout `{other}`; expected `workspace` or `sagemaker`"),
-            ));
         }
     }
     if let Some(inputs) = &raw.inputs {
@@ -244,17 +221,7 @@ pub(super) fn build_script(
     // Variants: every profile × every size asked for; names join the parts that vary.
     let mut profiles: Vec<Option<Profile>> = Vec::new();
     for p in raw.profiles.iter().flatten() {
-        profiles.push(Some(Profile::parse(p.get_ref()).ok_or_else(|| {
-            cx.err(
-                format!("{key}.profiles"),
-                Some(p.span()),
-                format!(
-                    "unknown profile `{}`; expected one of {}",
-                    p.get_ref(),
-                    Profile::ALL.map(Profile::name).join(", ")
-                ),
-            )
-        })?));
+        profiles.push(Some(cx.word::<Profile>(format!("{key}.profiles"), p)?));
     }
     if profiles.is_empty() {
         profiles.push(None);
