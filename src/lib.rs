@@ -178,6 +178,8 @@
 //! The engine itself (workspaces, runners, reports) is the `sf-core` crate; this crate re-exports
 //! what a test author writes.
 #![warn(missing_docs)]
+// The manual links to `harness`, which exists only with that feature.
+#![cfg_attr(not(feature = "harness"), allow(rustdoc::broken_intra_doc_links))]
 
 // Script tests.
 pub use sf_core::ScriptRun;
@@ -230,7 +232,7 @@ pub mod config {
 }
 
 /// The data vocabulary: how input channels are filled ([`DataPlan`], [`ChannelPlan`],
-/// [`GeneratedData`], [`Layout`], tar.gz entries), what generated rows look like ([`Profile`],
+/// [`GeneratedData`], [`Layout`](data::Layout), tar.gz entries), what generated rows look like ([`Profile`],
 /// [`Schema`] and its columns, [`Size`], [`RowCount`]), and the tables and files that come out.
 pub mod data {
     pub use sf_core::data::{
@@ -259,7 +261,7 @@ pub mod data {
 /// }
 /// ```
 ///
-/// [`trials`] gives the trials themselves, for a `main` of your own:
+/// [`trials`](harness::trials) gives the trials themselves, for a `main` of your own:
 ///
 /// ```no_run
 /// let suite = sf::config::load(&sf::harness::config_path()).expect("a valid sf.toml");
