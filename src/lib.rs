@@ -124,7 +124,7 @@
 //! assert_eq!(files.len(), 3);
 //!
 //! // The tables themselves, without files.
-//! let table = Profile::Currency.generate(5, 7);
+//! let table = sf::Schema::preset(Profile::Currency).generate(5, 7);
 //! assert_eq!(table.rows(), 5);
 //! # Ok(())
 //! # }
