@@ -41,7 +41,7 @@ pub use engine::run;
 pub use macro_support::ScriptRun;
 pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
-pub use result::{Expectation, Status, TestResult};
+pub use result::{Status, TestResult};
 pub use run::adapter::{
     AdapterError, AdapterOptions, InterpreterError, PythonSource, channel_env_name, resolve_python,
 };
@@ -54,7 +54,8 @@ pub use script::{
 };
 pub use sf_vocab::{RunLayout, UnknownName, Vocabulary};
 pub use spec::{
-    DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, KeepWorkspace, TestSpec,
+    DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, Expectation,
+    KeepWorkspace, TestSpec,
 };
 pub use store::{Listing, StoredResult, list_results};
 pub use suite::{Entry, EntryKind, EntryOutcome, EntryRun, NoSuchPipeline, Suite};

@@ -10,7 +10,8 @@ use sf_vocab::Vocabulary;
 
 use crate::data::{Format, RowCount};
 use crate::report::failure_message;
-use crate::result::{Expectation, TestResult};
+use crate::result::TestResult;
+use crate::spec::Expectation;
 use crate::spec::{KeepWorkspace, TestSpec};
 use crate::workspace::{Workspace, remove_workspace};
 

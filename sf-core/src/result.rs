@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use sf_vocab::Expectation;
+use crate::spec::Expectation;
 
 use crate::run::execution::ExecutionResult;
 

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+/// What the test expects of the script: that it passes (the default) or that it fails.
+pub use sf_vocab::Expectation;
 
 use crate::checks::ChannelChecks;
 use crate::data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount};
-use crate::result::Expectation;
 use crate::run::adapter::AdapterOptions;
 use crate::run::runner::Limits;
 use crate::script::{AdapterKind, ScriptRef};

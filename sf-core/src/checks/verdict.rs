@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::channel::{ChannelChecks, Subject};
-use crate::result::{Expectation, Status};
+use crate::result::Status;
 use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
 use crate::script::AdapterKind;
+use crate::spec::Expectation;
 use crate::workspace::Workspace;
 
 /// Why the script itself failed, in one line; `None` when it succeeded.

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Pipeline;
 use crate::checks::{Check, CheckFailure};
-use crate::result::{Expectation, Status, TestResult};
+use crate::result::{Status, TestResult};
 use crate::spec::DEFAULT_SEED;
+use crate::spec::Expectation;
 use crate::suite::PIPELINE_PREFIX;
 
 /// What a pipeline run did: every step, every binding between steps, the time and the critical

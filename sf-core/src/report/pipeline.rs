@@ -7,6 +7,7 @@ use anstyle::Style;
 use crate::pipeline::PipelineResult;
 use crate::report::{paint, status_style};
 use crate::result::Status;
+use crate::suite::PIPELINE_PREFIX;
 
 /// Fill colors by status, shared by the Mermaid and DOT renderings (green, red, yellow).
 fn fill(status: Status) -> &'static str {
@@ -27,7 +28,7 @@ pub fn render_text(r: &PipelineResult, color: bool) -> String {
         out,
         "{} {}  {:.2} s",
         paint(r.status.as_str(), status_style(r.status), color),
-        paint(&format!("pipeline::{}", r.name), bold, color),
+        paint(&format!("{PIPELINE_PREFIX}{}", r.name), bold, color),
         r.wall_time
     );
     if let Some(error) = &r.error {
@@ -186,7 +187,7 @@ fn dot_text(text: &str) -> String {
 pub fn render_dot(r: &PipelineResult) -> String {
     let mut out = format!(
         "digraph \"{}\" {{\n    rankdir=LR;\n    node [shape=box];\n",
-        dot_text(&format!("pipeline::{}", r.name))
+        dot_text(&format!("{PIPELINE_PREFIX}{}", r.name))
     );
     for s in &r.steps {
         let _ = writeln!(
@@ -223,7 +224,7 @@ pub fn render_dot(r: &PipelineResult) -> String {
 /// JUnit XML with one test case per step, named `pipeline::NAME::STEP`; a skipped step carries
 /// its reason.
 pub fn render_junit(r: &PipelineResult) -> String {
-    let suite = format!("pipeline::{}", r.name);
+    let suite = format!("{PIPELINE_PREFIX}{}", r.name);
     super::junit::document(
         &suite,
         r.steps.iter().map(|s| {

@@ -10,7 +10,8 @@ use crate::pipeline::{
     PipelineOptions, PipelinePropertyReport, PipelineResult, run_pipeline, run_pipeline_property,
 };
 use crate::property::{PropertyReport, run_property};
-use crate::result::{Expectation, Status, TestResult};
+use crate::result::{Status, TestResult};
+use crate::spec::Expectation;
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
 
 /// What running one [`Entry`] gave.
