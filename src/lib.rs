@@ -213,7 +213,7 @@ pub use sf_core::pipeline::{
 };
 
 // Checks of a channel's files.
-pub use sf_core::{Check, CheckFailure};
+pub use sf_core::{Check, CheckFailure, Problem, Subject};
 
 // `sf.toml`, and running what it describes.
 pub use sf_core::{ConfigError, Entry, EntryKind, EntryOutcome, EntryRun, Suite};

@@ -93,7 +93,7 @@ impl TestSpec {
                 DEFAULT_INPUT,
                 ChannelPlan::Generated(GeneratedData::new(profile, RowCount::default())),
             ),
-            outputs: BTreeMap::from([(DEFAULT_OUTPUT.to_owned(), ChannelChecks::default())]),
+            outputs: BTreeMap::from([(DEFAULT_OUTPUT.to_owned(), ChannelChecks::output())]),
             script,
             environ_vars: BTreeMap::new(),
             job_args: BTreeMap::new(),
@@ -200,7 +200,7 @@ impl TestSpec {
     {
         self.outputs = names
             .into_iter()
-            .map(|n| (n.into(), ChannelChecks::default()))
+            .map(|n| (n.into(), ChannelChecks::output()))
             .collect();
         self
     }

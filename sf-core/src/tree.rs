@@ -75,7 +75,7 @@ pub(crate) struct Entry {
 /// not followed. An unreadable directory is an error naming it.
 pub(crate) fn entries(dir: &Path) -> io::Result<Vec<Entry>> {
     let mut out = Vec::new();
-    for entry in WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+    for entry in walker(dir).min_depth(1).sort_by_file_name() {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_owned();
             io::Error::other(format!("cannot read {}: {e}", path.display()))
@@ -153,7 +153,7 @@ pub(crate) fn copy(from: &Path, to: &Path) -> io::Result<Vec<PathBuf>> {
 pub(crate) fn set_read_only(dir: &Path) -> io::Result<()> {
     // Children before their directory: a read-only directory's entries cannot be changed by a
     // non-root user any more.
-    set_modes(WalkDir::new(dir).contents_first(true), 0o444, 0o555)
+    set_modes(walker(dir).contents_first(true), 0o444, 0o555)
 }
 
 /// Files 0644, directories 0755: undoes [`set_read_only`] so the tree can be changed or deleted.
@@ -162,7 +162,7 @@ pub(crate) fn set_writable(dir: &Path) -> io::Result<()> {
         return Ok(());
     }
     // Directories before their children, so their entries can be reached and changed.
-    set_modes(WalkDir::new(dir), 0o644, 0o755)
+    set_modes(walker(dir), 0o644, 0o755)
 }
 
 fn set_modes(walk: WalkDir, file_mode: u32, dir_mode: u32) -> io::Result<()> {
@@ -185,8 +185,14 @@ fn set_modes(walk: WalkDir, file_mode: u32, dir_mode: u32) -> io::Result<()> {
     result
 }
 
+/// A walk of `dir` that does not follow `dir` itself when it is a symbolic link (walkdir does by
+/// default): a channel replaced by a link has no files of its own.
+fn walker(dir: &Path) -> WalkDir {
+    WalkDir::new(dir).follow_root_links(false)
+}
+
 fn walk(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
-    WalkDir::new(dir)
+    walker(dir)
         .min_depth(1)
         .sort_by_file_name()
         .into_iter()

@@ -10,11 +10,16 @@ use super::shape::{TableError, TableShape, is_tabular, read_table_shape};
 
 /// What must hold for the files of a channel.
 ///
-/// As an output check ([`TestSpec::outputs`](crate::TestSpec::outputs)) every field is off by
-/// default: an empty output only earns a recommendation. As what a pipeline step reads through
-/// an edge ([`Step::reads`](crate::pipeline::Step::reads)) the default is
-/// [`ChannelChecks::edge`]: some file, and some data row when there are tables.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Start from [`ChannelChecks::output`] for an output channel
+/// ([`TestSpec::outputs`](crate::TestSpec::outputs)): every check off, so an empty output only
+/// earns a recommendation. Start from [`ChannelChecks::edge`] for what a pipeline step reads
+/// through an edge ([`Step::reads`](crate::pipeline::Step::reads)): some file, tables that read,
+/// and some data row when there are tables. There is deliberately no `Default`: the two starting
+/// points differ, and the wrong one would silently drop checks.
+///
+/// Whatever the checks, a channel directory that is a symbolic link fails: its files are not
+/// the script's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelChecks {
     /// The channel must hold at least one file.
     pub non_empty: bool,
@@ -27,6 +32,9 @@ pub struct ChannelChecks {
     /// When the channel holds tabular files, together they hold at least one data row (a channel
     /// of other files, such as a model archive, passes).
     pub some_rows: bool,
+    /// Every tabular file is read to its end and must parse, even when no column or row check
+    /// asks for its contents.
+    pub readable: bool,
     /// Every tabular file has at least these columns.
     pub columns: Vec<String>,
 }
@@ -94,13 +102,18 @@ pub struct CheckFailure {
     pub subject: Subject,
     /// What is wrong.
     pub problem: Box<Problem>,
+    /// The checks that held before this one failed, in order.
+    pub held: Vec<Check>,
 }
 
 impl CheckFailure {
     /// The check that failed.
     pub fn check(&self) -> Check {
         match &*self.problem {
-            Problem::Missing { .. } | Problem::Empty | Problem::Copy { .. } => Check::NonEmpty,
+            Problem::Missing { .. }
+            | Problem::Link { .. }
+            | Problem::Empty
+            | Problem::Copy { .. } => Check::NonEmpty,
             Problem::InvalidGlob { .. } | Problem::NoMatch { .. } => Check::Files,
             Problem::MissingColumn { .. } => Check::Columns,
             Problem::NoTables { columns } if !columns.is_empty() => Check::Columns,
@@ -121,6 +134,12 @@ pub enum Problem {
     #[error(": {} does not exist", path.display())]
     Missing {
         /// The directory.
+        path: PathBuf,
+    },
+    /// The channel directory is a symbolic link (its files are not the script's).
+    #[error(": {} is a symbolic link; sf does not follow links out of a channel", path.display())]
+    Link {
+        /// The link.
         path: PathBuf,
     },
     /// The channel holds no file.
@@ -196,88 +215,107 @@ pub enum Problem {
 }
 
 impl ChannelChecks {
+    /// An output channel's checks before any is asked for: none.
+    pub fn output() -> ChannelChecks {
+        ChannelChecks {
+            non_empty: false,
+            files: None,
+            min_rows: None,
+            some_rows: false,
+            readable: false,
+            columns: Vec::new(),
+        }
+    }
+
     /// What a pipeline step needs of an input bound to an upstream output unless it says
-    /// otherwise: some file, and some data row when there are tables.
+    /// otherwise: some file, tables that read, and some data row when there are tables.
     pub fn edge() -> ChannelChecks {
         ChannelChecks {
             non_empty: true,
             some_rows: true,
-            ..ChannelChecks::default()
+            readable: true,
+            ..ChannelChecks::output()
         }
     }
 
     /// Applies the checks to the channel directory `dir`; returns the checks that ran and held,
-    /// in order, or the first that did not.
+    /// in order, or the first that did not (with those that held before it).
     pub fn check(&self, subject: &Subject, dir: &Path) -> Result<Vec<Check>, CheckFailure> {
-        let fail = |problem| CheckFailure {
-            subject: subject.clone(),
-            problem: Box::new(problem),
-        };
         let mut held = Vec::new();
+        self.check_into(dir, &mut held)
+            .map(|()| held.clone())
+            .map_err(|problem| CheckFailure {
+                subject: subject.clone(),
+                problem: Box::new(problem),
+                held,
+            })
+    }
+
+    fn check_into(&self, dir: &Path, held: &mut Vec<Check>) -> Result<(), Problem> {
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Problem::Link {
+                path: dir.to_owned(),
+            });
+        }
         if self.non_empty {
             if !dir.is_dir() {
-                return Err(fail(Problem::Missing {
+                return Err(Problem::Missing {
                     path: dir.to_owned(),
-                }));
+                });
             }
             if crate::tree::count_files(dir) == 0 {
-                return Err(fail(Problem::Empty));
+                return Err(Problem::Empty);
             }
             held.push(Check::NonEmpty);
         }
         let files = match &self.files {
             Some(pattern) => {
-                let matched = glob_files(dir, pattern).map_err(|source| {
-                    fail(Problem::InvalidGlob {
-                        pattern: pattern.clone(),
-                        source,
-                    })
+                let matched = glob_files(dir, pattern).map_err(|source| Problem::InvalidGlob {
+                    pattern: pattern.clone(),
+                    source,
                 })?;
                 if matched.is_empty() {
-                    return Err(fail(Problem::NoMatch {
+                    return Err(Problem::NoMatch {
                         pattern: pattern.clone(),
                         listing: crate::tree::listing(dir),
-                    }));
+                    });
                 }
                 held.push(Check::Files);
                 matched
             }
             None => crate::tree::files(dir),
         };
-        let wants_tables = self.min_rows.is_some() || !self.columns.is_empty() || self.some_rows;
-        if !wants_tables {
-            return Ok(held);
+        let strict = self.min_rows.is_some() || !self.columns.is_empty();
+        if !(strict || self.some_rows || self.readable) {
+            return Ok(());
         }
         let mut tables: Vec<(String, TableShape)> = Vec::new();
         for file in files.iter().filter(|f| is_tabular(f)) {
             let shown = file.strip_prefix(dir).unwrap_or(file).display().to_string();
-            let shape = read_table_shape(file).map_err(|source| {
-                fail(Problem::Unreadable {
-                    file: shown.clone(),
-                    columns: self.columns.clone(),
-                    source,
-                })
+            let shape = read_table_shape(file).map_err(|source| Problem::Unreadable {
+                file: shown.clone(),
+                columns: self.columns.clone(),
+                source,
             })?;
             tables.push((shown, shape));
         }
-        let strict = self.min_rows.is_some() || !self.columns.is_empty();
         if tables.is_empty() {
             return if strict {
-                Err(fail(Problem::NoTables {
+                Err(Problem::NoTables {
                     columns: self.columns.clone(),
-                }))
+                })
             } else {
-                Ok(held)
+                Ok(())
             };
         }
         if !self.columns.is_empty() {
             for (shown, shape) in &tables {
                 if let Some(missing) = self.columns.iter().find(|c| !shape.columns.contains(c)) {
-                    return Err(fail(Problem::MissingColumn {
+                    return Err(Problem::MissingColumn {
                         file: shown.clone(),
                         column: missing.clone(),
                         present: shape.columns.clone(),
-                    }));
+                    });
                 }
             }
             held.push(Check::Columns);
@@ -286,17 +324,17 @@ impl ChannelChecks {
         if let Some(min) = self.min_rows
             && total < min
         {
-            return Err(fail(Problem::TooFewRows { total, min }));
+            return Err(Problem::TooFewRows { total, min });
         }
         if self.some_rows && total == 0 {
-            return Err(fail(Problem::NoRows {
+            return Err(Problem::NoRows {
                 files: tables.into_iter().map(|(s, _)| s).collect(),
-            }));
+            });
         }
         if self.min_rows.is_some() || self.some_rows {
             held.push(Check::Rows);
         }
-        Ok(held)
+        Ok(())
     }
 }
 
@@ -346,7 +384,7 @@ mod tests {
             files: files.map(str::to_owned),
             min_rows,
             columns: columns.iter().map(|c| c.to_string()).collect(),
-            ..ChannelChecks::default()
+            ..ChannelChecks::output()
         }
     }
 
@@ -422,6 +460,54 @@ mod tests {
             err.to_string(),
             "edge up.data -> down.data: data.csv holds no data rows"
         );
+    }
+
+    #[test]
+    fn an_edge_that_allows_empty_tables_still_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("data.jsonl"), "not json\n").unwrap();
+        let allow_empty = ChannelChecks {
+            some_rows: false,
+            ..ChannelChecks::edge()
+        };
+        let edge = Subject::Edge {
+            from: "up.data".into(),
+            to: "down.data".into(),
+        };
+        let err = allow_empty.check(&edge, dir.path()).unwrap_err();
+        assert_eq!(err.check(), Check::Rows);
+        assert!(
+            err.to_string()
+                .starts_with("edge up.data -> down.data: cannot read data.jsonl: line 1: "),
+            "{err}"
+        );
+        assert_eq!(err.held, [Check::NonEmpty]);
+    }
+
+    #[test]
+    fn a_channel_replaced_by_a_link_fails_whatever_the_checks() {
+        let elsewhere = channel();
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("out");
+        std::os::unix::fs::symlink(elsewhere.path(), &link).unwrap();
+        for checks in [ChannelChecks::output(), checks(None, Some(1), &["id"])] {
+            let err = checks
+                .check(&Subject::Output("out".into()), &link)
+                .unwrap_err();
+            assert_eq!(err.check(), Check::NonEmpty);
+            assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        }
+        assert!(crate::tree::files(&link).is_empty());
+    }
+
+    #[test]
+    fn a_failure_lists_the_checks_that_held_before_it() {
+        let dir = channel();
+        let err = checks(Some("train/*.csv"), None, &["label"])
+            .check(&Subject::Output("out".into()), dir.path())
+            .unwrap_err();
+        assert_eq!(err.held, [Check::NonEmpty, Check::Files]);
+        assert_eq!(err.check(), Check::Columns);
     }
 
     #[test]

@@ -41,6 +41,18 @@ impl Cx<'_> {
             .map_err(|e| self.err(key, Some(value.span()), e.to_string()))
     }
 
+    /// Checks that `pattern` is a valid glob; the error names the key and points at `span`.
+    pub(super) fn glob(
+        &self,
+        key: impl Into<String>,
+        span: Range<usize>,
+        pattern: &str,
+    ) -> Result<()> {
+        glob::Pattern::new(pattern)
+            .map(|_| ())
+            .map_err(|e| self.err(key, Some(span), format!("invalid glob `{pattern}`: {e}")))
+    }
+
     pub(super) fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }

@@ -72,14 +72,8 @@ pub(super) fn build_pipelines(
                     spec.data.channels.insert(channel.clone(), built);
                 }
                 for (channel, r) in t.reads.iter().flatten() {
-                    if let Some(files) = &r.files
-                        && let Err(e) = glob::Pattern::new(files)
-                    {
-                        return Err(cx.err(
-                            format!("{skey}.reads.{channel}.files"),
-                            Some(step.span()),
-                            format!("invalid glob `{files}`: {e}"),
-                        ));
+                    if let Some(files) = &r.files {
+                        cx.glob(format!("{skey}.reads.{channel}.files"), step.span(), files)?;
                     }
                     reads.insert(
                         channel.clone(),
@@ -130,6 +124,6 @@ impl Pipeline {
         suite
             .pipeline(name)
             .cloned()
-            .map_err(|e| super::ConfigError::new(path, e.to_string()))
+            .map_err(|e| super::ConfigError::new(path, e.without_config()))
     }
 }

@@ -196,14 +196,12 @@ pub(super) fn build_script(
         spec.outputs = BTreeMap::new();
         for (channel, out) in outputs {
             let o = out.get_ref();
-            if let Some(files) = &o.files
-                && let Err(e) = glob::Pattern::new(files.get_ref())
-            {
-                return Err(cx.err(
+            if let Some(files) = &o.files {
+                cx.glob(
                     format!("{key}.outputs.{channel}.files"),
-                    Some(files.span()),
-                    format!("invalid glob `{}`: {e}", files.get_ref()),
-                ));
+                    files.span(),
+                    files.get_ref(),
+                )?;
             }
             spec.outputs.insert(
                 channel.clone(),
@@ -212,7 +210,7 @@ pub(super) fn build_script(
                     files: o.files.as_ref().map(|f| f.get_ref().clone()),
                     min_rows: o.min_rows,
                     columns: o.columns.clone().unwrap_or_default(),
-                    ..ChannelChecks::default()
+                    ..ChannelChecks::output()
                 },
             );
         }

@@ -30,6 +30,7 @@ pub(super) fn hand_over(
         .map_err(|problem| CheckFailure {
             subject: subject.clone(),
             problem: Box::new(problem),
+            held: Vec::new(),
         })
         .and_then(|()| needs.check(&subject, copy));
     let (status, checks) = match outcome {
@@ -37,7 +38,16 @@ pub(super) fn hand_over(
             Status::Pass,
             held.into_iter().map(EdgeCheck::held).collect(),
         ),
-        Err(failure) => (Status::Fail, vec![EdgeCheck::failed(&failure)]),
+        Err(failure) => (
+            Status::Fail,
+            failure
+                .held
+                .iter()
+                .copied()
+                .map(EdgeCheck::held)
+                .chain([EdgeCheck::failed(&failure)])
+                .collect(),
+        ),
     };
     let edge = EdgeResult {
         from,
@@ -49,6 +59,11 @@ pub(super) fn hand_over(
 }
 
 fn copy_read_only(source: &Path, copy: &Path) -> Result<(), Problem> {
+    if std::fs::symlink_metadata(source).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Problem::Link {
+            path: source.to_owned(),
+        });
+    }
     if !source.is_dir() {
         return Err(Problem::Missing {
             path: source.to_owned(),
@@ -60,4 +75,39 @@ fn copy_read_only(source: &Path, copy: &Path) -> Result<(), Problem> {
             to: copy.to_owned(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::BindingSource;
+
+    #[test]
+    fn an_upstream_output_that_is_a_link_is_not_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("a.csv"), "id\n1\n").unwrap();
+        let source = dir.path().join("out");
+        std::os::unix::fs::symlink(&elsewhere, &source).unwrap();
+        let bound = Bound {
+            step: "down".into(),
+            input: "data".into(),
+            source: BindingSource::Edge {
+                from_step: "up".into(),
+                from_output: "data".into(),
+            },
+        };
+        let copy = dir.path().join("copy");
+        let (edge, ok) = hand_over(&bound, &ChannelChecks::edge(), &source, &copy);
+        assert!(!ok);
+        assert_eq!(edge.status, Status::Fail);
+        let message = edge.checks[0].message.clone().unwrap();
+        assert!(
+            message.starts_with("edge up.data -> down.data: "),
+            "{message}"
+        );
+        assert!(message.contains("is a symbolic link"), "{message}");
+        assert!(!copy.exists());
+    }
 }

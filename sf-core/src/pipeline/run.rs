@@ -166,6 +166,13 @@ pub fn run_pipeline(
     Ok(result)
 }
 
+/// Runs the pipeline; one that cannot run at all (its run directory cannot be made) is a failing
+/// result that says why.
+pub(crate) fn run_or_report(p: &Pipeline, options: &PipelineOptions) -> PipelineResult {
+    run_pipeline(p, options)
+        .unwrap_or_else(|err| PipelineResult::not_run(p, crate::engine::error_chain(&err)))
+}
+
 /// Runs the steps and returns what happened to each, indexed like `plan.order`.
 fn schedule(
     p: &Pipeline,
@@ -608,6 +615,19 @@ mod tests {
     }
 
     #[test]
+    fn an_upstream_output_replaced_by_a_link_fails_the_upstream_and_is_not_handed_over() {
+        let body = "d=\"$TMPDIR/elsewhere\"; mkdir -p \"$d\"; printf 'id\\n1\\n' > \"$d/a.csv\"; \
+                    rm -rf \"$SF_OUTPUT_DATA\"; ln -s \"$d\" \"$SF_OUTPUT_DATA\"";
+        let r = edge_run(body, needs());
+        assert_eq!(r.status, Status::Fail);
+        let up = r.step("up").unwrap();
+        assert_eq!(up.status, Status::Fail);
+        let error = up.result.as_ref().unwrap().error_message.clone().unwrap();
+        assert!(error.contains("is a symbolic link"), "{error}");
+        assert_eq!(r.step("down").unwrap().status, Status::Skip);
+    }
+
+    #[test]
     fn edge_checks_stop_the_downstream_and_say_why() {
         let (check, msg) = edge_failure(&edge_run("true", needs()));
         assert_eq!(check, "non_empty");
@@ -630,8 +650,18 @@ mod tests {
             columns: vec!["id".into(), "label".into()],
             ..needs()
         };
-        let (check, msg) = edge_failure(&edge_run(write, columns));
+        let r = edge_run(write, columns);
+        let (check, msg) = edge_failure(&r);
         assert_eq!(check, "columns");
+        let ran: Vec<(&str, bool)> = r.edges[0]
+            .checks
+            .iter()
+            .map(|c| (c.check.as_str(), c.passed))
+            .collect();
+        assert_eq!(
+            ran,
+            [("non_empty", true), ("files", true), ("columns", false)]
+        );
         assert_eq!(
             msg,
             "edge up.data -> down.data: train/train_processed_data.csv has no column `label` (columns: id, feature_1, target)"

@@ -24,6 +24,7 @@ pub(crate) const BUNDLE_STDERR: &str = "stderr.log";
 
 /// The contents of `bundle.json`, for a script's bundle and a pipeline's alike.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Manifest {
     #[serde(default)]
     pub(crate) test_name: String,
@@ -53,10 +54,18 @@ pub(crate) struct Manifest {
 }
 
 impl Manifest {
-    /// The manifest of the bundle at `dir`, when it has a readable one.
-    pub(crate) fn read(dir: &Path) -> Option<Manifest> {
-        let bytes = fs::read(dir.join(BUNDLE_MANIFEST)).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    /// The manifest of the bundle at `dir`. What cannot be read is left at its default (and
+    /// logged): the bundle's inputs are what a replay needs, and a bundle is never skipped for
+    /// a manifest it does not need.
+    pub(crate) fn read(dir: &Path) -> Manifest {
+        let path = dir.join(BUNDLE_MANIFEST);
+        let parsed = fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()));
+        parsed.unwrap_or_else(|err| {
+            tracing::warn!(%err, manifest = %path.display(), "reading a failure bundle without its manifest");
+            Manifest::default()
+        })
     }
 }
 

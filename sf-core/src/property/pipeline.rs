@@ -15,7 +15,7 @@ use super::core::{Source, Subject, write_sources};
 use super::outcome::PropertyReport;
 use crate::atomic::write_json_atomic;
 use crate::data::{ChannelPlan, Table};
-use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_pipeline};
+use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_or_report};
 use crate::spec::KeepWorkspace;
 use crate::workspace::{Workspace, is_workspace, remove_workspace};
 
@@ -51,10 +51,8 @@ struct PipelineSubject<'a> {
 }
 
 impl PipelineSubject<'_> {
-    /// Runs the pipeline; a pipeline that cannot run is a failing result that says why.
     fn run(&self, p: &Pipeline) -> PipelineResult {
-        run_pipeline(p, &self.options)
-            .unwrap_or_else(|err| PipelineResult::not_run(p, crate::engine::error_chain(&err)))
+        run_or_report(p, &self.options)
     }
 }
 

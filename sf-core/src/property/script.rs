@@ -113,7 +113,11 @@ impl Subject for ScriptSubject<'_> {
         }
     }
 
-    fn replay(&self, dir: &Path, _manifest: &Manifest) -> Option<TestResult> {
+    fn replay(&self, dir: &Path, manifest: &Manifest) -> Option<TestResult> {
+        if manifest.pipeline.is_some() {
+            // A pipeline's bundle in the same folder: its channels are named after steps.
+            return None;
+        }
         match self.0.clone().data_from(dir) {
             Ok(spec) => Some(crate::engine::run(
                 &spec.keep_workspace(KeepWorkspace::OnFailure),
@@ -504,6 +508,52 @@ def main(input_paths, output_paths, environ_vars, job_args):
             [dir.path().join("a"), dir.path().join("b")]
         );
         assert!(saved_bundles(&dir.path().join("missing")).is_empty());
+    }
+
+    /// A saved bundle of `body`'s channel `input` with the manifest `manifest`.
+    fn save_bundle(setup: &Setup, name: &str, data: &str, manifest: &str) {
+        let bundle = setup.dir.path().join("sf-regressions").join(name);
+        fs::create_dir_all(bundle.join("inputs/input")).unwrap();
+        fs::write(bundle.join("inputs/input/data.csv"), data).unwrap();
+        fs::write(bundle.join(BUNDLE_MANIFEST), manifest).unwrap();
+    }
+
+    const NEGATIVE_ROW: &str = "from_currency,to_currency,amount,date\nUSD,EUR,-5.00,2024-01-01\n";
+
+    #[test]
+    fn a_saved_bundle_whose_manifest_says_nothing_still_replays_and_fails() {
+        let setup = Setup::new(&python(NEGATIVE_BUG));
+        save_bundle(&setup, "hand-written", NEGATIVE_ROW, "{}");
+        let report = run_property(&setup.spec(), &setup.config(4));
+        let failure = report.failure.expect("the saved bundle still fails");
+        assert!(failure.from_saved_bundle);
+        assert_eq!(report.replayed_bundles.len(), 1);
+        assert!(
+            failure
+                .result
+                .error_message
+                .unwrap_or_default()
+                .contains("negative amount"),
+        );
+    }
+
+    #[test]
+    fn a_pipelines_bundle_beside_a_scripts_is_not_replayed_as_the_scripts() {
+        let setup = Setup::new(&python(NEGATIVE_BUG));
+        save_bundle(&setup, "pipeline-p", NEGATIVE_ROW, r#"{"pipeline": "p"}"#);
+        let report = run_property(
+            &setup.spec(),
+            &PropertyConfig {
+                max_rows: 0,
+                ..setup.config(2)
+            },
+        );
+        assert!(
+            report.replayed_bundles.is_empty(),
+            "{:?}",
+            report.replayed_bundles
+        );
+        assert!(report.is_successful(), "{:?}", report.failure);
     }
 
     #[test]

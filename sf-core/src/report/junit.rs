@@ -54,9 +54,11 @@ pub(crate) fn bare_case(
         Status::Skip => TestCaseStatus::skipped(),
         Status::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
     };
-    if let Some(m) = message {
-        case_status.set_message(clean(m));
-    }
+    match (message, status) {
+        (Some(m), _) => case_status.set_message(clean(m)),
+        (None, Status::Fail) => case_status.set_message("failed"),
+        (None, _) => &mut case_status,
+    };
     let mut case = TestCase::new(name, case_status);
     if let Some(c) = classname {
         case.set_classname(c);

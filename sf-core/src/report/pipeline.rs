@@ -221,25 +221,41 @@ pub fn render_dot(r: &PipelineResult) -> String {
     out
 }
 
-/// JUnit XML with one test case per step, named `pipeline::NAME::STEP`; a skipped step carries
-/// its reason.
+/// JUnit XML with one test case per step, named `pipeline::NAME::STEP` (a skipped step carries
+/// its reason), and one per failed edge, named `pipeline::NAME::edge FROM -> TO`, so that a CI
+/// reading only the XML sees an edge check that stopped a step.
 pub fn render_junit(r: &PipelineResult) -> String {
     let suite = format!("{PIPELINE_PREFIX}{}", r.name);
-    super::junit::document(
-        &suite,
-        r.steps.iter().map(|s| {
-            let name = format!("{suite}::{}", s.name);
-            match &s.result {
-                Some(result) => super::junit::result_case(&name, result),
-                None => super::junit::bare_case(
-                    &name,
-                    Some(&s.name),
-                    s.status,
-                    s.skipped_because.as_deref(),
-                ),
-            }
-        }),
-    )
+    let steps = r.steps.iter().map(|s| {
+        let name = format!("{suite}::{}", s.name);
+        match &s.result {
+            Some(result) => super::junit::result_case(&name, result),
+            None => super::junit::bare_case(
+                &name,
+                Some(&s.name),
+                s.status,
+                s.skipped_because.as_deref(),
+            ),
+        }
+    });
+    let edges = r
+        .edges
+        .iter()
+        .filter(|e| e.status == Status::Fail)
+        .map(|e| {
+            let message = e
+                .checks
+                .iter()
+                .find(|c| !c.passed)
+                .and_then(|c| c.message.as_deref());
+            super::junit::bare_case(
+                &format!("{suite}::edge {} -> {}", e.from, e.to),
+                Some(&e.to),
+                Status::Fail,
+                message,
+            )
+        });
+    super::junit::document(&suite, steps.chain(edges))
 }
 
 #[cfg(test)]
@@ -352,6 +368,33 @@ mod tests {
         assert!(t.contains("```mermaid"), "{t}");
         assert!(!t.contains('\u{1b}'));
         assert!(render_text(&result(), true).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn a_failed_edge_is_a_junit_failure_even_when_no_step_failed() {
+        let mut r = result();
+        for step in &mut r.steps {
+            if step.status == Status::Fail {
+                step.status = Status::Pass;
+            }
+        }
+        r.edges[0].status = Status::Fail;
+        r.edges[0].checks = vec![EdgeCheck {
+            check: crate::checks::Check::Columns,
+            passed: false,
+            message: Some("edge prep.processed_data -> x: a.csv has no column `id`".into()),
+        }];
+        let x = render_junit(&r);
+        assert!(
+            x.contains("name=\"pipeline::demo::edge prep.processed_data -&gt; say &quot;hi&quot;.input_data\""),
+            "{x}"
+        );
+        assert!(
+            x.contains(
+                "<failure message=\"edge prep.processed_data -&gt; x: a.csv has no column `id`\""
+            ),
+            "{x}"
+        );
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub enum EntryKind {
 
 /// `sf test-pipeline NAME` named a pipeline the configuration does not have.
 #[derive(Debug, thiserror::Error)]
-#[error("{} has no pipeline `{name}`; its pipelines: {}", config.display(), if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+#[error("{} has {}", config.display(), self.without_config())]
 pub struct NoSuchPipeline {
     /// The configuration file.
     pub config: PathBuf,
@@ -54,6 +54,19 @@ pub struct NoSuchPipeline {
     pub name: String,
     /// The pipelines it has.
     pub known: Vec<String>,
+}
+
+impl NoSuchPipeline {
+    /// The message without the configuration's path, for errors that name it already:
+    /// ``no pipeline `x`; its pipelines: a, b``.
+    pub fn without_config(&self) -> String {
+        let known = if self.known.is_empty() {
+            "none".to_owned()
+        } else {
+            self.known.join(", ")
+        };
+        format!("no pipeline `{}`; its pipelines: {known}", self.name)
+    }
 }
 
 impl Suite {

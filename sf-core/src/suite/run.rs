@@ -6,10 +6,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::entry::{Entry, EntryKind, replay_command};
+use crate::pipeline::run_or_report;
 use crate::pipeline::{
-    PipelineOptions, PipelinePropertyReport, PipelineResult, run_pipeline, run_pipeline_property,
+    PipelineOptions, PipelinePropertyReport, PipelineResult, run_pipeline_property,
 };
-use crate::property::{PropertyReport, run_property};
+use crate::property::{PropertyConfig, PropertyReport, run_property};
 use crate::result::{Status, TestResult};
 use crate::spec::Expectation;
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
@@ -63,27 +64,11 @@ impl Entry {
                 let spec = (**spec).clone().keep_workspace(keep);
                 self.done(crate::engine::run(&spec), EntryOutcome::Script, by_name)
             }
-            (EntryKind::Script(spec), Some(config)) => {
+            (EntryKind::Script(spec), Some(property)) => {
                 let spec = (**spec).clone().keep_workspace(keep);
-                let report = run_property(&spec, config);
-                let (result, replay) = match &report.failure {
-                    Some(f) if !f.replay.is_empty() => (f.result.clone(), f.replay.clone()),
-                    Some(f) => (f.result.clone(), by_name),
-                    None => (
-                        TestResult {
-                            execution_time: report.elapsed.as_secs_f64(),
-                            ..TestResult::not_run(
-                                spec.script_name(),
-                                spec.seed,
-                                spec.expect,
-                                Status::Pass,
-                                config.bundle_dir.clone(),
-                                None,
-                            )
-                        },
-                        by_name,
-                    ),
-                };
+                let report = run_property(&spec, property);
+                let (result, replay) =
+                    self.property_row(&report, TestResult::clone, property, by_name);
                 self.done(
                     result,
                     EntryOutcome::ScriptProperty(Box::new(report)),
@@ -95,9 +80,7 @@ impl Entry {
                     keep,
                     ..PipelineOptions::default()
                 };
-                let result = run_pipeline(pipeline, &options).unwrap_or_else(|err| {
-                    PipelineResult::not_run(pipeline, crate::engine::error_chain(&err))
-                });
+                let result = run_or_report(pipeline, &options);
                 self.done(
                     result.summary_result(),
                     EntryOutcome::Pipeline(Box::new(result)),
@@ -110,25 +93,37 @@ impl Entry {
                     ..PipelineOptions::default()
                 };
                 let report = run_pipeline_property(pipeline, property, &options);
-                let (result, replay) = match &report.failure {
-                    Some(f) if !f.replay.is_empty() => {
-                        (f.result.summary_result(), f.replay.clone())
-                    }
-                    Some(f) => (f.result.summary_result(), by_name),
-                    None => (
-                        TestResult {
-                            execution_time: report.elapsed.as_secs_f64(),
-                            ..self.not_run_result(Status::Pass, None)
-                        },
-                        by_name,
-                    ),
-                };
+                let (result, replay) =
+                    self.property_row(&report, PipelineResult::summary_result, property, by_name);
                 self.done(
                     result,
                     EntryOutcome::PipelineProperty(Box::new(report)),
                     replay,
                 )
             }
+        }
+    }
+
+    /// A property run as one row and its replay command: the minimal failure's result and the
+    /// command that replays its bundle, or a PASS with the run's total time.
+    fn property_row<R>(
+        &self,
+        report: &PropertyReport<R>,
+        row: impl Fn(&R) -> TestResult,
+        property: &PropertyConfig,
+        by_name: String,
+    ) -> (TestResult, String) {
+        match &report.failure {
+            Some(f) if f.replay.is_empty() => (row(&f.result), by_name),
+            Some(f) => (row(&f.result), f.replay.clone()),
+            None => (
+                TestResult {
+                    execution_time: report.elapsed.as_secs_f64(),
+                    workspace: property.bundle_dir.clone(),
+                    ..self.not_run_result(Status::Pass, None)
+                },
+                by_name,
+            ),
         }
     }
 
