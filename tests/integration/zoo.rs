@@ -122,6 +122,22 @@ const CASES: &[Case] = &[
         script_error: None,
     },
     Case {
+        script: "async_main",
+        args: &[],
+        status: "FAIL",
+        error: "ValueError: the async body ran and failed",
+        outcome: Some("exited"),
+        script_error: Some("exception"),
+    },
+    Case {
+        script: "surrogate_message",
+        args: &[],
+        status: "FAIL",
+        error: "FileNotFoundError: cannot open caf\\udce9.csv; xxx",
+        outcome: Some("exited"),
+        script_error: Some("exception"),
+    },
+    Case {
         script: "ghost",
         args: &[],
         status: "FAIL",
@@ -169,6 +185,27 @@ fn every_broken_script_fails_with_the_reason_and_sf_survives() {
         0,
         "the next test still runs"
     );
+}
+
+#[test]
+fn an_exception_message_of_megabytes_is_kept_bounded_with_its_head_and_tail() {
+    let sandbox = Sandbox::new();
+    let (code, r) = sandbox.test_script("surrogate_message", &[]);
+    assert_eq!(code, 1);
+    let message = r["execution"]["script_error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("cannot open caf\\udce9.csv; xxx"),
+        "{}",
+        &message[..80]
+    );
+    assert!(message.contains("characters cut"), "{}", message.len());
+    assert!(message.len() < 10_000, "{}", message.len());
+    let stored = std::fs::metadata(
+        std::path::Path::new(r["workspace"].as_str().unwrap()).join("result.json"),
+    )
+    .unwrap()
+    .len();
+    assert!(stored < 200_000, "result.json holds {stored} bytes");
 }
 
 #[test]

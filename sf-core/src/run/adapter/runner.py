@@ -16,6 +16,9 @@ import sys
 import traceback
 
 RUNNER_FILE = os.path.realpath(__file__)
+# What a report keeps of an exception's message and traceback: the head and the tail.
+MESSAGE_LIMIT = 8 * 1024
+TRACEBACK_LIMIT = 32 * 1024
 CANONICAL = ("input_paths", "output_paths", "environ_vars", "job_args", "logger")
 
 
@@ -39,13 +42,30 @@ def format_traceback(exc):
     return "".join(te.format())
 
 
+def bounded(text, limit):
+    """Text any JSON reader accepts (lone surrogates, as os.listdir returns for names that are
+    not UTF-8, become backslash escapes), at most about `limit` characters: the head and the
+    tail, with what was cut in between."""
+    if text is None:
+        return None
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n... ({len(text) - 2 * half} characters cut) ...\n{text[-half:]}"
+
+
 def error(kind, exc=None, type_name=None, message=None, exit_code=1):
+    try:
+        text = message if message is not None else str(exc)
+    except BaseException as failed:  # noqa: BLE001 - a __str__ that raises must not lose the report
+        text = f"<the exception's message could not be read: {type(failed).__name__}>"
     return {
         "status": "error",
         "kind": kind,
-        "type": type_name or type(exc).__name__,
-        "message": message if message is not None else str(exc),
-        "traceback": format_traceback(exc) if exc is not None else None,
+        "type": bounded(type_name or type(exc).__name__, MESSAGE_LIMIT),
+        "message": bounded(text, MESSAGE_LIMIT),
+        "traceback": bounded(format_traceback(exc), TRACEBACK_LIMIT) if exc is not None else None,
         "exit_code": exit_code,
     }
 
@@ -155,7 +175,15 @@ def run(script, context_file, report):
         return error("bad_signature", type_name="BadSignature", message=str(exc))
 
     try:
-        main(*args, **kwargs)
+        returned = main(*args, **kwargs)
+        if inspect.isawaitable(returned):
+            # `async def main`: production awaits it, so the body has to run here too.
+            import asyncio
+
+            async def awaited():
+                return await returned
+
+            asyncio.run(awaited())
     except SystemExit as exc:
         code = exc.code
         if code is None or code == 0:
