@@ -114,7 +114,9 @@ impl CheckFailure {
             | Problem::Link { .. }
             | Problem::Empty
             | Problem::Copy { .. } => Check::NonEmpty,
-            Problem::InvalidGlob { .. } | Problem::NoMatch { .. } => Check::Files,
+            Problem::InvalidGlob { .. } | Problem::GlobOutside { .. } | Problem::NoMatch { .. } => {
+                Check::Files
+            }
             Problem::MissingColumn { .. } => Check::Columns,
             Problem::NoTables { columns } if !columns.is_empty() => Check::Columns,
             Problem::Unreadable { columns, .. } if !columns.is_empty() => Check::Columns,
@@ -162,6 +164,14 @@ pub enum Problem {
         /// The parser's complaint.
         #[source]
         source: glob::PatternError,
+    },
+    /// The `files` glob reaches outside the channel (`..` or an absolute path).
+    #[error(
+        ": glob `{pattern}` reaches outside the channel; write it relative to the channel, without `..`"
+    )]
+    GlobOutside {
+        /// The glob.
+        pattern: String,
     },
     /// The `files` glob matched nothing.
     #[error(" has no file matching `{pattern}` (files: {listing})")]
@@ -270,10 +280,7 @@ impl ChannelChecks {
         }
         let files = match &self.files {
             Some(pattern) => {
-                let matched = glob_files(dir, pattern).map_err(|source| Problem::InvalidGlob {
-                    pattern: pattern.clone(),
-                    source,
-                })?;
+                let matched = glob_files(dir, pattern)?;
                 if matched.is_empty() {
                     return Err(Problem::NoMatch {
                         pattern: pattern.clone(),
@@ -338,16 +345,46 @@ impl ChannelChecks {
     }
 }
 
-/// Regular files of `dir` matching `pattern` (relative to `dir`), sorted.
-fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError> {
+/// Whether `pattern` could match outside the directory it is relative to.
+pub(crate) fn glob_leaves_its_directory(pattern: &str) -> bool {
+    let path = Path::new(pattern);
+    path.is_absolute()
+        || path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+}
+
+/// Regular files of `dir` matching `pattern` (relative to `dir`), sorted. A match that is a
+/// symbolic link, or that a link in between leads outside `dir`, is a failure: its data is not
+/// the channel's.
+fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Problem> {
+    if glob_leaves_its_directory(pattern) {
+        return Err(Problem::GlobOutside {
+            pattern: pattern.to_owned(),
+        });
+    }
     let full = format!(
         "{}/{pattern}",
         glob::Pattern::escape(&dir.to_string_lossy())
     );
-    let mut files: Vec<PathBuf> = glob::glob(&full)?
-        .flatten()
-        .filter(|p| p.is_file())
-        .collect();
+    let paths = glob::glob(&full).map_err(|source| Problem::InvalidGlob {
+        pattern: pattern.to_owned(),
+        source,
+    })?;
+    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    let mut files = Vec::new();
+    for path in paths.flatten() {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let inside = std::fs::canonicalize(&path).is_ok_and(|p| p.starts_with(&root));
+        if meta.file_type().is_symlink() || !inside {
+            return Err(Problem::Link { path });
+        }
+        if meta.is_file() {
+            files.push(path);
+        }
+    }
     files.sort();
     Ok(files)
 }
@@ -498,6 +535,37 @@ mod tests {
             assert!(err.to_string().contains("is a symbolic link"), "{err}");
         }
         assert!(crate::tree::files(&link).is_empty());
+    }
+
+    #[test]
+    fn a_glob_never_counts_files_outside_its_channel() {
+        let outside = channel();
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("own.csv"), "id\n").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("train"), dir.join("train")).unwrap();
+        let out = Subject::Output("out".into());
+        for pattern in ["../*.csv", "/etc/*"] {
+            let err = checks(Some(pattern), Some(1), &[])
+                .check(&out, &dir)
+                .unwrap_err();
+            assert_eq!(err.check(), Check::Files);
+            assert!(
+                err.to_string().contains("reaches outside the channel"),
+                "{err}"
+            );
+        }
+        let err = checks(Some("train/*.csv"), Some(1), &[])
+            .check(&out, &dir)
+            .unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        // Without a glob, the linked folder is simply not the channel's: one header-only file.
+        let err = checks(None, Some(1), &[]).check(&out, &dir).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "output channel `out` holds 0 data rows, fewer than the 1 required"
+        );
     }
 
     #[test]

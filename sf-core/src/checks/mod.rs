@@ -8,6 +8,7 @@ mod shape;
 mod stray;
 mod verdict;
 
+pub(crate) use channel::glob_leaves_its_directory;
 pub use channel::{ChannelChecks, Check, CheckFailure, Problem, Subject};
 pub use shape::TableError;
 pub(crate) use stray::Snapshot;

@@ -48,6 +48,13 @@ impl Cx<'_> {
         span: Range<usize>,
         pattern: &str,
     ) -> Result<()> {
+        if crate::checks::glob_leaves_its_directory(pattern) {
+            return Err(self.err(
+                key,
+                Some(span),
+                format!("glob `{pattern}` reaches outside the channel; write it relative to the channel, without `..`"),
+            ));
+        }
         glob::Pattern::new(pattern)
             .map(|_| ())
             .map_err(|e| self.err(key, Some(span), format!("invalid glob `{pattern}`: {e}")))

@@ -344,6 +344,10 @@ columns = ["id"]
                 "invalid glob `[`",
             ),
             (
+                "[scripts.alpha.outputs.o]\nfiles = \"../../x/*.csv\"\n",
+                ":2:9: `scripts.alpha.outputs.o.files`: glob `../../x/*.csv` reaches outside the channel",
+            ),
+            (
                 "[defaults]\npath = \"x.py\"\n",
                 "a path belongs in a [scripts.NAME] section",
             ),
