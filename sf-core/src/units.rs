@@ -17,6 +17,12 @@ pub enum UnitError {
     /// Zero, negative or not finite.
     #[error("{0} is not a positive number of seconds")]
     NotPositiveSeconds(f64),
+    /// Longer than any test may run.
+    #[error("`{text}` is longer than {} days, the longest timeout sf takes", MAX_DURATION.as_secs() / 86_400)]
+    TooLong {
+        /// The text as written.
+        text: String,
+    },
     /// No number where the size should start.
     #[error("`{0}` is not a size; write for example \"512MB\" or \"2GiB\"")]
     NotASize(String),
@@ -33,25 +39,44 @@ pub enum UnitError {
     NotPositiveSize(f64),
 }
 
+/// The longest duration sf takes (30 days): longer ones would overflow the clock arithmetic of a
+/// run's deadline, and no test is meant to run that long.
+pub const MAX_DURATION: Duration = sf_vocab::MAX_TIMEOUT;
+
 /// Parses `"90s"`, `"2m"`, `"1h 30m"`, `"500ms"` (humantime syntax) or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     let t = text.trim();
-    if let Ok(secs) = t.parse::<f64>() {
-        return seconds(secs);
+    let parsed = match t.strip_suffix('s').unwrap_or(t).parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > MAX_DURATION.as_secs_f64() => {
+            return Err(UnitError::TooLong {
+                text: text.to_owned(),
+            });
+        }
+        Ok(secs) => seconds(secs)?,
+        Err(_) => humantime::parse_duration(t).map_err(|source| UnitError::NotADuration {
+            text: text.to_owned(),
+            source,
+        })?,
+    };
+    if parsed > MAX_DURATION {
+        return Err(UnitError::TooLong {
+            text: text.to_owned(),
+        });
     }
-    humantime::parse_duration(t).map_err(|source| UnitError::NotADuration {
-        text: text.to_owned(),
-        source,
-    })
+    Ok(parsed)
 }
 
 /// A positive, finite number of seconds.
 pub fn seconds(secs: f64) -> Result<Duration, UnitError> {
-    if secs.is_finite() && secs > 0.0 {
-        Ok(Duration::from_secs_f64(secs))
-    } else {
-        Err(UnitError::NotPositiveSeconds(secs))
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(UnitError::NotPositiveSeconds(secs));
     }
+    if secs > MAX_DURATION.as_secs_f64() {
+        return Err(UnitError::TooLong {
+            text: format!("{secs:e} s"),
+        });
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// Parses `"512MB"`, `"2GiB"`, `"1.5G"`, `"300 MiB"` or a bare number of MB (MiB). Decimal and
@@ -92,6 +117,20 @@ pub fn megabytes_to_bytes(mb: f64) -> Result<u64, UnitError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_longer_than_any_test_are_errors_not_panics() {
+        for text in ["1e20", "1e19", "31 days", "100000000000y", "2592001"] {
+            assert!(
+                matches!(parse_duration(text), Err(UnitError::TooLong { .. })),
+                "{text}: {:?}",
+                parse_duration(text)
+            );
+        }
+        assert_eq!(parse_duration("30 days"), Ok(MAX_DURATION));
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert!(matches!(seconds(1e300), Err(UnitError::TooLong { .. })));
+    }
 
     #[test]
     fn durations_read_like_people_write_them() {

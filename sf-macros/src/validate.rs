@@ -78,7 +78,18 @@ pub(crate) fn validate(
         args.timeout
             .as_ref()
             .and_then(|t| match humantime::parse_duration(&t.value()) {
-                Ok(d) if !d.is_zero() => Some(d.as_millis() as u64),
+                Ok(d) if d > sf_vocab::MAX_TIMEOUT => {
+                    errors.push(syn::Error::new_spanned(
+                        t,
+                        format!(
+                            "`{}` is longer than {} days, the longest timeout sf takes",
+                            t.value(),
+                            sf_vocab::MAX_TIMEOUT.as_secs() / 86_400
+                        ),
+                    ));
+                    None
+                }
+                Ok(d) if !d.is_zero() => u64::try_from(d.as_millis()).ok(),
                 Ok(_) => {
                     errors.push(syn::Error::new_spanned(
                         t,

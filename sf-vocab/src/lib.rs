@@ -26,6 +26,7 @@ mod adapter;
 mod expectation;
 mod format;
 mod layout;
+mod limits;
 mod profile;
 mod script;
 
@@ -33,6 +34,7 @@ pub use adapter::AdapterKind;
 pub use expectation::Expectation;
 pub use format::Format;
 pub use layout::{LayoutKind, RunLayout};
+pub use limits::MAX_TIMEOUT;
 pub use profile::{Profile, Size};
 pub use script::{CONVENTIONAL_SCRIPT_DIRS, script_file_names};
 pub use vocabulary::{UnknownName, Vocabulary};

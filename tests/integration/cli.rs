@@ -112,6 +112,24 @@ fn an_unknown_data_source_is_a_usage_error_listing_the_supported_ones() {
 }
 
 #[test]
+fn an_out_of_range_timeout_is_a_usage_error_not_a_panic() {
+    for timeout in ["1e20", "100000000y"] {
+        Sandbox::new()
+            .sf()
+            .args(["test-script", "x", "--timeout", timeout])
+            .assert()
+            .code(2)
+            .stderr(contains("is longer than 30 days").and(contains("panicked").not()));
+    }
+    Sandbox::new()
+        .sf()
+        .args(["test-script", "x", "--timeout", "5x"])
+        .assert()
+        .code(2)
+        .stderr(contains("is not a duration"));
+}
+
+#[test]
 fn an_unknown_profile_or_size_is_a_usage_error() {
     Sandbox::new()
         .sf()

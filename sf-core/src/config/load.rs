@@ -344,6 +344,10 @@ columns = ["id"]
                 "invalid glob `[`",
             ),
             (
+                "[scripts.alpha]\ntimeout = 1e19\n",
+                ":2:11: `scripts.alpha.timeout`: `1e19 s` is longer than 30 days",
+            ),
+            (
                 "[scripts.alpha.outputs.o]\nfiles = \"../../x/*.csv\"\n",
                 ":2:9: `scripts.alpha.outputs.o.files`: glob `../../x/*.csv` reaches outside the channel",
             ),

@@ -192,17 +192,7 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
-    let secs: f64 = s
-        .trim_end_matches('s')
-        .parse()
-        .map_err(|_| format!("expected a number of seconds, got `{s}`"))?;
-    if secs > 0.0 && secs.is_finite() {
-        Ok(std::time::Duration::from_secs_f64(secs))
-    } else {
-        Err(format!(
-            "the timeout must be a positive number of seconds, got `{s}`"
-        ))
-    }
+    sf_core::units::parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// `sf test-script`.
@@ -251,8 +241,9 @@ pub struct TestScriptArgs {
     /// Job argument (repeatable); VALUE is JSON when it parses as JSON, else a string.
     #[arg(long = "job-arg", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub job_args: Vec<(String, String)>,
-    /// Seconds before the script's whole process group is killed.
-    #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "300")]
+    /// How long before the script's whole process group is killed: seconds (`60`, `60s`) or a
+    /// duration (`2m`, `1h 30m`), at most 30 days.
+    #[arg(long, value_name = "DURATION", value_parser = parse_seconds, default_value = "300")]
     pub timeout: std::time::Duration,
     /// Let the script write anywhere it could without sf (switches off the Landlock sandbox that
     /// limits writes to its outputs, logs, temp dir and home).
