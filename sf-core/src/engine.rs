@@ -71,6 +71,19 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     };
     tracing::debug!(path = %script.path.display(), adapter = script.adapter.name(), "script found");
 
+    // Every front door checks names; a spec built in code must not write outside its workspace.
+    let bad_name = spec
+        .data
+        .channels
+        .keys()
+        .chain(spec.outputs.keys())
+        .find_map(|c| sf_vocab::check_channel_name(c).err());
+    if let Some(err) = bad_name {
+        return with_script(
+            early_failure(spec, timestamp, ws_path, err.to_string()),
+            &script,
+        );
+    }
     let files = match spec.data.materialize(spec.seed, |c| workspace.input(c)) {
         Ok(files) => files,
         Err(err) => {
@@ -212,4 +225,39 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_name_that_leaves_the_workspace_fails_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("s.sh");
+        std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+        let root = dir.path().join("ws");
+        for (inputs, outputs) in [(["../escaped"], ["output"]), (["input"], ["../../out"])] {
+            let spec = TestSpec::new(script.to_string_lossy())
+                .workspace_root(&root)
+                .inputs(inputs)
+                .outputs(outputs);
+            let result = run(&spec);
+            assert_eq!(result.status, Status::Fail);
+            let error = result.error_message.unwrap_or_default();
+            assert!(error.contains("contains a path separator"), "{error}");
+            assert!(result.execution.is_none(), "the script must not start");
+        }
+        let mut top: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        top.sort();
+        assert_eq!(
+            top,
+            ["s.sh", "ws"],
+            "nothing was written beside the workspaces"
+        );
+        assert!(!root.join("escaped").exists());
+    }
 }

@@ -52,7 +52,7 @@ pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };
-pub use sf_vocab::{RunLayout, UnknownName, Vocabulary};
+pub use sf_vocab::{InvalidChannelName, RunLayout, UnknownName, Vocabulary, check_channel_name};
 pub use spec::{
     DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, Expectation,
     KeepWorkspace, TestSpec,

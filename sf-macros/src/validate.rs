@@ -152,8 +152,8 @@ pub(crate) fn validate(
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-        inputs: args.inputs.iter().map(LitStr::value).collect(),
-        outputs: args.outputs.iter().map(LitStr::value).collect(),
+        inputs: channel_names(&args.inputs, errors),
+        outputs: channel_names(&args.outputs, errors),
         proptest,
         takes_run: takes_run?,
     })
@@ -206,6 +206,16 @@ fn check_signature(function: &ItemFn, errors: &mut Vec<syn::Error>) -> Option<bo
         }
     };
     (errors.len() == before).then_some(takes_run)
+}
+
+/// The channel names, each checked to be one folder of a workspace.
+fn channel_names(names: &[LitStr], errors: &mut Vec<syn::Error>) -> Vec<String> {
+    for name in names {
+        if let Err(e) = sf_vocab::check_channel_name(&name.value()) {
+            errors.push(syn::Error::new_spanned(name, e.to_string()));
+        }
+    }
+    names.iter().map(LitStr::value).collect()
 }
 
 fn manifest_dir() -> PathBuf {

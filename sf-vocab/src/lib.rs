@@ -23,6 +23,7 @@
 mod vocabulary;
 
 mod adapter;
+mod channel;
 mod expectation;
 mod format;
 mod layout;
@@ -31,6 +32,7 @@ mod profile;
 mod script;
 
 pub use adapter::AdapterKind;
+pub use channel::{InvalidChannelName, check_channel_name};
 pub use expectation::Expectation;
 pub use format::Format;
 pub use layout::{LayoutKind, RunLayout};

@@ -130,6 +130,19 @@ fn an_out_of_range_timeout_is_a_usage_error_not_a_panic() {
 }
 
 #[test]
+fn a_channel_name_that_is_a_path_is_a_usage_error() {
+    for args in [["--input", "../x"], ["--output", "a/b"]] {
+        Sandbox::new()
+            .sf()
+            .args(["test-script", "x"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(contains("contains a path separator"));
+    }
+}
+
+#[test]
 fn an_unknown_profile_or_size_is_a_usage_error() {
     Sandbox::new()
         .sf()

@@ -60,6 +60,11 @@ impl Cx<'_> {
             .map_err(|e| self.err(key, Some(span), format!("invalid glob `{pattern}`: {e}")))
     }
 
+    /// Checks that the channel `name` (a key under `key`) can be one folder of a workspace.
+    pub(super) fn channel(&self, key: &str, span: Range<usize>, name: &str) -> Result<()> {
+        sf_vocab::check_channel_name(name).map_err(|e| self.err(key, Some(span), e.to_string()))
+    }
+
     pub(super) fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }

@@ -344,6 +344,14 @@ columns = ["id"]
                 "invalid glob `[`",
             ),
             (
+                "[scripts.alpha.inputs.\"../x\"]\ndata = \"tabular\"\n",
+                "`scripts.alpha.inputs.../x`: channel name `../x` contains a path separator",
+            ),
+            (
+                "[scripts.alpha.outputs.\"..\"]\nnon_empty = true\n",
+                "channel name `..` names a directory outside the channel",
+            ),
+            (
                 "[scripts.alpha]\ntimeout = 1e19\n",
                 ":2:11: `scripts.alpha.timeout`: `1e19 s` is longer than 30 days",
             ),

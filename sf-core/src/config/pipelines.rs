@@ -62,6 +62,7 @@ pub(super) fn build_pipelines(
                     spec = spec.job_arg(k, json);
                 }
                 for (channel, plan) in t.inputs.iter().flatten() {
+                    cx.channel(&format!("{skey}.inputs.{channel}"), plan.span(), channel)?;
                     let built = build_channel(
                         cx,
                         &format!("{skey}.inputs.{channel}"),
@@ -72,6 +73,7 @@ pub(super) fn build_pipelines(
                     spec.data.channels.insert(channel.clone(), built);
                 }
                 for (channel, r) in t.reads.iter().flatten() {
+                    cx.channel(&format!("{skey}.reads.{channel}"), step.span(), channel)?;
                     if let Some(files) = &r.files {
                         cx.glob(format!("{skey}.reads.{channel}.files"), step.span(), files)?;
                     }

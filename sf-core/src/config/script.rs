@@ -185,6 +185,7 @@ pub(super) fn build_script(
         let mut plan = DataPlan::new();
         for (channel, raw_channel) in inputs {
             let channel_key = format!("{key}.inputs.{channel}");
+            cx.channel(&channel_key, raw_channel.span(), channel)?;
             plan = plan.channel(
                 channel,
                 build_channel(cx, &channel_key, raw_channel, &name, &spec)?,
@@ -195,6 +196,7 @@ pub(super) fn build_script(
     if let Some(outputs) = &raw.outputs {
         spec.outputs = BTreeMap::new();
         for (channel, out) in outputs {
+            cx.channel(&format!("{key}.outputs.{channel}"), out.span(), channel)?;
             let o = out.get_ref();
             if let Some(files) = &o.files {
                 cx.glob(

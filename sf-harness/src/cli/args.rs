@@ -191,6 +191,12 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_channel(s: &str) -> Result<String, String> {
+    sf_core::check_channel_name(s)
+        .map(|()| s.to_owned())
+        .map_err(|e| e.to_string())
+}
+
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
     sf_core::units::parse_duration(s).map_err(|e| e.to_string())
 }
@@ -224,10 +230,10 @@ pub struct TestScriptArgs {
     #[arg(long, default_value_t = sf_core::DEFAULT_SEED)]
     pub seed: u64,
     /// Input channel names (repeatable); each gets the generated data.
-    #[arg(long = "input", value_name = "CHANNEL", default_value = sf_core::DEFAULT_INPUT)]
+    #[arg(long = "input", value_name = "CHANNEL", default_value = sf_core::DEFAULT_INPUT, value_parser = parse_channel)]
     pub inputs: Vec<String>,
     /// Output channel names (repeatable).
-    #[arg(long = "output", value_name = "CHANNEL", default_value = sf_core::DEFAULT_OUTPUT)]
+    #[arg(long = "output", value_name = "CHANNEL", default_value = sf_core::DEFAULT_OUTPUT, value_parser = parse_channel)]
     pub outputs: Vec<String>,
     /// Directory under which each run gets its own workspace.
     #[arg(long, default_value = sf_core::DEFAULT_WORKSPACE_ROOT)]
