@@ -45,34 +45,69 @@ pub(super) fn expand_argv(
             out.extend(job_args_as_flags(context));
             continue;
         }
-        let mut text = arg
-            .replace("{script}", &script.path.to_string_lossy())
-            .replace("{workspace}", &workspace.path().to_string_lossy());
-        for (prefix, paths) in [
-            ("input", &context.input_paths),
-            ("output", &context.output_paths),
-        ] {
-            while let Some(start) = text.find(&format!("{{{prefix}:")) {
-                let rest = &text[start + prefix.len() + 2..];
-                let end = rest.find('}').ok_or_else(|| {
-                    AdapterError::BadArgv(format!("unclosed placeholder in `{arg}`"))
-                })?;
-                let name = &rest[..end];
-                let path = paths.get(name).ok_or_else(|| {
-                    AdapterError::BadArgv(format!(
-                        "`{arg}` names {prefix} channel `{name}`, which the test does not have"
-                    ))
-                })?;
-                text = format!("{}{}{}", &text[..start], path.display(), &rest[end + 1..]);
-            }
-        }
-        out.push(text.into());
+        out.push(expand_arg(arg, script, workspace, context)?.into());
     }
     let mut parts = out.into_iter();
     let program = parts
         .next()
         .ok_or_else(|| AdapterError::BadArgv("the command line is empty".to_owned()))?;
     Ok((PathBuf::from(program), parts.collect()))
+}
+
+/// Expands the placeholders of one argument in a single pass from left to right: what a
+/// placeholder expands to (a path that itself holds `{input:x}`, say) is never expanded again.
+/// Braces that are not a placeholder stay as they are.
+fn expand_arg(
+    arg: &str,
+    script: &Script,
+    workspace: &Workspace,
+    context: &ExecutionContext,
+) -> Result<String, AdapterError> {
+    let mut out = String::with_capacity(arg.len());
+    let mut rest = arg;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let channel = ["input:", "output:"]
+            .into_iter()
+            .find(|prefix| after.starts_with(prefix));
+        let Some(end) = after.find('}') else {
+            if channel.is_some() {
+                return Err(AdapterError::BadArgv(format!(
+                    "unclosed placeholder in `{arg}`"
+                )));
+            }
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let name = &after[..end];
+        let expanded = match (name, channel) {
+            ("script", _) => Some(script.path.to_string_lossy().into_owned()),
+            ("workspace", _) => Some(workspace.path().to_string_lossy().into_owned()),
+            (_, Some(prefix)) => {
+                let (kind, paths) = if prefix == "input:" {
+                    ("input", &context.input_paths)
+                } else {
+                    ("output", &context.output_paths)
+                };
+                let channel = &name[prefix.len()..];
+                let path = paths.get(channel).ok_or_else(|| {
+                    AdapterError::BadArgv(format!(
+                        "`{arg}` names {kind} channel `{channel}`, which the test does not have"
+                    ))
+                })?;
+                Some(path.to_string_lossy().into_owned())
+            }
+            _ => None,
+        };
+        match expanded {
+            Some(text) => out.push_str(&text),
+            None => out.push_str(&rest[start..start + 1 + end + 1]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Job arguments as command-line flags: `--key value`; strings as they are, numbers and
@@ -116,5 +151,47 @@ mod tests {
                 "training"
             ]
         );
+    }
+
+    #[test]
+    fn placeholders_expand_once_even_when_a_path_holds_a_placeholder() {
+        let script = Script {
+            name: "s".into(),
+            path: "/repo/{workspace}/s.sh".into(),
+            adapter: crate::script::AdapterKind::Command,
+        };
+        let workspace = Workspace::at(std::path::Path::new("/runs/{input:input}/ws"));
+        let mut ctx = ExecutionContext::default();
+        ctx.input_paths
+            .insert("input".into(), "/runs/{input:input}/ws/inputs/input".into());
+        ctx.output_paths
+            .insert("out".into(), "/o/{output:out}".into());
+        let argv: Vec<String> = [
+            "{script}",
+            "--in={input:input}",
+            "{output:out}/x",
+            "{workspace}",
+            "{literal} {",
+        ]
+        .map(String::from)
+        .into();
+        let (program, args) = expand_argv(&argv, &script, &workspace, &ctx).unwrap();
+        assert_eq!(program, std::path::PathBuf::from("/repo/{workspace}/s.sh"));
+        let args: Vec<String> = args.into_iter().map(|a| a.into_string().unwrap()).collect();
+        assert_eq!(
+            args,
+            [
+                "--in=/runs/{input:input}/ws/inputs/input",
+                "/o/{output:out}/x",
+                "/runs/{input:input}/ws",
+                "{literal} {",
+            ]
+        );
+        let unknown = ["x", "{input:nope}"].map(String::from);
+        let err = expand_argv(&unknown, &script, &workspace, &ctx).unwrap_err();
+        assert!(err.to_string().contains("input channel `nope`"), "{err}");
+        let unclosed = ["x", "{output:out"].map(String::from);
+        let err = expand_argv(&unclosed, &script, &workspace, &ctx).unwrap_err();
+        assert!(err.to_string().contains("unclosed placeholder"), "{err}");
     }
 }
