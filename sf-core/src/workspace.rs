@@ -81,9 +81,40 @@ struct Marker {
 
 /// The directory of one run: `inputs/<channel>/`, `outputs/<channel>/`, `logs/`, `tmp/`,
 /// `home/`, `context.json`, `result.json`, and the `.sf-workspace` marker.
+///
+/// A workspace sf creates is *in use* while this value (or a clone) lives: a shared `flock` on
+/// its directory, which `sf clean-workspace` respects, so a run in progress is never deleted
+/// under it.
 #[derive(Debug, Clone)]
 pub struct Workspace {
     dir: PathBuf,
+    _in_use: Option<std::sync::Arc<InUse>>,
+}
+
+/// The lock that says a workspace is in use.
+struct InUse(#[allow(dead_code)] nix::fcntl::Flock<fs::File>);
+
+impl std::fmt::Debug for InUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InUse")
+    }
+}
+
+/// Locks the directory `dir`: shared (a run uses it) or exclusive (it is being deleted), never
+/// waiting. `Ok(None)` when someone else holds a conflicting lock.
+fn lock_dir(dir: &Path, exclusive: bool) -> io::Result<Option<nix::fcntl::Flock<fs::File>>> {
+    use nix::fcntl::{Flock, FlockArg};
+    let file = fs::File::open(dir)?;
+    let arg = if exclusive {
+        FlockArg::LockExclusiveNonblock
+    } else {
+        FlockArg::LockSharedNonblock
+    };
+    match Flock::lock(file, arg) {
+        Ok(lock) => Ok(Some(lock)),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+        Err((_, errno)) => Err(io::Error::from(errno)),
+    }
 }
 
 impl Workspace {
@@ -111,6 +142,7 @@ impl Workspace {
     pub fn at(dir: &Path) -> Workspace {
         Workspace {
             dir: dir.to_owned(),
+            _in_use: None,
         }
     }
 
@@ -129,7 +161,16 @@ impl Workspace {
             .map_err(err)?
             .keep();
         let dir = fs::canonicalize(&dir).map_err(err)?;
-        let ws = Workspace { dir };
+        // In use before the marker makes it a workspace, so no cleaner ever sees it unlocked.
+        let lock = lock_dir(&dir, false).map_err(err)?.ok_or_else(|| {
+            err(io::Error::other(
+                "the new directory is locked by someone else",
+            ))
+        })?;
+        let ws = Workspace {
+            dir,
+            _in_use: Some(std::sync::Arc::new(InUse(lock))),
+        };
         write_json_atomic(
             &ws.dir.join(WORKSPACE_MARKER),
             &Marker {
@@ -325,6 +366,10 @@ pub struct CleanReport {
     /// Whether the root directory itself was removed (only when sf created it and it ended up
     /// empty).
     pub root_removed: bool,
+    /// Workspaces of runs still in progress, left alone.
+    pub in_use: Vec<PathBuf>,
+    /// Workspaces that could not be deleted, and why.
+    pub failed: Vec<(PathBuf, String)>,
 }
 
 /// The entries of a workspace root, split into sf workspaces and everything else.
@@ -355,8 +400,9 @@ pub fn is_sf_root(root: &Path) -> bool {
     fs::symlink_metadata(root.join(ROOT_MARKER)).is_ok_and(|m| m.is_file())
 }
 
-/// Deletes every sf workspace directly under `root` and nothing else. The root itself goes only
-/// when sf created it and nothing else is left in it.
+/// Deletes every sf workspace directly under `root` and nothing else, skipping workspaces of
+/// runs in progress and going on past any that cannot be deleted (both are in the report). The
+/// root itself goes only when sf created it and nothing else is left in it.
 pub fn clean_root(root: &Path) -> Result<CleanReport, WorkspaceError> {
     let (ours, left) = scan_root(root).map_err(|source| WorkspaceError::Remove {
         path: root.to_owned(),
@@ -367,10 +413,31 @@ pub fn clean_root(root: &Path) -> Result<CleanReport, WorkspaceError> {
         ..CleanReport::default()
     };
     for ws in ours {
-        remove_workspace(&ws)?;
-        report.removed.push(ws);
+        // Held until the directory is gone, so no run can start using it meanwhile.
+        let removed = match lock_dir(&ws, true) {
+            Ok(None) => {
+                report.in_use.push(ws);
+                continue;
+            }
+            Ok(Some(_lock)) => remove_workspace(&ws),
+            Err(source) => Err(WorkspaceError::Remove {
+                path: ws.clone(),
+                source,
+            }),
+        };
+        match removed {
+            Ok(()) => report.removed.push(ws),
+            Err(err) => {
+                let reason = crate::engine::error_chain(&err);
+                report.failed.push((ws, reason));
+            }
+        }
     }
-    if report.left.is_empty() && is_sf_root(root) {
+    if report.left.is_empty()
+        && report.in_use.is_empty()
+        && report.failed.is_empty()
+        && is_sf_root(root)
+    {
         let _ = fs::remove_file(root.join(ROOT_LOG));
         let _ = fs::remove_file(root.join(ROOT_MARKER));
         report.root_removed = fs::remove_dir(root).is_ok();
@@ -392,6 +459,28 @@ mod tests {
         for sub in ["inputs", "outputs", "logs", "tmp", "home"] {
             assert!(a.path().join(sub).is_dir(), "{sub} missing");
         }
+    }
+
+    #[test]
+    fn cleaning_skips_workspaces_in_use_and_removes_the_rest() {
+        let root = tempfile::tempdir().unwrap();
+        let busy = Workspace::create(root.path(), "busy").unwrap();
+        let done = Workspace::create(root.path(), "done").unwrap();
+        let done_path = done.path().to_owned();
+        drop(done);
+        let report = clean_root(root.path()).unwrap();
+        assert_eq!(report.removed, [done_path]);
+        assert_eq!(report.in_use, [busy.path().to_owned()]);
+        assert!(report.failed.is_empty());
+        assert!(
+            busy.path().join("inputs").is_dir(),
+            "a run in progress keeps its workspace"
+        );
+        assert!(!report.root_removed);
+        let busy_path = busy.path().to_owned();
+        drop(busy);
+        let report = clean_root(root.path()).unwrap();
+        assert_eq!(report.removed, [busy_path]);
     }
 
     #[test]
@@ -452,10 +541,11 @@ mod tests {
     fn clean_root_removes_only_workspaces_and_keeps_foreign_entries() {
         let parent = tempfile::tempdir().unwrap();
         let root = parent.path().join("pipeline_testing");
-        let ws = Workspace::create(&root, "s").unwrap();
+        // Dropped: the run that used it is over.
+        let ws = Workspace::create(&root, "s").unwrap().path().to_owned();
         fs::write(root.join("notes.txt"), "mine").unwrap();
         let report = clean_root(&root).unwrap();
-        assert_eq!(report.removed, vec![ws.path().to_owned()]);
+        assert_eq!(report.removed, vec![ws]);
         assert_eq!(report.left, vec![root.join("notes.txt")]);
         assert!(!report.root_removed);
         assert!(root.join("notes.txt").exists());

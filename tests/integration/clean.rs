@@ -2,6 +2,7 @@
 
 use std::fs;
 
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 use crate::support::{Sandbox, entries};
@@ -89,4 +90,65 @@ fn a_root_sf_created_goes_away_once_empty() {
         .assert()
         .success();
     assert!(entries(sandbox.path()).is_empty());
+}
+
+#[test]
+fn a_run_in_progress_keeps_its_workspace_and_the_rest_are_cleaned() {
+    let sandbox = Sandbox::new();
+    sandbox.test_script("exit_0", &[]);
+    let root = sandbox.path().join("pipeline_testing");
+    let finished = entries(&root);
+    let running = sandbox
+        .sf_std()
+        .args([
+            "test-script",
+            "sleeps_forever",
+            "--timeout",
+            "4",
+            "--output-format",
+            "json",
+        ])
+        .arg("--scripts-dir")
+        .arg(crate::support::fixtures())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the running script's workspace (its logs appear once the script started).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let busy = loop {
+        let found = entries(&root)
+            .into_iter()
+            .find(|e| e.starts_with("sleeps_forever-"))
+            .filter(|e| root.join(e).join("logs/stdout.log").exists());
+        if let Some(found) = found {
+            break root.join(found);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    sandbox
+        .sf()
+        .args(["clean-workspace", "--yes"])
+        .assert()
+        .success()
+        .stdout(contains("deleted 1 workspace(s)").and(contains("(a run is using it)")));
+    assert!(
+        busy.join("inputs").is_dir(),
+        "the running test's workspace is intact"
+    );
+    assert!(
+        finished
+            .iter()
+            .filter(|e| e.starts_with("exit_0-"))
+            .all(|e| !root.join(e).exists())
+    );
+    let out = running.wait_with_output().unwrap();
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        result["execution"]["outcome"]["kind"], "timed_out",
+        "{result:#}"
+    );
 }

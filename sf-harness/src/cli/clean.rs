@@ -64,8 +64,18 @@ pub(crate) fn run(args: CleanWorkspaceArgs) -> anyhow::Result<u8> {
     for left in &report.left {
         println!("left {} (not created by sf)", left.display());
     }
+    for busy in &report.in_use {
+        println!("left {} (a run is using it)", busy.display());
+    }
+    for (path, reason) in &report.failed {
+        eprintln!("error: cannot delete {}: {reason}", path.display());
+    }
     if report.root_removed {
         println!("removed {}", root.display());
     }
-    Ok(exit_code::PASS)
+    Ok(if report.failed.is_empty() {
+        exit_code::PASS
+    } else {
+        exit_code::FAIL
+    })
 }
