@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::Child;
-use std::sync::mpsc;
-use std::thread::{self, JoinHandle};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
 use std::time::{Duration, Instant};
 
 /// Where a run's output goes: one file for standard output, one for standard error.
@@ -27,10 +27,31 @@ pub(super) struct Captured {
     pub(super) truncated: bool,
 }
 
+/// What a reader has seen so far; shared, so that what it read survives a reader that never
+/// finishes (a detached process holding the pipe open).
+#[derive(Debug, Default)]
+struct Progress {
+    tail: VecDeque<u8>,
+    total: u64,
+    truncated: bool,
+}
+
+impl Progress {
+    fn captured(&self) -> Captured {
+        let bytes: Vec<u8> = self.tail.iter().copied().collect();
+        Captured {
+            tail: String::from_utf8_lossy(&bytes).into_owned(),
+            total: self.total,
+            truncated: self.truncated,
+        }
+    }
+}
+
 /// The threads copying a child's stdout and stderr into their log files.
 #[derive(Debug)]
 pub(super) struct Capture {
-    readers: Vec<JoinHandle<Captured>>,
+    progress: Vec<Arc<Mutex<Progress>>>,
+    readers: usize,
     done: mpsc::Receiver<usize>,
 }
 
@@ -45,7 +66,7 @@ impl Capture {
         limit: u64,
     ) -> Capture {
         let (done_tx, done_rx) = mpsc::channel();
-        let readers = [
+        let streams = [
             child
                 .stdout
                 .take()
@@ -54,58 +75,67 @@ impl Capture {
                 .stderr
                 .take()
                 .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ]
-        .into_iter()
-        .zip([stdout_file, stderr_file])
-        .enumerate()
-        .filter_map(|(i, (stream, file))| {
-            let stream = stream?;
+        ];
+        let mut progress = Vec::new();
+        let mut readers = 0;
+        for (i, (stream, file)) in streams
+            .into_iter()
+            .zip([stdout_file, stderr_file])
+            .enumerate()
+        {
+            let shared = Arc::new(Mutex::new(Progress::default()));
+            progress.push(Arc::clone(&shared));
+            let Some(stream) = stream else {
+                continue;
+            };
+            readers += 1;
             let tx = done_tx.clone();
-            Some(thread::spawn(move || {
-                let captured = capture(stream, file, tail_len, limit);
+            // Detached: a reader blocked on a pipe a stray process holds is never joined.
+            thread::spawn(move || {
+                capture(stream, file, tail_len, limit, &shared);
                 let _ = tx.send(i);
-                captured
-            }))
-        })
-        .collect::<Vec<_>>();
+            });
+        }
         Capture {
+            progress,
             readers,
             done: done_rx,
         }
     }
 
-    /// What was captured of stdout and of stderr, once the streams are closed.
+    /// What was captured of stdout and of stderr: everything, once the streams are closed; what
+    /// was read so far when a detached process still holds a pipe open after 2 s.
     pub(super) fn finish(self) -> (Captured, Captured) {
-        // A detached process may still hold the pipes open; do not wait on it forever.
         let wait_until = Instant::now() + Duration::from_secs(2);
         let mut finished = 0;
-        while finished < self.readers.len() {
+        while finished < self.readers {
             let left = wait_until.saturating_duration_since(Instant::now());
             if self.done.recv_timeout(left).is_err() {
                 break;
             }
             finished += 1;
         }
-        // A reader still blocked on a pipe held by a detached process is left behind.
-        let mut tails = self.readers.into_iter().map(|r| {
-            if r.is_finished() {
-                r.join().unwrap_or_default()
-            } else {
-                Captured::default()
-            }
+        let mut captured = self.progress.iter().map(|p| match p.lock() {
+            Ok(progress) => progress.captured(),
+            Err(poisoned) => poisoned.into_inner().captured(),
         });
         (
-            tails.next().unwrap_or_default(),
-            tails.next().unwrap_or_default(),
+            captured.next().unwrap_or_default(),
+            captured.next().unwrap_or_default(),
         )
     }
 }
 
-/// Copies `stream` into `file` (up to `limit` bytes) and keeps its last `tail_len` bytes.
-fn capture(mut stream: impl Read, mut file: File, tail_len: usize, limit: u64) -> Captured {
-    let mut tail: VecDeque<u8> = VecDeque::with_capacity(tail_len.min(1 << 16));
+/// Copies `stream` into `file` (up to `limit` bytes) and keeps its last `tail_len` bytes in
+/// `progress` as it goes.
+fn capture(
+    mut stream: impl Read,
+    mut file: File,
+    tail_len: usize,
+    limit: u64,
+    progress: &Mutex<Progress>,
+) {
     let mut buf = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
     let mut written = 0u64;
     let mut truncated = false;
     loop {
@@ -116,7 +146,6 @@ fn capture(mut stream: impl Read, mut file: File, tail_len: usize, limit: u64) -
             Err(_) => break,
         };
         let chunk = &buf[..n];
-        total += n as u64;
         let room = limit.saturating_sub(written);
         let keep = usize::try_from(room).unwrap_or(usize::MAX).min(n);
         if keep > 0 && file.write_all(&chunk[..keep]).is_ok() {
@@ -131,14 +160,14 @@ fn capture(mut stream: impl Read, mut file: File, tail_len: usize, limit: u64) -
         } else {
             chunk
         };
-        let overflow = (tail.len() + chunk.len()).saturating_sub(tail_len);
-        tail.drain(..overflow.min(tail.len()));
-        tail.extend(chunk);
-    }
-    let bytes: Vec<u8> = tail.into();
-    Captured {
-        tail: String::from_utf8_lossy(&bytes).into_owned(),
-        total,
-        truncated,
+        let Ok(mut p) = progress.lock() else {
+            break;
+        };
+        p.total += n as u64;
+        p.truncated = truncated;
+        let overflow = (p.tail.len() + chunk.len()).saturating_sub(tail_len);
+        let drop_now = overflow.min(p.tail.len());
+        p.tail.drain(..drop_now);
+        p.tail.extend(chunk);
     }
 }

@@ -151,6 +151,19 @@ mod tests {
     }
 
     #[test]
+    fn output_read_before_a_detached_process_kept_the_pipe_open_is_kept() {
+        // The detached sleeper holds stdout and stderr open past the end of the run (it has no
+        // run marker to be swept by, as a process that cleared its environment would).
+        let (r, _dir) = sh(
+            "echo before; echo problem >&2; setsid sleep 4 & sleep 0.2; exit 0",
+            Limits::default(),
+        );
+        assert_eq!(r.stdout_tail, "before\n");
+        assert_eq!(r.stderr_tail, "problem\n");
+        assert_eq!(r.output_bytes, 15);
+    }
+
+    #[test]
     fn exit_status_and_output_are_captured() {
         let (r, dir) = sh("echo out; echo err >&2; exit 3", Limits::default());
         assert_eq!(r.outcome, Outcome::Exited { code: 3 });
