@@ -138,6 +138,22 @@ const CASES: &[Case] = &[
         script_error: Some("exception"),
     },
     Case {
+        script: "report_fifo",
+        args: &[],
+        status: "FAIL",
+        error: "before sf's runner could report",
+        outcome: Some("exited"),
+        script_error: None,
+    },
+    Case {
+        script: "report_zero",
+        args: &[],
+        status: "FAIL",
+        error: "before sf's runner could report",
+        outcome: Some("exited"),
+        script_error: None,
+    },
+    Case {
         script: "ghost",
         args: &[],
         status: "FAIL",

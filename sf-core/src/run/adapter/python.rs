@@ -153,10 +153,32 @@ struct Report {
     traceback: Option<String>,
 }
 
+/// The most of a report sf reads: the runner bounds messages and tracebacks far below it.
+const REPORT_LIMIT: u64 = 1 << 20;
+
+/// The runner's report, read as a regular file of at most [`REPORT_LIMIT`] bytes without
+/// following a link or waiting: a script that replaced it with a FIFO, a link to `/dev/zero` or
+/// something huge gets no report (and so no PASS), and never a hung or bloated sf.
+fn read_report(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > REPORT_LIMIT {
+        tracing::warn!(path = %path.display(), "ignoring a runner report that is not a small regular file");
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(REPORT_LIMIT).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 pub(super) fn interpret(report_file: &Path, result: &mut ExecutionResult) {
-    let report = std::fs::read(report_file)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Report>(&b).ok());
+    let report = read_report(report_file).and_then(|b| serde_json::from_slice::<Report>(&b).ok());
     match report {
         Some(r) if r.status == "ok" => {}
         Some(r) => {
