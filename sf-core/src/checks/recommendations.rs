@@ -46,18 +46,25 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
             _ => {}
         }
     }
-    if let Some(err) = &e.script_error
-        && matches!(
-            e.sandbox.filesystem,
-            crate::run::sandbox::Mechanism::Enforced { .. }
-        )
-        && (err.message.contains("Permission denied")
-            || err.message.contains("Read-only file system"))
+    if matches!(
+        e.sandbox.filesystem,
+        crate::run::sandbox::Mechanism::Enforced { .. }
+    ) && let Some(evidence) = denied_write(e)
     {
-        out.push(format!(
-            "The filesystem sandbox denied a write outside the run's outputs, logs, temp dir and home ({}): write under output_paths, or switch the sandbox off (--no-sandbox, sandbox = false)",
-            err.message
-        ));
+        let denied = format!(
+            "filesystem sandbox denied a write outside the run's outputs, logs, temp dir \
+             (TMPDIR) and home ({evidence})"
+        );
+        let advice = "write under output_paths or TMPDIR, or switch the sandbox off \
+                      (--no-sandbox, sandbox = false)";
+        out.push(if f.failure.is_none() {
+            format!(
+                "The script passed, but the {denied}: it may have taken another path than in \
+                 production; {advice}"
+            )
+        } else {
+            format!("The {denied}: {advice}")
+        });
     }
     if e.report_missing {
         out.push("Do not call os._exit() inside main: return, or raise an exception, so the result is known".to_owned());
@@ -118,4 +125,27 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
         out.push("The script's output exceeded the log cap and was truncated: log less, or raise the cap".to_owned());
     }
     out
+}
+
+/// The first sign that a write was denied: the script's error, else a line of its stderr or
+/// stdout tail (a script that caught the error and went on still printed it, or not: then
+/// nothing is known).
+fn denied_write(e: &ExecutionResult) -> Option<String> {
+    const SIGNS: [&str; 4] = [
+        "Permission denied",
+        "Read-only file system",
+        "Operation not permitted",
+        "[Errno 13]",
+    ];
+    let denied = |line: &str| SIGNS.iter().any(|sign| line.contains(sign));
+    if let Some(err) = &e.script_error
+        && denied(&err.message)
+    {
+        return Some(err.message.clone());
+    }
+    e.stderr_tail
+        .lines()
+        .chain(e.stdout_tail.lines())
+        .find(|line| denied(line))
+        .map(|line| line.trim().chars().take(200).collect())
 }
