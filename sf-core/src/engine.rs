@@ -148,13 +148,23 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     adapter::interpret(&prepared, &mut execution);
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
 
-    let (status, error_message) = checks::verdict(
+    let (mut status, mut error_message) = checks::verdict(
         &execution,
         script.adapter,
         spec.expect,
         &spec.outputs,
         workspace,
     );
+    let input_changes = snapshot.input_changes(workspace);
+    // Read-only inputs that changed anyway (the sandbox missing, or the script running as
+    // root in a way it does not stop) fail a test that otherwise passed.
+    if spec.read_only_inputs && !input_changes.is_empty() && status == Status::Pass {
+        status = Status::Fail;
+        error_message = Some(format!(
+            "the script changed its read-only inputs: {}",
+            input_changes.join(", ")
+        ));
+    }
     let failure = checks::script_failure(&execution, script.adapter);
     let findings = Findings {
         execution: &execution,
@@ -169,7 +179,12 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
         } else {
             Vec::new()
         },
-        stray_writes: snapshot.stray_writes(workspace),
+        stray_writes: snapshot.stray_entries(workspace),
+        input_changes: if spec.read_only_inputs {
+            Vec::new()
+        } else {
+            input_changes
+        },
     };
     let recommendations = recommend(&findings);
     TestResult {

@@ -75,6 +75,9 @@ pub struct TestSpec {
     /// Run as a SageMaker Processing job would: the script's own `__main__`, channels under
     /// `/opt/ml/processing` (through a private mount namespace).
     pub sagemaker: Option<crate::run::sagemaker::SageMakerLayout>,
+    /// Input channels the script may not change. By default inputs are writable copies, as in a
+    /// Processing container, and a change is only reported; with this, it fails the test.
+    pub read_only_inputs: bool,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -109,6 +112,7 @@ impl TestSpec {
             argv: None,
             sandbox: crate::run::sandbox::SandboxOptions::default(),
             sagemaker: None,
+            read_only_inputs: false,
             variant: None,
         }
     }
@@ -265,6 +269,13 @@ impl TestSpec {
         self
     }
 
+    /// Makes the inputs read-only: a script that changes one fails (see
+    /// [`TestSpec::read_only_inputs`]).
+    pub fn read_only_inputs(mut self, read_only: bool) -> TestSpec {
+        self.read_only_inputs = read_only;
+        self
+    }
+
     /// Sets the memory limit of the whole process tree, in bytes.
     pub fn memory_limit(mut self, bytes: u64) -> TestSpec {
         self.limits.memory_limit = Some(bytes);
@@ -367,6 +378,7 @@ impl TestSpec {
             argv: self.argv.clone(),
             sandbox: self.sandbox,
             sagemaker: self.sagemaker.clone(),
+            read_only_inputs: self.read_only_inputs,
         }
     }
 }

@@ -266,8 +266,8 @@ impl Workspace {
         self.dir.join(PIPELINE_FILE)
     }
 
-    /// The directories a script may write: its outputs, logs, temporary directory, home and
-    /// sf's own files (inputs stay as they were laid out).
+    /// The directories a script may always write: its outputs, logs, temporary directory, home
+    /// and sf's own files (its inputs too, unless they are read-only: the adapter decides).
     pub(crate) fn writable_dirs(&self) -> Vec<PathBuf> {
         [OUTPUTS, LOGS, TMP, HOME, INTERNAL]
             .iter()

@@ -464,10 +464,31 @@ const HOSTILE: &[Hostile] = &[
     },
     Hostile {
         script: "deletes_input",
-        args: &[],
+        args: &["--read-only-inputs"],
         status: "FAIL",
         error: "PermissionError: [Errno 13] Permission denied",
         recommendation: "The filesystem sandbox denied a write",
+    },
+    Hostile {
+        script: "deletes_input",
+        args: &[],
+        status: "PASS",
+        error: "",
+        recommendation: "The script changed its inputs (inputs/input/data.csv (deleted))",
+    },
+    Hostile {
+        script: "deletes_input",
+        args: &["--no-sandbox", "--read-only-inputs"],
+        status: "FAIL",
+        error: "the script changed its read-only inputs: inputs/input/data.csv (deleted)",
+        recommendation: "",
+    },
+    Hostile {
+        script: "extracts_beside_input",
+        args: &[],
+        status: "PASS",
+        error: "",
+        recommendation: "The script changed its inputs (inputs/input/extracted.csv (created))",
     },
     Hostile {
         script: "swallows_denied_tmp",

@@ -16,6 +16,8 @@ pub(crate) struct Findings<'a> {
     pub(crate) failure: Option<&'a str>,
     pub(crate) empty_outputs: Vec<String>,
     pub(crate) stray_writes: Vec<String>,
+    /// Input files the script changed, when inputs are writable copies.
+    pub(crate) input_changes: Vec<String>,
 }
 
 pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
@@ -113,6 +115,14 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
         out.push(format!(
             "The script wrote outside its output channels ({}): write only under output_paths",
             f.stray_writes.join(", ")
+        ));
+    }
+    if !f.input_changes.is_empty() {
+        out.push(format!(
+            "The script changed its inputs ({}): it works on copies here, as in a Processing \
+             container, but an upstream step or a re-run may not expect it; make the inputs \
+             read-only (read_only_inputs = true, --read-only-inputs) to fail such a test",
+            f.input_changes.join(", ")
         ));
     }
     if e.stray_processes_killed > 0 {

@@ -21,9 +21,9 @@ impl Snapshot {
         }
     }
 
-    /// Paths (relative to the workspace) the script created, changed or deleted outside its
-    /// outputs, logs, temp dir and home.
-    pub(crate) fn stray_writes(&self, workspace: &Workspace) -> Vec<String> {
+    /// Entries (relative to the workspace) the script created at the top of its workspace,
+    /// beside sf's own.
+    pub(crate) fn stray_entries(&self, workspace: &Workspace) -> Vec<String> {
         let mut stray = BTreeSet::new();
         if let Ok(entries) = fs::read_dir(workspace.path()) {
             for e in entries.flatten() {
@@ -33,6 +33,12 @@ impl Snapshot {
                 }
             }
         }
+        stray.into_iter().collect()
+    }
+
+    /// Input files (relative to the workspace) the script created, changed or deleted.
+    pub(crate) fn input_changes(&self, workspace: &Workspace) -> Vec<String> {
+        let mut changed = BTreeSet::new();
         let now = crate::tree::stamps(&workspace.inputs());
         let rel = |p: &Path| {
             p.strip_prefix(workspace.path())
@@ -44,16 +50,16 @@ impl Snapshot {
             match self.inputs.get(path) {
                 Some(before) if before == meta => {}
                 Some(_) => {
-                    stray.insert(format!("{} (modified)", rel(path)));
+                    changed.insert(format!("{} (modified)", rel(path)));
                 }
                 None => {
-                    stray.insert(format!("{} (created)", rel(path)));
+                    changed.insert(format!("{} (created)", rel(path)));
                 }
             }
         }
         for path in self.inputs.keys().filter(|p| !now.contains_key(*p)) {
-            stray.insert(format!("{} (deleted)", rel(path)));
+            changed.insert(format!("{} (deleted)", rel(path)));
         }
-        stray.into_iter().collect()
+        changed.into_iter().collect()
     }
 }

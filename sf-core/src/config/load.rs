@@ -245,6 +245,23 @@ columns = ["id"]
     }
 
     #[test]
+    fn inputs_are_writable_copies_unless_made_read_only() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            "[defaults]\nread_only_inputs = true\n[scripts.beta]\nread_only_inputs = false\n",
+        )
+        .unwrap();
+        let read_only: Vec<(&str, bool)> = suite
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), spec(e).read_only_inputs))
+            .collect();
+        assert_eq!(read_only, [("alpha::small", true), ("beta::small", false)]);
+        assert!(!TestSpec::new("x").read_only_inputs);
+    }
+
+    #[test]
     fn unknown_keys_are_errors_with_their_line() {
         let e = error("[scripts.alpha]\ntimeout = 5\ntimout = 6\n");
         assert!(e.starts_with(":3:1: unknown field `timout`"), "{e}");

@@ -95,6 +95,7 @@ pub(crate) struct RawScript {
     pub(crate) seed: Option<u64>,
     pub(crate) python: Option<String>,
     pub(crate) sandbox: Option<bool>,
+    pub(crate) read_only_inputs: Option<bool>,
     pub(crate) layout: Option<Spanned<String>>,
     pub(crate) sagemaker_paths: Option<BTreeMap<String, String>>,
     pub(crate) network: Option<bool>,

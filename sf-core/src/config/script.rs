@@ -53,6 +53,7 @@ pub(super) fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScri
         seed: s.seed.or(d.seed),
         python: s.python.or(d.python),
         sandbox: s.sandbox.or(d.sandbox),
+        read_only_inputs: s.read_only_inputs.or(d.read_only_inputs),
         layout: s.layout.or(d.layout),
         sagemaker_paths: maps(d.sagemaker_paths, s.sagemaker_paths),
         network: s.network.or(d.network),
@@ -147,6 +148,9 @@ pub(super) fn build_script(
     }
     if let Some(python) = &raw.python {
         spec = spec.python(python);
+    }
+    if let Some(read_only) = raw.read_only_inputs {
+        spec.read_only_inputs = read_only;
     }
     if let Some(sandbox) = raw.sandbox {
         spec.sandbox.filesystem = sandbox;

@@ -255,6 +255,10 @@ pub struct TestScriptArgs {
     /// limits writes to its outputs, logs, temp dir and home).
     #[arg(long)]
     pub no_sandbox: bool,
+    /// Make the input channels read-only: a script that changes one fails. By default inputs are
+    /// writable copies, as in a Processing container, and a change is only reported.
+    #[arg(long)]
+    pub read_only_inputs: bool,
     /// Run the script without network access (its own network namespace, loopback only).
     #[arg(long)]
     pub no_network: bool,

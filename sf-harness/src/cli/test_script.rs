@@ -40,6 +40,7 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
         spec = spec.scripts_dir(dir);
     }
     spec.sandbox.filesystem = !args.no_sandbox;
+    spec.read_only_inputs = args.read_only_inputs;
     spec.sandbox.network = !args.no_network;
     if args.layout == RunLayout::Sagemaker {
         spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());

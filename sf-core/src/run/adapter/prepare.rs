@@ -61,6 +61,8 @@ pub struct AdapterOptions {
     pub sandbox: crate::run::sandbox::SandboxOptions,
     /// Run the script as a SageMaker Processing job would (its own `__main__`, `/opt/ml` paths).
     pub sagemaker: Option<crate::run::sagemaker::SageMakerLayout>,
+    /// Keep the inputs out of the directories the script may write.
+    pub read_only_inputs: bool,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.
@@ -117,6 +119,7 @@ fn invocation(
         writable: workspace
             .writable_dirs()
             .into_iter()
+            .chain((!options.read_only_inputs).then(|| workspace.inputs()))
             .chain(more_writable)
             .collect(),
         run_id: workspace
