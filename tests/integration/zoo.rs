@@ -242,6 +242,13 @@ fn a_workspace_whose_marker_a_script_removed_is_never_deleted_by_sf() {
         "sf deleted a directory without its marker"
     );
     let (code, r) = sandbox.test_script("removes_marker", &[]);
+    if sf_core::sandbox::landlock_abi().is_err() {
+        assert_eq!(
+            r["execution"]["sandbox"]["filesystem"]["state"],
+            "unavailable"
+        );
+        return;
+    }
     assert_eq!(code, 1, "the filesystem sandbox refuses the removal: {r:#}");
 }
 
@@ -578,10 +585,17 @@ fn a_network_connection_reaches_the_listener_only_when_the_network_is_allowed() 
     let sandbox = Sandbox::new();
 
     let (code, r) = sandbox.test_script("connects", &["--env", &env, "--no-network"]);
-    assert_eq!(
-        r["execution"]["sandbox"]["network"]["state"], "enforced",
-        "{r:#}"
-    );
+    let network = &r["execution"]["sandbox"]["network"];
+    if network["state"] == "unavailable" {
+        // No network namespace can be made here (no root, no user namespaces): the result must
+        // say so rather than claim isolation.
+        assert!(
+            network["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{r:#}"
+        );
+        return;
+    }
+    assert_eq!(network["state"], "enforced", "{r:#}");
     assert_eq!(code, 1);
     let error = r["error_message"].as_str().unwrap();
     assert!(
@@ -622,11 +636,19 @@ fn an_unmodified_sagemaker_script_runs_as_is_under_the_sagemaker_layout() {
             "7",
         ],
     );
+    let layout = &r["execution"]["sandbox"]["layout"];
+    if layout["state"] == "unavailable" {
+        // No mount namespace here (not root): the script cannot find /opt/ml, and the result says
+        // why instead of pretending the layout was there.
+        assert_eq!(code, 1, "{r:#}");
+        assert!(
+            layout["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{r:#}"
+        );
+        return;
+    }
     assert_eq!(code, 0, "{r:#}");
-    assert_eq!(
-        r["execution"]["sandbox"]["layout"]["state"], "enforced",
-        "{r:#}"
-    );
+    assert_eq!(layout["state"], "enforced", "{r:#}");
     let ws = std::path::PathBuf::from(r["workspace"].as_str().unwrap());
     let written: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(ws.join("outputs/processed/training.json")).unwrap(),
