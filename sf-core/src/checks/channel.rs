@@ -354,38 +354,43 @@ pub(crate) fn glob_leaves_its_directory(pattern: &str) -> bool {
             .any(|c| matches!(c, std::path::Component::ParentDir))
 }
 
-/// Regular files of `dir` matching `pattern` (relative to `dir`), sorted. A match that is a
-/// symbolic link, or that a link in between leads outside `dir`, is a failure: its data is not
-/// the channel's.
+/// Regular files of `dir` matching `pattern` (relative to `dir`), in path order. The tree is
+/// walked without following any link (a link to `.` inside the channel would otherwise count its
+/// files again, or forever); a link the pattern matches is a failure, since its data is not the
+/// channel's.
 fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Problem> {
     if glob_leaves_its_directory(pattern) {
         return Err(Problem::GlobOutside {
             pattern: pattern.to_owned(),
         });
     }
-    let full = format!(
-        "{}/{pattern}",
-        glob::Pattern::escape(&dir.to_string_lossy())
-    );
-    let paths = glob::glob(&full).map_err(|source| Problem::InvalidGlob {
+    let compiled = glob::Pattern::new(pattern).map_err(|source| Problem::InvalidGlob {
         pattern: pattern.to_owned(),
         source,
     })?;
-    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    // As a shell (and `glob::glob`) reads a pattern: `*` stays within one folder, `**` crosses.
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
     let mut files = Vec::new();
-    for path in paths.flatten() {
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+    for entry in crate::tree::entries(dir).unwrap_or_default() {
+        if !compiled.matches_path_with(&entry.rel, options) {
             continue;
-        };
-        let inside = std::fs::canonicalize(&path).is_ok_and(|p| p.starts_with(&root));
-        if meta.file_type().is_symlink() || !inside {
-            return Err(Problem::Link { path });
         }
-        if meta.is_file() {
-            files.push(path);
+        match entry.kind {
+            crate::tree::Kind::File => files.push(entry.path),
+            crate::tree::Kind::Dir => {}
+            crate::tree::Kind::Other => {
+                let is_link = std::fs::symlink_metadata(&entry.path)
+                    .is_ok_and(|m| m.file_type().is_symlink());
+                if is_link {
+                    return Err(Problem::Link { path: entry.path });
+                }
+            }
         }
     }
-    files.sort();
     Ok(files)
 }
 
@@ -556,15 +561,40 @@ mod tests {
                 "{err}"
             );
         }
+        // The linked folder is not walked: its files are not the channel's.
         let err = checks(Some("train/*.csv"), Some(1), &[])
             .check(&out, &dir)
             .unwrap_err();
-        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert!(err.to_string().contains("has no file matching"), "{err}");
         // Without a glob, the linked folder is simply not the channel's: one header-only file.
         let err = checks(None, Some(1), &[]).check(&out, &dir).unwrap_err();
         assert_eq!(
             err.to_string(),
             "output channel `out` holds 0 data rows, fewer than the 1 required"
+        );
+        // A matched link is named as one.
+        std::os::unix::fs::symlink(outside.path().join("train/a.csv"), dir.join("b.csv")).unwrap();
+        let err = checks(Some("*.csv"), Some(1), &[])
+            .check(&out, &dir)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("b.csv is a symbolic link"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn links_back_into_the_channel_neither_count_twice_nor_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.csv"), "id\n1\n2\n3\n").unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("l")).unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("l2")).unwrap();
+        let err = checks(Some("**/*.csv"), Some(100), &[])
+            .check(&Subject::Output("out".into()), dir.path())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "output channel `out` holds 3 data rows, fewer than the 100 required"
         );
     }
 

@@ -71,20 +71,20 @@ fn expand_arg(
         let channel = ["input:", "output:"]
             .into_iter()
             .find(|prefix| after.starts_with(prefix));
-        let Some(end) = after.find('}') else {
-            if channel.is_some() {
+        // A placeholder is `{name}` with no brace inside; any other `{` is text.
+        let name = after
+            .find(['{', '}'])
+            .filter(|&end| after.as_bytes()[end] == b'}')
+            .map(|end| &after[..end]);
+        let expanded = match (name, channel) {
+            (None, Some(_)) => {
                 return Err(AdapterError::BadArgv(format!(
                     "unclosed placeholder in `{arg}`"
                 )));
             }
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let name = &after[..end];
-        let expanded = match (name, channel) {
-            ("script", _) => Some(script.path.to_string_lossy().into_owned()),
-            ("workspace", _) => Some(workspace.path().to_string_lossy().into_owned()),
-            (_, Some(prefix)) => {
+            (Some("script"), _) => Some(script.path.to_string_lossy().into_owned()),
+            (Some("workspace"), _) => Some(workspace.path().to_string_lossy().into_owned()),
+            (Some(name), Some(prefix)) => {
                 let (kind, paths) = if prefix == "input:" {
                     ("input", &context.input_paths)
                 } else {
@@ -100,11 +100,16 @@ fn expand_arg(
             }
             _ => None,
         };
-        match expanded {
-            Some(text) => out.push_str(&text),
-            None => out.push_str(&rest[start..start + 1 + end + 1]),
+        match (expanded, name) {
+            (Some(text), Some(name)) => {
+                out.push_str(&text);
+                rest = &after[name.len() + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
         }
-        rest = &after[end + 1..];
     }
     out.push_str(rest);
     Ok(out)
@@ -172,6 +177,8 @@ mod tests {
             "{output:out}/x",
             "{workspace}",
             "{literal} {",
+            "--cfg={\"in\":\"{input:input}\"}",
+            "{{input:input}}",
         ]
         .map(String::from)
         .into();
@@ -185,12 +192,14 @@ mod tests {
                 "/o/{output:out}/x",
                 "/runs/{input:input}/ws",
                 "{literal} {",
+                "--cfg={\"in\":\"/runs/{input:input}/ws/inputs/input\"}",
+                "{/runs/{input:input}/ws/inputs/input}",
             ]
         );
         let unknown = ["x", "{input:nope}"].map(String::from);
         let err = expand_argv(&unknown, &script, &workspace, &ctx).unwrap_err();
         assert!(err.to_string().contains("input channel `nope`"), "{err}");
-        let unclosed = ["x", "{output:out"].map(String::from);
+        let unclosed = ["x", "{ {output:out"].map(String::from);
         let err = expand_argv(&unclosed, &script, &workspace, &ctx).unwrap_err();
         assert!(err.to_string().contains("unclosed placeholder"), "{err}");
     }
