@@ -22,6 +22,12 @@ pub enum TableError {
         /// The limit.
         limit: usize,
     },
+    /// The file holds more than sf reads to check it.
+    #[error("more than {} GiB to read (after decompression); sf does not check files that large", limit >> 30)]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A JSON Lines line holds more than one value.
     #[error("line {line}: more than one JSON value on the line")]
     TrailingData {
@@ -72,12 +78,19 @@ pub(crate) fn is_tabular(path: &Path) -> bool {
 }
 
 /// The most a header (or the first JSON Lines object's keys) may take; rows may be any length.
-const HEADER_LIMIT: usize = 1 << 20;
+const HEADER_LIMIT: usize = 16 << 20;
+/// The most sf reads of one file (after decompression) to check it: a sparse file of terabytes
+/// or a gzip bomb fails the check instead of keeping sf busy for hours.
+const READ_LIMIT: u64 = 4 << 30;
 
 /// Column names and data-row count of a CSV, TSV or JSON Lines file (gzip-compressed when its
 /// name ends in `.gz`). Streams the file: memory stays bounded whatever the length of its
 /// fields or lines.
 pub(crate) fn read_table_shape(path: &Path) -> Result<TableShape, TableError> {
+    read_table_shape_within(path, READ_LIMIT)
+}
+
+fn read_table_shape_within(path: &Path, limit: u64) -> Result<TableShape, TableError> {
     let format = tabular_format(path).ok_or(TableError::NotTabular)?;
     let file = fs::File::open(path)?;
     let reader: Box<dyn io::Read> = if path.extension().is_some_and(|e| e == "gz") {
@@ -85,10 +98,51 @@ pub(crate) fn read_table_shape(path: &Path) -> Result<TableShape, TableError> {
     } else {
         Box::new(file)
     };
-    let reader = io::BufReader::with_capacity(64 * 1024, reader);
-    match format {
+    let reader = io::BufReader::with_capacity(
+        64 * 1024,
+        Budget {
+            inner: reader,
+            left: limit,
+        },
+    );
+    let shape = match format {
         Tabular::Delimited(delimiter) => delimited_shape(reader, delimiter),
         Tabular::JsonLines => json_lines_shape(reader),
+    };
+    shape.map_err(|e| match e {
+        TableError::Io(io) if io.kind() == io::ErrorKind::FileTooLarge => {
+            TableError::TooLarge { limit }
+        }
+        TableError::Json { source, .. }
+            if source.io_error_kind() == Some(io::ErrorKind::FileTooLarge) =>
+        {
+            TableError::TooLarge { limit }
+        }
+        other => other,
+    })
+}
+
+/// A reader that fails once it has given `left` bytes.
+struct Budget<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: io::Read> io::Read for Budget<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // Reading never fails with EFBIG on its own: the kind marks the budget.
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "read budget exhausted",
+            ));
+        }
+        let max = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(out.len());
+        let n = self.inner.read(&mut out[..max])?;
+        self.left -= n as u64;
+        Ok(n)
     }
 }
 
@@ -254,7 +308,14 @@ impl<'de> serde::Deserialize<'de> for Keys {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
                 let mut keys = Vec::new();
+                let mut bytes = 0;
                 while let Some((key, serde::de::IgnoredAny)) = map.next_entry::<String, _>()? {
+                    bytes += key.len();
+                    if bytes > HEADER_LIMIT {
+                        return Err(serde::de::Error::custom(format!(
+                            "the first row's keys take more than {HEADER_LIMIT} bytes"
+                        )));
+                    }
                     keys.push(key);
                 }
                 keys.sort();
@@ -367,6 +428,34 @@ mod tests {
             let reference = reference(&bytes, Tabular::JsonLines);
             prop_assert_eq!(streamed, reference, "{:?}", lines);
         }
+    }
+
+    #[test]
+    fn a_file_beyond_the_read_budget_fails_instead_of_being_read_to_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("big.csv");
+        std::fs::write(&plain, format!("id\n{}", "1\n".repeat(10_000))).unwrap();
+        let shape = read_table_shape_within(&plain, 1 << 20).unwrap();
+        assert_eq!(shape.rows, 10_000);
+        let err = read_table_shape_within(&plain, 1024).unwrap_err();
+        assert!(
+            matches!(err, TableError::TooLarge { limit: 1024 }),
+            "{err:?}"
+        );
+        // A small gzip that expands past the budget: counted after decompression.
+        let bomb = dir.path().join("bomb.jsonl.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&bomb).unwrap(),
+            flate2::Compression::best(),
+        );
+        for _ in 0..20_000 {
+            io::Write::write_all(&mut gz, b"{\"a\": 1}\n").unwrap();
+        }
+        gz.finish().unwrap();
+        assert!(std::fs::metadata(&bomb).unwrap().len() < 4096);
+        let err = read_table_shape_within(&bomb, 64 * 1024).unwrap_err();
+        assert!(matches!(err, TableError::TooLarge { .. }), "{err:?}");
+        assert!(err.to_string().starts_with("more than "), "{err}");
     }
 
     #[test]
