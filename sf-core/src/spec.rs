@@ -368,6 +368,9 @@ impl TestSpec {
         if self.expect == Expectation::Fail {
             cmd.push_str(" --expect fail");
         }
+        if self.read_only_inputs {
+            cmd.push_str(" --read-only-inputs");
+        }
         cmd
     }
 
@@ -423,12 +426,13 @@ mod tests {
             .job_arg("code", "3")
             .timeout(Duration::from_secs(60))
             .memory_limit(512 << 20)
-            .expect(Expectation::Fail);
+            .expect(Expectation::Fail)
+            .read_only_inputs(true);
         assert_eq!(
             spec.replay_command(None, std::path::Path::new("/tmp/bundle 1")),
             "sf test-script /repo/scripts/s.py --data-from '/tmp/bundle 1' --output processed_data \
              --env 'LABEL=a b' --job-arg 'code=\"3\"' --job-arg job_type=training --job-arg n=3 \
-             --timeout 60 --memory-limit 512MB --expect fail"
+             --timeout 60 --memory-limit 512MB --expect fail --read-only-inputs"
         );
     }
 

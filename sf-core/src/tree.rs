@@ -11,8 +11,17 @@ use std::time::SystemTime;
 
 use walkdir::WalkDir;
 
-/// Size and modification time of a file, to tell later whether it changed.
-pub(crate) type FileStamp = (u64, Option<SystemTime>);
+/// What tells whether a file changed: size, modification time, and the ones a script cannot set
+/// back (inode change time, inode number, device, mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    ctime: (i64, i64),
+    ino: u64,
+    dev: u64,
+    mode: u32,
+}
 
 /// Every regular file under `dir`, in path order, symbolic links not followed. A missing or
 /// unreadable directory has none.
@@ -34,8 +43,17 @@ pub(crate) fn stamps(dir: &Path) -> BTreeMap<PathBuf, FileStamp> {
     walk(dir)
         .filter(|e| !e.file_type().is_dir())
         .filter_map(|e| {
+            use std::os::unix::fs::MetadataExt;
             let meta = e.metadata().ok()?;
-            Some((e.into_path(), (meta.len(), meta.modified().ok())))
+            let stamp = FileStamp {
+                len: meta.len(),
+                modified: meta.modified().ok(),
+                ctime: (meta.ctime(), meta.ctime_nsec()),
+                ino: meta.ino(),
+                dev: meta.dev(),
+                mode: meta.mode(),
+            };
+            Some((e.into_path(), stamp))
         })
         .collect()
 }

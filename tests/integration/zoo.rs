@@ -491,6 +491,13 @@ const HOSTILE: &[Hostile] = &[
         recommendation: "",
     },
     Hostile {
+        script: "rewrites_input_quietly",
+        args: &["--no-sandbox", "--read-only-inputs"],
+        status: "FAIL",
+        error: "the script changed its read-only inputs: inputs/input/data.csv (modified)",
+        recommendation: "",
+    },
+    Hostile {
         script: "extracts_beside_input",
         args: &[],
         status: "PASS",

@@ -164,6 +164,16 @@ mod tests {
     }
 
     #[test]
+    fn a_timeout_too_long_for_the_clock_is_not_a_panic() {
+        let limits = Limits {
+            timeout: Duration::MAX,
+            ..Limits::default()
+        };
+        let (r, _dir) = sh("exit 0", limits);
+        assert_eq!(r.outcome, Outcome::Exited { code: 0 });
+    }
+
+    #[test]
     fn exit_status_and_output_are_captured() {
         let (r, dir) = sh("echo out; echo err >&2; exit 3", Limits::default());
         assert_eq!(r.outcome, Outcome::Exited { code: 3 });

@@ -30,7 +30,8 @@ pub(super) struct Supervised {
 pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits) -> Supervised {
     let mut peak_tree = 0u64;
     let mut poll = POLL_MIN;
-    let deadline = start + limits.timeout;
+    // Longer timeouts (possible only through the Rust API) would overflow the clock.
+    let deadline = start + limits.timeout.min(sf_vocab::MAX_TIMEOUT);
     let mut term_sent: Option<Instant> = None;
     let mut kill_sent = false;
     let mut out_of_memory = false;

@@ -55,6 +55,13 @@ def bounded(text, limit):
     return f"{text[:half]}\n... ({len(text) - 2 * half} characters cut) ...\n{text[-half:]}"
 
 
+def safe_traceback(exc):
+    try:
+        return format_traceback(exc)
+    except BaseException as failed:  # noqa: BLE001 - a traceback that cannot be formatted must not lose the report
+        return f"<the traceback could not be formatted: {type(failed).__name__}>"
+
+
 def error(kind, exc=None, type_name=None, message=None, exit_code=1):
     try:
         text = message if message is not None else str(exc)
@@ -65,7 +72,7 @@ def error(kind, exc=None, type_name=None, message=None, exit_code=1):
         "kind": kind,
         "type": bounded(type_name or type(exc).__name__, MESSAGE_LIMIT),
         "message": bounded(text, MESSAGE_LIMIT),
-        "traceback": bounded(format_traceback(exc), TRACEBACK_LIMIT) if exc is not None else None,
+        "traceback": bounded(safe_traceback(exc), TRACEBACK_LIMIT) if exc is not None else None,
         "exit_code": exit_code,
     }
 
