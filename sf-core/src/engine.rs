@@ -162,7 +162,7 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
         status = Status::Fail;
         error_message = Some(format!(
             "the script changed its read-only inputs: {}",
-            input_changes.join(", ")
+            crate::checks::some_of(&input_changes)
         ));
     }
     let failure = checks::script_failure(&execution, script.adapter);

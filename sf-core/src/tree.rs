@@ -159,6 +159,12 @@ pub(crate) fn copy(from: &Path, to: &Path) -> io::Result<Vec<PathBuf>> {
                         format!("cannot copy {}: {e}", entry.path.display()),
                     )
                 })?;
+                // A copy is the copier's to change (an edge's read-only files become writable
+                // inputs downstream), whatever the source's mode said.
+                let mode = fs::metadata(&target)?.permissions().mode();
+                if mode & 0o200 == 0 {
+                    fs::set_permissions(&target, fs::Permissions::from_mode(mode | 0o200))?;
+                }
                 written.push(target);
             }
             Kind::Other => skip_warning(&entry),
@@ -254,6 +260,12 @@ mod tests {
             "x\n"
         );
         assert!(fs::symlink_metadata(to.path().join("copy/a/out")).is_err());
+        // A read-only source (an edge's copy) gives files the copier may change.
+        set_read_only(dir.path()).unwrap();
+        let again = copy(dir.path(), &to.path().join("again")).unwrap();
+        let mode = fs::metadata(&again[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o200, 0o200);
+        set_writable(dir.path()).unwrap();
     }
 
     #[test]

@@ -162,14 +162,18 @@ impl Workspace {
             .keep();
         let dir = fs::canonicalize(&dir).map_err(err)?;
         // In use before the marker makes it a workspace, so no cleaner ever sees it unlocked.
-        let lock = lock_dir(&dir, false).map_err(err)?.ok_or_else(|| {
-            err(io::Error::other(
-                "the new directory is locked by someone else",
-            ))
-        })?;
+        // Where the filesystem has no flock (some network and FUSE mounts), the run goes on
+        // unlocked: cleaning then cannot tell, as before locks existed.
+        let lock = match lock_dir(&dir, false) {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::warn!(err = %e, dir = %dir.display(), "cannot lock the workspace; `sf clean-workspace` will not see that it is in use");
+                None
+            }
+        };
         let ws = Workspace {
             dir,
-            _in_use: Some(std::sync::Arc::new(InUse(lock))),
+            _in_use: lock.map(|lock| std::sync::Arc::new(InUse(lock))),
         };
         write_json_atomic(
             &ws.dir.join(WORKSPACE_MARKER),
@@ -420,10 +424,11 @@ pub fn clean_root(root: &Path) -> Result<CleanReport, WorkspaceError> {
                 continue;
             }
             Ok(Some(_lock)) => remove_workspace(&ws),
-            Err(source) => Err(WorkspaceError::Remove {
-                path: ws.clone(),
-                source,
-            }),
+            Err(e) => {
+                // No flock on this filesystem: runs could not lock either.
+                tracing::warn!(err = %e, workspace = %ws.display(), "cannot lock the workspace to delete it; deleting it anyway");
+                remove_workspace(&ws)
+            }
         };
         match removed {
             Ok(()) => report.removed.push(ws),

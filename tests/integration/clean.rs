@@ -104,7 +104,7 @@ fn a_run_in_progress_keeps_its_workspace_and_the_rest_are_cleaned() {
             "test-script",
             "sleeps_forever",
             "--timeout",
-            "4",
+            "8",
             "--output-format",
             "json",
         ])

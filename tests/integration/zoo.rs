@@ -243,6 +243,7 @@ fn a_workspace_whose_marker_a_script_removed_is_never_deleted_by_sf() {
     );
     let (code, r) = sandbox.test_script("removes_marker", &[]);
     if sf_core::sandbox::landlock_abi().is_err() {
+        require_isolation_absent("Landlock", &r);
         assert_eq!(
             r["execution"]["sandbox"]["filesystem"]["state"],
             "unavailable"
@@ -347,6 +348,15 @@ fn a_silent_non_zero_exit_is_reported() {
     let (_, r) = sandbox.test_script("silent_exit", &[]);
     let recs = r["recommendations"].to_string();
     assert!(recs.contains("wrote nothing to stderr"), "{recs}");
+}
+
+/// Where CI guarantees the kernel mechanisms (`SF_REQUIRE_ISOLATION=1`), a result that says one
+/// is unavailable is a failure, not a reason to check less.
+fn require_isolation_absent(mechanism: &str, r: &Value) {
+    assert!(
+        std::env::var_os("SF_REQUIRE_ISOLATION").is_none(),
+        "{mechanism} are required here (SF_REQUIRE_ISOLATION) but the run says they are unavailable: {r:#}"
+    );
 }
 
 pub(crate) fn context_seen(r: &Value) -> Value {
@@ -530,6 +540,10 @@ fn hostile_scripts_are_contained_and_reported_and_the_next_test_still_runs() {
         // These rely on the filesystem sandbox; without Landlock they would really write into
         // the repository, so there the test checks that the result says the sandbox is missing.
         if landlock.is_err() && case.recommendation.contains("sandbox") {
+            assert!(
+                std::env::var_os("SF_REQUIRE_ISOLATION").is_none(),
+                "Landlock is required here (SF_REQUIRE_ISOLATION) but unavailable"
+            );
             let (_, r) = sandbox.test_script("exit_0", &[]);
             assert_eq!(
                 r["execution"]["sandbox"]["filesystem"]["state"],
@@ -596,6 +610,7 @@ fn a_network_connection_reaches_the_listener_only_when_the_network_is_allowed() 
     if network["state"] == "unavailable" {
         // No network namespace can be made here (no root, no user namespaces): the result must
         // say so rather than claim isolation.
+        require_isolation_absent("network namespaces", &r);
         assert!(
             network["reason"].as_str().is_some_and(|r| !r.is_empty()),
             "{r:#}"
@@ -647,6 +662,7 @@ fn an_unmodified_sagemaker_script_runs_as_is_under_the_sagemaker_layout() {
     if layout["state"] == "unavailable" {
         // No mount namespace here (not root): the script cannot find /opt/ml, and the result says
         // why instead of pretending the layout was there.
+        require_isolation_absent("mount namespaces", &r);
         assert_eq!(code, 1, "{r:#}");
         assert!(
             layout["reason"].as_str().is_some_and(|r| !r.is_empty()),

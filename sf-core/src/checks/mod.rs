@@ -10,6 +10,7 @@ mod verdict;
 
 pub(crate) use channel::glob_leaves_its_directory;
 pub use channel::{ChannelChecks, Check, CheckFailure, Problem, Subject};
+pub(crate) use recommendations::some_of;
 pub use shape::TableError;
 pub(crate) use stray::Snapshot;
 pub(crate) use verdict::{script_failure, verdict};

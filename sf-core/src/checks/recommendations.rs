@@ -114,7 +114,7 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
     if !f.stray_writes.is_empty() {
         out.push(format!(
             "The script wrote outside its output channels ({}): write only under output_paths",
-            f.stray_writes.join(", ")
+            some_of(&f.stray_writes)
         ));
     }
     if !f.input_changes.is_empty() {
@@ -122,7 +122,7 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
             "The script changed its inputs ({}): it works on copies here, as in a Processing \
              container, but an upstream step or a re-run may not expect it; make the inputs \
              read-only (read_only_inputs = true, --read-only-inputs) to fail such a test",
-            f.input_changes.join(", ")
+            some_of(&f.input_changes)
         ));
     }
     if e.stray_processes_killed > 0 {
@@ -135,6 +135,22 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
         out.push("The script's output exceeded the log cap and was truncated: log less, or raise the cap".to_owned());
     }
     out
+}
+
+/// Up to 10 items joined with commas, then how many more there are: a script that creates a
+/// million files must not make a result of megabytes.
+pub(crate) fn some_of(items: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
 }
 
 /// The first sign that a write was denied: the script's error, else a line of its stderr or
@@ -158,4 +174,18 @@ fn denied_write(e: &ExecutionResult) -> Option<String> {
         .chain(e.stdout_tail.lines())
         .find(|line| denied(line))
         .map(|line| line.trim().chars().take(200).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_show_ten_items_and_a_count() {
+        let items: Vec<String> = (0..25).map(|i| format!("f{i}")).collect();
+        let text = some_of(&items);
+        assert!(text.starts_with("f0, f1,"), "{text}");
+        assert!(text.ends_with("f9 and 15 more"), "{text}");
+        assert_eq!(some_of(&items[..2]), "f0, f1");
+    }
 }

@@ -144,16 +144,11 @@ impl Subject for ScriptSubject<'_> {
         let workspace = is_workspace(&result.workspace).then(|| Workspace::at(&result.workspace));
         let inputs = dir.join(BUNDLE_INPUTS);
         fs::create_dir_all(&inputs)?;
+        // The inputs as the failing run was given them, laid out again from the case's tables
+        // and the plan: the workspace's copies may have been changed by the script since.
         for (channel, plan) in &spec.data.channels {
             let target = inputs.join(channel);
-            let read = workspace
-                .as_ref()
-                .map(|ws| ws.input(channel))
-                .filter(|p| p.is_dir());
-            if let Some(source) = read {
-                // Exactly the files the failing run read.
-                crate::tree::copy(&source, &target)?;
-            } else if let Some(i) = sources.iter().position(|s| &s.label == channel) {
+            if let Some(i) = sources.iter().position(|s| &s.label == channel) {
                 write_sources(dir, &sources[i..=i], &tables[i..=i])?;
             } else {
                 plan.write_into(&target, channel_seed(spec.seed, channel))?;
@@ -390,6 +385,23 @@ def main(input_paths, output_paths, environ_vars, job_args):
         assert_eq!(fixed.replayed_bundles, std::slice::from_ref(bundle));
         assert_eq!(fixed.cases_run, 16);
         assert_eq!(bundles(&config.bundle_dir), std::slice::from_ref(bundle));
+    }
+
+    #[test]
+    fn a_bundle_keeps_the_data_the_script_was_given_not_what_it_left() {
+        // The script empties its (writable) input before failing on a negative amount.
+        let body = format!(
+            "    open(os.path.join(input_paths['input'], 'data.csv'), 'w').close()\n{NEGATIVE_BUG}"
+        );
+        let setup = Setup::new(&python(&body));
+        let report = run_property(&setup.spec(), &setup.config(16));
+        let failure = report.failure.expect("the bug is found");
+        let data = fs::read_to_string(failure.bundle.join("inputs/input/data.csv")).unwrap();
+        assert!(data.starts_with("from_currency,"), "{data:?}");
+        assert!(
+            data.contains(",-"),
+            "the failing row is in the bundle: {data:?}"
+        );
     }
 
     #[test]
