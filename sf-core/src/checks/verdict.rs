@@ -66,8 +66,30 @@ fn signal_meaning(signal: i32) -> Option<&'static str> {
     })
 }
 
-/// The verdict for a run against what the test expected and the output checks.
+/// The verdict for a run against what the test expected, the output checks, and the inputs the
+/// script changed although they were read-only (`changed_read_only_inputs`: the sandbox missing,
+/// or the script stepping around it, fails a test that otherwise passed).
 pub(crate) fn verdict(
+    execution: &ExecutionResult,
+    adapter: AdapterKind,
+    expect: Expectation,
+    outputs: &BTreeMap<String, ChannelChecks>,
+    workspace: &Workspace,
+    changed_read_only_inputs: &[String],
+) -> (Status, Option<String>) {
+    match verdict_of_run(execution, adapter, expect, outputs, workspace) {
+        (Status::Pass, _) if !changed_read_only_inputs.is_empty() => (
+            Status::Fail,
+            Some(format!(
+                "the script changed its read-only inputs: {}",
+                super::some_of(changed_read_only_inputs)
+            )),
+        ),
+        verdict => verdict,
+    }
+}
+
+fn verdict_of_run(
     execution: &ExecutionResult,
     adapter: AdapterKind,
     expect: Expectation,
