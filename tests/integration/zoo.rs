@@ -515,6 +515,13 @@ const HOSTILE: &[Hostile] = &[
         recommendation: "The script changed its inputs (inputs/input/extracted.csv (created))",
     },
     Hostile {
+        script: "raises_sf_oom_score",
+        args: &[],
+        status: "FAIL",
+        error: "PermissionError: [Errno 13] Permission denied: '/proc/",
+        recommendation: "The filesystem sandbox denied a write",
+    },
+    Hostile {
         script: "swallows_denied_tmp",
         args: &[],
         status: "PASS",

@@ -217,8 +217,10 @@ fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::Rules
         .handle_access(write)?
         .create()?
         .add_rules(path_beneath_rules(writable, write))?
+        // /dev for /dev/null and terminals; not /proc, where a write could reach sf itself
+        // (its oom_score_adj, say) or another process of the machine.
         .add_rules(path_beneath_rules(
-            ["/dev", "/proc"],
+            ["/dev"],
             AccessFs::WriteFile | AccessFs::Truncate,
         ))?
         .add_rules(path_beneath_rules(["/dev/shm"], write))
