@@ -303,12 +303,12 @@ mod tests {
         assert!(dir.path().join("out/allowed.txt").is_file());
         match landlock_abi() {
             Ok(abi) => {
-                assert_eq!(
-                    r.sandbox.filesystem,
-                    Mechanism::Enforced {
-                        detail: format!("Landlock ABI {abi}")
-                    }
-                );
+                let detail = if abi >= 6 {
+                    format!("Landlock ABI {abi}, signals scoped")
+                } else {
+                    format!("Landlock ABI {abi}")
+                };
+                assert_eq!(r.sandbox.filesystem, Mechanism::Enforced { detail });
                 assert!(
                     !dir.path().join("outside.txt").exists(),
                     "a write outside was allowed"

@@ -14,7 +14,8 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
 use landlock::{
-    ABI, AccessFs, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, path_beneath_rules,
+    ABI, AccessFs, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, Scope,
+    path_beneath_rules,
 };
 use serde::{Deserialize, Serialize};
 
@@ -157,6 +158,9 @@ pub(crate) struct ParentView {
     landlock_abi: Result<i32, LandlockUnavailable>,
 }
 
+/// The first Landlock ABI that keeps a sandboxed process from signalling outside its domain.
+const SIGNAL_SCOPE_ABI: i32 = 6;
+
 /// Bits the child reports back through the status pipe.
 const LANDLOCK_OK: u8 = 1;
 const NETNS_OK: u8 = 2;
@@ -215,6 +219,9 @@ fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::Rules
     let write = AccessFs::from_write(abi);
     Ruleset::default()
         .handle_access(write)?
+        // Where the kernel has it (ABI 6), the script cannot signal sf or any process outside
+        // the run (kill, stop); elsewhere this is dropped, as the report says.
+        .scope(Scope::Signal)?
         .create()?
         .add_rules(path_beneath_rules(writable, write))?
         // /dev for /dev/null and terminals; not /proc, where a write could reach sf itself
@@ -277,7 +284,11 @@ impl ParentView {
             (false, _) => Mechanism::Off,
             (true, Err(reason)) => Mechanism::unavailable(reason),
             (true, Ok(abi)) if got && status & LANDLOCK_OK != 0 => Mechanism::Enforced {
-                detail: format!("Landlock ABI {abi}"),
+                detail: if *abi >= SIGNAL_SCOPE_ABI {
+                    format!("Landlock ABI {abi}, signals scoped")
+                } else {
+                    format!("Landlock ABI {abi}")
+                },
             },
             (true, Ok(_)) => Mechanism::Unavailable {
                 reason: "the Landlock ruleset could not be applied".to_owned(),
