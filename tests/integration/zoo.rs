@@ -515,6 +515,13 @@ const HOSTILE: &[Hostile] = &[
         recommendation: "The script changed its inputs (inputs/input/extracted.csv (created))",
     },
     Hostile {
+        script: "joins_sf_group",
+        args: &["--timeout", "2"],
+        status: "FAIL",
+        error: "PermissionError: [Errno 1] Operation not permitted",
+        recommendation: "",
+    },
+    Hostile {
         script: "signals_sf",
         args: &[],
         status: "FAIL",

@@ -157,12 +157,9 @@ pub(crate) fn some_of(items: &[String]) -> String {
 /// stdout tail (a script that caught the error and went on still printed it, or not: then
 /// nothing is known).
 fn denied_write(e: &ExecutionResult) -> Option<String> {
-    const SIGNS: [&str; 4] = [
-        "Permission denied",
-        "Read-only file system",
-        "Operation not permitted",
-        "[Errno 13]",
-    ];
+    // Landlock refuses writes with EACCES; EPERM comes from other refusals (a signal, a
+    // process group) that are not about files.
+    const SIGNS: [&str; 3] = ["Permission denied", "Read-only file system", "[Errno 13]"];
     let denied = |line: &str| SIGNS.iter().any(|sign| line.contains(sign));
     if let Some(err) = &e.script_error
         && denied(&err.message)

@@ -142,6 +142,8 @@ pub fn landlock_abi() -> Result<i32, LandlockUnavailable> {
 #[derive(Debug)]
 pub(crate) struct ChildSetup {
     mounts: Option<crate::run::sagemaker::MountPlan>,
+    /// With the filesystem sandbox: the script may not join sf's own process group.
+    keep_out: Option<crate::run::sys::KeepOutOfGroup>,
     ruleset: Option<RulesetCreated>,
     network: bool,
     status_write: Option<OwnedFd>,
@@ -198,6 +200,9 @@ pub(crate) fn prepare(
     (
         ChildSetup {
             mounts,
+            keep_out: options.filesystem.then(|| {
+                crate::run::sys::KeepOutOfGroup::new(nix::unistd::getpgrp().as_raw() as u32)
+            }),
             ruleset,
             network: !options.network,
             status_write,
@@ -263,6 +268,10 @@ impl ChildSetup {
             && ruleset.restrict_self().is_ok()
         {
             status |= LANDLOCK_OK;
+        }
+        if let Some(filter) = &self.keep_out {
+            // Best effort, like the rest: without seccomp the sweep still finds the process.
+            let _ = filter.install();
         }
         if let Some(w) = &self.status_write {
             // SAFETY: writing one byte from a local to an open pipe.

@@ -190,3 +190,77 @@ pub(crate) fn signal_process(pid: u32, signal: Signal) {
     let Ok(raw) = i32::try_from(pid) else { return };
     let _ = nix::sys::signal::kill(Pid::from_raw(raw), signal);
 }
+
+/// A seccomp filter that refuses `setpgid(_, pgid)`: a script that joined sf's own process group
+/// would leave the group sf kills at the timeout.
+#[derive(Debug, Clone)]
+pub(crate) struct KeepOutOfGroup {
+    program: Vec<SockFilter>,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+struct SockFilter {
+    code: u16,
+    jt: u8,
+    jf: u8,
+    k: u32,
+}
+
+#[repr(C)]
+struct SockFprog {
+    len: u16,
+    filter: *const SockFilter,
+}
+
+impl KeepOutOfGroup {
+    /// The filter for sf's process group `pgid` (built before fork: it allocates).
+    pub(crate) fn new(pgid: u32) -> KeepOutOfGroup {
+        #[cfg(target_arch = "x86_64")]
+        const ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
+        #[cfg(target_arch = "aarch64")]
+        const ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        const ARCH: u32 = 0;
+        const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+        const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+        const RET_K: u16 = 0x06; // BPF_RET | BPF_K
+        const RET_ALLOW: u32 = 0x7fff_0000; // SECCOMP_RET_ALLOW
+        let ret_eperm = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
+        // struct seccomp_data: nr at 0, arch at 4, args from 16 (8 bytes each, low half first).
+        let insn = |code, jt, jf, k| SockFilter { code, jt, jf, k };
+        let program = vec![
+            insn(LD_W_ABS, 0, 0, 4),
+            insn(JEQ_K, 1, 0, ARCH),
+            insn(RET_K, 0, 0, RET_ALLOW),
+            insn(LD_W_ABS, 0, 0, 0),
+            insn(JEQ_K, 1, 0, libc::SYS_setpgid as u32),
+            insn(RET_K, 0, 0, RET_ALLOW),
+            insn(LD_W_ABS, 0, 0, 16 + 8),
+            insn(JEQ_K, 0, 1, pgid),
+            insn(RET_K, 0, 0, ret_eperm),
+            insn(RET_K, 0, 0, RET_ALLOW),
+        ];
+        KeepOutOfGroup { program }
+    }
+
+    /// Installs the filter in the calling process (after fork, before exec). Needs
+    /// `no_new_privs`, which it sets. Only system calls.
+    pub(crate) fn install(&self) -> bool {
+        let prog = SockFprog {
+            len: self.program.len() as u16,
+            filter: self.program.as_ptr(),
+        };
+        // SAFETY: prctl with a valid, live filter program.
+        unsafe {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+                && libc::prctl(
+                    libc::PR_SET_SECCOMP,
+                    libc::SECCOMP_MODE_FILTER,
+                    &raw const prog,
+                    0,
+                    0,
+                ) == 0
+        }
+    }
+}
