@@ -114,9 +114,34 @@ impl Runner {
             Ok(running) => running,
             Err(outcome) => return not_run(logs, outcome),
         };
+        let _guard = KillOnPanic {
+            pgid: running.pid,
+            run_id: &invocation.run_id,
+        };
         let supervised = supervise(running.pid, running.start, &self.limits);
         let strays = sweep(running.pid, &invocation.run_id);
         collect(running, supervised, strays, &self.limits, logs)
+    }
+}
+
+/// Kills a run's process group, and every process carrying its marker, if sf panics while the
+/// run is under way: a bug in sf must not leave the script running.
+struct KillOnPanic<'a> {
+    pgid: u32,
+    run_id: &'a str,
+}
+
+impl Drop for KillOnPanic<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        crate::run::sys::signal_group(self.pgid, nix::sys::signal::Signal::SIGKILL);
+        if !self.run_id.is_empty() {
+            for pid in crate::run::sys::processes_with_env(RUN_ID_VAR, self.run_id) {
+                crate::run::sys::signal_process(pid, nix::sys::signal::Signal::SIGKILL);
+            }
+        }
     }
 }
 
@@ -161,6 +186,27 @@ mod tests {
         assert_eq!(r.stdout_tail, "before\n");
         assert_eq!(r.stderr_tail, "problem\n");
         assert_eq!(r.output_bytes, 15);
+    }
+
+    #[test]
+    fn a_panic_in_sf_during_a_run_kills_the_run() {
+        use std::os::unix::process::CommandExt as _;
+        let mut child = std::process::Command::new("/bin/sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = child.id();
+        let panicked = std::panic::catch_unwind(|| {
+            let _guard = KillOnPanic { pgid, run_id: "" };
+            panic!("a bug in sf");
+        });
+        assert!(panicked.is_err());
+        let status = child.wait().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL)
+        );
     }
 
     #[test]
