@@ -118,7 +118,7 @@ impl Runner {
             pgid: running.pid,
             run_id: &invocation.run_id,
         };
-        let supervised = supervise(running.pid, running.start, &self.limits);
+        let supervised = supervise(running.pid, running.start, &self.limits, &invocation.run_id);
         let strays = sweep(running.pid, &invocation.run_id);
         collect(running, supervised, strays, &self.limits, logs)
     }

@@ -25,9 +25,30 @@ pub(super) struct Supervised {
     pub(super) out_of_memory: bool,
 }
 
+/// How often the processes that left the tree (orphans carrying the run's marker) are looked
+/// for: a scan of `/proc` costs a few milliseconds.
+const MARKER_SCAN: Duration = Duration::from_millis(100);
+
+/// Resident memory of the run: its process tree, plus the processes carrying its marker
+/// (`run_id`) that left the tree, such as a double-forked grandchild now owned by init.
+fn run_rss_bytes(pid: u32, run_id: &str, orphans: &[u32]) -> u64 {
+    let tree = sys::tree_members(pid);
+    let tree_rss: u64 = tree.iter().map(|p| sys::rss_bytes(*p)).sum();
+    if run_id.is_empty() {
+        return tree_rss;
+    }
+    tree_rss
+        + orphans
+            .iter()
+            .filter(|p| !tree.contains(p))
+            .map(|p| sys::rss_bytes(*p))
+            .sum::<u64>()
+}
+
 /// Watches the process group `pid`, started at `start`, under `limits` until its leader exits
-/// (the leader is left a zombie, not reaped).
-pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits) -> Supervised {
+/// (the leader is left a zombie, not reaped). `run_id` is the run's marker, to count processes
+/// that left the tree.
+pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits, run_id: &str) -> Supervised {
     let mut peak_tree = 0u64;
     let mut poll = POLL_MIN;
     // Longer timeouts (possible only through the Rust API) would overflow the clock.
@@ -41,8 +62,14 @@ pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits) -> Supervised
     thread::spawn(move || {
         let _ = exit_tx.send(sys::wait_exited(pid));
     });
+    let mut marked: Vec<u32> = Vec::new();
+    let mut scanned: Option<Instant> = None;
     loop {
-        peak_tree = peak_tree.max(sys::tree_rss_bytes(pid));
+        if !run_id.is_empty() && scanned.is_none_or(|at| at.elapsed() >= MARKER_SCAN) {
+            marked = sys::processes_with_env(crate::run::runner::RUN_ID_VAR, run_id);
+            scanned = Some(Instant::now());
+        }
+        peak_tree = peak_tree.max(run_rss_bytes(pid, run_id, &marked));
         if let Some(limit) = limits.memory_limit
             && peak_tree > limit
             && !out_of_memory
@@ -51,9 +78,12 @@ pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits) -> Supervised
                 pid,
                 limit,
                 peak_tree,
-                "memory limit exceeded: killing the process group"
+                "memory limit exceeded: killing the process group and the run's orphans"
             );
             sys::signal_group(pid, sys::Sig::SIGKILL);
+            for orphan in &marked {
+                sys::signal_process(*orphan, sys::Sig::SIGKILL);
+            }
             out_of_memory = true;
         }
         let now = Instant::now();

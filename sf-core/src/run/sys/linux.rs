@@ -104,26 +104,27 @@ fn page_size() -> u64 {
     u64::try_from(size).unwrap_or(4096)
 }
 
-/// Resident memory of `root` and all its descendants, in bytes, as the kernel reports it now.
-/// Processes that vanish while we walk the tree are simply not counted.
-pub(crate) fn tree_rss_bytes(root: u32) -> u64 {
-    let page = page_size();
-    let mut total = 0;
+/// `root` and every process descending from it (at most 100,000). Processes that vanish while
+/// the tree is walked are simply not in it.
+pub(crate) fn tree_members(root: u32) -> Vec<u32> {
+    let mut members = Vec::new();
     let mut stack = vec![root];
-    let mut seen = 0usize;
     while let Some(pid) = stack.pop() {
-        seen += 1;
-        if seen > 100_000 {
+        if members.len() >= 100_000 {
             break;
         }
-        if let Ok(statm) = fs::read_to_string(format!("/proc/{pid}/statm"))
-            && let Some(resident) = statm.split_whitespace().nth(1)
-        {
-            total += resident.parse::<u64>().unwrap_or(0) * page;
-        }
+        members.push(pid);
         push_children(pid, &mut stack);
     }
-    total
+    members
+}
+
+/// The resident memory of one process as the kernel reports it now, 0 when it is gone.
+pub(crate) fn rss_bytes(pid: u32) -> u64 {
+    fs::read_to_string(format!("/proc/{pid}/statm"))
+        .ok()
+        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * page_size())
 }
 
 fn push_children(pid: u32, out: &mut Vec<u32>) {
