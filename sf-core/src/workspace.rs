@@ -92,7 +92,9 @@ pub struct Workspace {
 }
 
 /// The lock that says a workspace is in use.
-struct InUse(#[allow(dead_code)] nix::fcntl::Flock<fs::File>);
+struct InUse {
+    _lock: nix::fcntl::Flock<fs::File>,
+}
 
 impl std::fmt::Debug for InUse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -173,7 +175,7 @@ impl Workspace {
         };
         let ws = Workspace {
             dir,
-            _in_use: lock.map(|lock| std::sync::Arc::new(InUse(lock))),
+            _in_use: lock.map(|lock| std::sync::Arc::new(InUse { _lock: lock })),
         };
         write_json_atomic(
             &ws.dir.join(WORKSPACE_MARKER),
