@@ -149,6 +149,15 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
 
     let input_changes = snapshot.input_changes(workspace);
+    if !input_changes.is_empty() {
+        // So that a replay of this workspace gets what the script was given, not what it left.
+        if let Err(err) = spec
+            .data
+            .materialize(spec.seed, |c| workspace.given_input(c))
+        {
+            tracing::warn!(err = %error_chain(&err), "cannot lay out the given inputs again");
+        }
+    }
     let (status, error_message) = checks::verdict(
         &execution,
         script.adapter,
@@ -241,6 +250,39 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replay_of_a_workspace_gets_the_inputs_the_script_was_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("s.sh");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\nrm \"$SF_INPUT_INPUT\"/data.csv\nexit 1\n",
+        )
+        .unwrap();
+        let spec = TestSpec::new(script.to_string_lossy()).workspace_root(dir.path().join("ws"));
+        let result = run(&spec);
+        assert_eq!(result.status, Status::Fail);
+        assert!(!result.workspace.join("inputs/input/data.csv").exists());
+        let replay = spec.clone().data_from(&result.workspace).unwrap();
+        let crate::data::ChannelPlan::Fixture { source } = &replay.data.channels["input"] else {
+            panic!("a replay reads fixtures");
+        };
+        assert_eq!(source, &result.workspace.join(".sf/given/inputs/input"));
+        assert!(
+            source.join("data.csv").is_file(),
+            "the deleted file is given back"
+        );
+        // The replay runs on it, and the script meets the same data (and the same end).
+        let again = run(&replay);
+        assert_eq!(again.status, Status::Fail);
+        assert!(
+            again
+                .workspace
+                .join(".sf/given/inputs/input/data.csv")
+                .is_file()
+        );
+    }
 
     #[test]
     fn a_channel_name_that_leaves_the_workspace_fails_before_anything_is_written() {

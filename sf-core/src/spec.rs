@@ -291,7 +291,10 @@ impl TestSpec {
     /// Replaces the input channels with the folders under `dir/inputs/` (a kept workspace or a
     /// failure bundle), each copied as a fixture: the exact data of an earlier run.
     pub fn data_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
-        let inputs = dir.join(crate::property::BUNDLE_INPUTS);
+        // A kept workspace whose script changed its inputs replays the inputs it was given.
+        let inputs = crate::workspace::Workspace::at(dir)
+            .replay_data()
+            .join(crate::property::BUNDLE_INPUTS);
         let mut names: Vec<String> = std::fs::read_dir(&inputs)
             .map_err(|e| {
                 std::io::Error::new(e.kind(), format!("cannot read {}: {e}", inputs.display()))

@@ -33,6 +33,8 @@ const STDERR_LOG: &str = "stderr.log";
 const STEPS: &str = "steps";
 const EDGES: &str = "edges";
 const PIPELINE_FILE: &str = "pipeline.json";
+// The inputs as a run was given them, laid out again when its script changed them.
+const GIVEN: &str = "given";
 
 /// The directories a script's workspace starts with.
 const SCRIPT_DIRS: [&str; 6] = [INPUTS, OUTPUTS, LOGS, TMP, HOME, INTERNAL];
@@ -279,6 +281,28 @@ impl Workspace {
             .iter()
             .map(|d| self.dir.join(d))
             .collect()
+    }
+
+    /// Where the inputs as the run was given them are laid out again, when its script changed
+    /// them (`.sf/given/inputs/<channel>/`): what a replay of the workspace reads.
+    pub(crate) fn given(&self) -> PathBuf {
+        self.internal().join(GIVEN)
+    }
+
+    /// Input channel `name` as the run was given it, laid out again (see [`Workspace::given`]).
+    pub(crate) fn given_input(&self, name: &str) -> PathBuf {
+        self.given().join(INPUTS).join(name)
+    }
+
+    /// The folder a replay reads inputs from: [`Workspace::given`] when there is one, else the
+    /// workspace (or bundle) itself.
+    pub(crate) fn replay_data(&self) -> PathBuf {
+        let given = self.given();
+        if given.join(INPUTS).is_dir() {
+            given
+        } else {
+            self.dir.clone()
+        }
     }
 
     /// Whether `name`, at the top of a workspace, is something sf put there.
