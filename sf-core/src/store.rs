@@ -11,7 +11,9 @@ use crate::workspace::scan_root;
 /// A result read back from a workspace.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredResult {
-    /// The workspace it came from.
+    /// The workspace it came from (also the result's `workspace`, which is where the JSON form
+    /// says it: one key).
+    #[serde(skip)]
     pub workspace: PathBuf,
     /// What `result.json` holds.
     #[serde(flatten)]
@@ -36,10 +38,15 @@ pub fn list_results(root: &Path) -> io::Result<Listing> {
         let file = crate::workspace::Workspace::at(&ws).result_file();
         match std::fs::read(&file) {
             Ok(bytes) => match serde_json::from_slice::<TestResult>(&bytes) {
-                Ok(result) => listing.results.push(StoredResult {
-                    workspace: ws,
-                    result,
-                }),
+                Ok(mut result) => {
+                    // Where it is now, even if the folder was moved or renamed since.
+                    let ws = std::path::absolute(&ws).unwrap_or(ws);
+                    result.workspace = ws.clone();
+                    listing.results.push(StoredResult {
+                        workspace: ws,
+                        result,
+                    });
+                }
                 Err(err) => listing
                     .unreadable
                     .push((ws, format!("{}: {err}", file.display()))),

@@ -30,7 +30,19 @@ fn results_are_listed_newest_first_from_result_json() {
         .get_output()
         .stdout
         .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(
+        text.matches("\"workspace\"").count(),
+        2,
+        "one workspace key per result: {text}"
+    );
     let list: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    for r in &list {
+        assert!(
+            std::path::Path::new(r["workspace"].as_str().unwrap()).is_dir(),
+            "the workspace is where the result is now: {r:#}"
+        );
+    }
     let names: Vec<_> = list
         .iter()
         .map(|r| r["script_name"].as_str().unwrap())
