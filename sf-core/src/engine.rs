@@ -174,6 +174,7 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     let findings = Findings {
         execution: &execution,
         failure: failure.as_deref(),
+        failure_expected: spec.expect == crate::spec::Expectation::Fail && status == Status::Pass,
         // An empty output only says something when the script claims success.
         empty_outputs: if failure.is_none() {
             spec.outputs

@@ -288,6 +288,12 @@ fn expect_fail_passes_when_the_script_fails() {
     let sandbox = Sandbox::new();
     let (code, r) = sandbox.test_script("raises", &["--expect", "fail"]);
     assert_eq!((code, r["status"].as_str()), (0, Some("PASS")), "{r:#}");
+    assert!(
+        !r["recommendations"]
+            .to_string()
+            .contains("Address the error"),
+        "an expected failure needs no fixing: {r:#}"
+    );
     let (code, r) = sandbox.test_script("exit_0", &["--expect", "fail"]);
     assert_eq!(code, 1);
     assert_eq!(

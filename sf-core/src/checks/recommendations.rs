@@ -14,6 +14,8 @@ pub const HIGH_MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
 pub(crate) struct Findings<'a> {
     pub(crate) execution: &'a ExecutionResult,
     pub(crate) failure: Option<&'a str>,
+    /// The test expected the script to fail, and it did: its failure needs no fixing.
+    pub(crate) failure_expected: bool,
     pub(crate) empty_outputs: Vec<String>,
     pub(crate) stray_writes: Vec<String>,
     /// Input files the script changed, when inputs are writable copies.
@@ -23,7 +25,9 @@ pub(crate) struct Findings<'a> {
 pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
     let e = f.execution;
     let mut out = Vec::new();
-    if let Some(failure) = f.failure {
+    if let Some(failure) = f.failure
+        && !f.failure_expected
+    {
         out.push(format!("Address the error: {failure}"));
     }
     if let Some(err) = &e.script_error {
