@@ -50,6 +50,8 @@ pub(crate) trait Subject {
     fn case_not_laid_out(&self, reason: String) -> Self::Result;
     /// Whether the run passed.
     fn passed(result: &Self::Result) -> bool;
+    /// The run's peak memory, in MB (MiB).
+    fn memory_mb(result: &Self::Result) -> f64;
     /// Why the run failed, in one line.
     fn reason(result: &Self::Result) -> String;
     /// Removes the kept workspace of a failing run that is no longer the smallest.
@@ -88,6 +90,7 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
         cases_run: 0,
         shrink_steps: 0,
         replayed_bundles: Vec::new(),
+        peak_memory_mb: 0.0,
         failure: None,
         elapsed: Duration::ZERO,
     };
@@ -97,6 +100,7 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
             continue;
         };
         tracing::info!(bundle = %bundle.display(), passed = S::passed(&result), "replayed a saved failure");
+        report.peak_memory_mb = report.peak_memory_mb.max(S::memory_mb(&result));
         report.replayed_bundles.push(bundle.clone());
         if !S::passed(&result) {
             report.failure = Some(PropertyFailure {
@@ -126,6 +130,7 @@ struct Failed<R> {
 /// What the test closure records; proptest only hands back the minimal value.
 struct Progress<R> {
     calls: u32,
+    peak_memory_mb: f64,
     first_failure: Option<u32>,
     last_failure: Option<Failed<R>>,
 }
@@ -156,6 +161,7 @@ fn explore<S: Subject>(
     let mut runner = config.test_runner(!sources.is_empty());
     let progress = RefCell::new(Progress {
         calls: 0,
+        peak_memory_mb: 0.0,
         first_failure: None,
         last_failure: None,
     });
@@ -163,6 +169,7 @@ fn explore<S: Subject>(
         let result = run_case(subject, &sources, &tables);
         let mut p = progress.borrow_mut();
         p.calls += 1;
+        p.peak_memory_mb = p.peak_memory_mb.max(S::memory_mb(&result));
         if S::passed(&result) {
             return Ok(());
         }
@@ -183,6 +190,7 @@ fn explore<S: Subject>(
         Err(TestCaseError::fail(reason))
     });
     let progress = progress.into_inner();
+    report.peak_memory_mb = report.peak_memory_mb.max(progress.peak_memory_mb);
     report.cases_run = progress.first_failure.unwrap_or(progress.calls);
     report.shrink_steps = progress.calls - report.cases_run;
     let (failed, note) = match outcome {

@@ -23,6 +23,8 @@ pub struct PropertyReport<R = TestResult> {
     pub shrink_steps: u32,
     /// Saved bundles replayed before any new case, in the order they ran.
     pub replayed_bundles: Vec<PathBuf>,
+    /// The largest peak memory of any run, in MB (MiB).
+    pub peak_memory_mb: f64,
     /// The failure, if any.
     pub failure: Option<PropertyFailure<R>>,
     /// Wall-clock time of the whole run.

@@ -105,6 +105,10 @@ impl Subject for PipelineSubject<'_> {
         result.is_successful()
     }
 
+    fn memory_mb(result: &PipelineResult) -> f64 {
+        result.summary_result().memory_usage
+    }
+
     fn reason(result: &PipelineResult) -> String {
         result
             .first_failure()

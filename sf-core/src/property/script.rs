@@ -97,6 +97,10 @@ impl Subject for ScriptSubject<'_> {
         result.is_successful()
     }
 
+    fn memory_mb(result: &TestResult) -> f64 {
+        result.memory_usage
+    }
+
     fn reason(result: &TestResult) -> String {
         result
             .error_message
@@ -269,6 +273,8 @@ def main(input_paths, output_paths, environ_vars, job_args):
         assert_eq!(report.shrink_steps, 0);
         assert!(report.replayed_bundles.is_empty());
         assert_eq!(report.test_name, "convert::small");
+        // Python alone takes a few MB: the largest case's peak is reported, not nothing.
+        assert!(report.peak_memory_mb > 1.0, "{}", report.peak_memory_mb);
         eprintln!(
             "16 passing cases in {:?}: {:.1} cases/s",
             report.elapsed,

@@ -119,6 +119,7 @@ impl Entry {
             None => (
                 TestResult {
                     execution_time: report.elapsed.as_secs_f64(),
+                    memory_usage: report.peak_memory_mb,
                     workspace: property.bundle_dir.clone(),
                     ..self.not_run_result(Status::Pass, None)
                 },
