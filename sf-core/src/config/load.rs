@@ -11,8 +11,16 @@ use crate::suite::Suite;
 /// unknown keys, wrong types, unknown profiles or sizes, globs matching nothing, scripts or
 /// fixtures that do not exist, invalid schemas.
 pub fn load(path: &Path) -> Result<Suite, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(path, format!("cannot read the configuration: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let message = if e.kind() == std::io::ErrorKind::NotFound {
+            "no configuration here: `sf init` writes one for a folder of scripts, or pass \
+             --config PATH (the harness: SF_CONFIG)"
+                .to_owned()
+        } else {
+            format!("cannot read the configuration: {e}")
+        };
+        ConfigError::new(path, message)
+    })?;
     parse(path, &text)
 }
 
@@ -259,6 +267,16 @@ columns = ["id"]
             .collect();
         assert_eq!(read_only, [("alpha::small", true), ("beta::small", false)]);
         assert!(!TestSpec::new("x").read_only_inputs);
+    }
+
+    #[test]
+    fn a_missing_configuration_says_how_to_make_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = super::load(&dir.path().join(CONFIG_FILE))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`sf init` writes one"), "{err}");
+        assert!(err.contains("--config PATH"), "{err}");
     }
 
     #[test]
