@@ -130,6 +130,18 @@ fn an_out_of_range_timeout_is_a_usage_error_not_a_panic() {
 }
 
 #[test]
+fn a_seed_that_is_not_a_whole_number_says_what_a_seed_is() {
+    for seed in ["-1", "abc", "1.5"] {
+        Sandbox::new()
+            .sf()
+            .args(["test-script", "x", "--seed", seed])
+            .assert()
+            .code(2)
+            .stderr(contains("a seed is a non-negative whole number"));
+    }
+}
+
+#[test]
 fn a_channel_name_that_is_a_path_is_a_usage_error() {
     for args in [["--input", "../x"], ["--output", "a/b"]] {
         Sandbox::new()

@@ -191,6 +191,15 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.parse().map_err(|_| {
+        format!(
+            "a seed is a non-negative whole number (0 to {}), got `{s}`",
+            u64::MAX
+        )
+    })
+}
+
 fn parse_channel(s: &str) -> Result<String, String> {
     sf_core::check_channel_name(s)
         .map(|()| s.to_owned())
@@ -226,8 +235,8 @@ pub struct TestScriptArgs {
     /// File format of generated data.
     #[arg(long, value_parser = vocabulary::<Format>(), default_value = "csv")]
     pub format: Format,
-    /// Seed of generated data; the same seed gives the same bytes.
-    #[arg(long, default_value_t = sf_core::DEFAULT_SEED)]
+    /// Seed of generated data (a whole number from 0); the same seed gives the same bytes.
+    #[arg(long, default_value_t = sf_core::DEFAULT_SEED, value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: u64,
     /// Input channel names (repeatable); each gets the generated data.
     #[arg(long = "input", value_name = "CHANNEL", default_value = sf_core::DEFAULT_INPUT, value_parser = parse_channel)]
@@ -296,8 +305,8 @@ pub struct GenerateDataArgs {
     /// Exact number of rows (instead of --size).
     #[arg(long)]
     pub rows: Option<usize>,
-    /// Seed; the same seed gives the same bytes.
-    #[arg(long, default_value_t = sf_core::DEFAULT_SEED)]
+    /// Seed (a whole number from 0); the same seed gives the same bytes.
+    #[arg(long, default_value_t = sf_core::DEFAULT_SEED, value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: u64,
     /// File format.
     #[arg(long, value_parser = vocabulary::<Format>(), default_value = "csv")]
