@@ -51,14 +51,36 @@ pub struct Script {
     pub adapter: AdapterKind,
 }
 
-/// The script was not found; lists every place sf looked.
+/// The script was not found; lists every place sf looked, or says that the path given is a
+/// directory.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("script `{name}` not found; looked in:{}", searched.iter().map(|p| format!("\n  {}", p.display())).collect::<String>())]
+#[error("{}", describe_not_found(self))]
 pub struct ScriptNotFound {
     /// What was asked for.
     pub name: String,
     /// Every path tried, in order.
     pub searched: Vec<PathBuf>,
+    /// The path given, when it is a directory rather than a script.
+    pub directory: Option<PathBuf>,
+}
+
+fn describe_not_found(e: &ScriptNotFound) -> String {
+    match &e.directory {
+        Some(dir) => format!(
+            "{} is a directory; give one script file in it (such as {}/NAME.py), or the script's \
+             name with the directory as --scripts-dir",
+            dir.display(),
+            dir.display()
+        ),
+        None => format!(
+            "script `{}` not found; looked in:{}",
+            e.name,
+            e.searched
+                .iter()
+                .map(|p| format!("\n  {}", p.display()))
+                .collect::<String>()
+        ),
+    }
 }
 
 /// Directories searched for a script name, relative to the base directory, before any
@@ -109,9 +131,14 @@ pub fn find(
         }
     };
     let Some(path) = found else {
+        let directory = match script {
+            ScriptRef::Path(_) => searched.first().filter(|p| p.is_dir()).cloned(),
+            ScriptRef::Name(name) => Some(base.join(name)).filter(|p| p.is_dir()),
+        };
         return Err(ScriptNotFound {
             name: script.name(),
             searched,
+            directory,
         });
     };
     let path = std::fs::canonicalize(&path).unwrap_or(path);

@@ -261,6 +261,13 @@ fn resolve_script(
     match script {
         Some(lit) => {
             let text = lit.value();
+            if root.join(&text).is_dir() {
+                errors.push(syn::Error::new_spanned(
+                    lit,
+                    format!("`{text}` is a directory; `script` names one script: a file (`{}/NAME.py`) or a name looked up in {}", text.trim_end_matches('/'), SCRIPT_DIRS.join(", ")),
+                ));
+                return None;
+            }
             if text.contains('/') || Path::new(&text).extension().is_some() {
                 if root.join(&text).is_file() {
                     Some(text)

@@ -130,6 +130,21 @@ fn an_out_of_range_timeout_is_a_usage_error_not_a_panic() {
 }
 
 #[test]
+fn a_directory_given_as_the_script_is_named_as_a_directory() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.path().join("scripts")).unwrap();
+    for script in ["scripts", "./scripts"] {
+        let out = sandbox.sf().args(["test-script", script]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("scripts is a directory; give one script file in it"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn a_seed_that_is_not_a_whole_number_says_what_a_seed_is() {
     for seed in ["-1", "abc", "1.5"] {
         Sandbox::new()

@@ -45,6 +45,17 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<(Vec<Entry>,
         let path = match (&script.path, discovered.get(name)) {
             (Some(p), _) => {
                 let full = cx.path(p.get_ref());
+                if full.is_dir() {
+                    return Err(cx.err(
+                        format!("{key}.path"),
+                        Some(p.span()),
+                        format!(
+                            "{} is a directory; `path` names one script file (for example {}/{name}.py)",
+                            p.get_ref(),
+                            p.get_ref().trim_end_matches('/')
+                        ),
+                    ));
+                }
                 if !full.is_file() {
                     return Err(cx.err(
                         format!("{key}.path"),

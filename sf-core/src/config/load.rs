@@ -387,6 +387,10 @@ columns = ["id"]
                 "channel name `..` names a directory outside the channel",
             ),
             (
+                "[scripts.gamma]\npath = \"scripts\"\n",
+                ":2:8: `scripts.gamma.path`: scripts is a directory; `path` names one script file (for example scripts/gamma.py)",
+            ),
+            (
                 "[scripts.alpha]\ntimeout = 1e19\n",
                 ":2:11: `scripts.alpha.timeout`: `1e19 s` is longer than 30 days",
             ),
