@@ -330,14 +330,15 @@ fn expect_fail_passes_when_the_script_fails() {
 }
 
 #[test]
-fn verbose_logging_goes_to_stderr() {
+fn verbose_logging_goes_to_stderr_without_colours_when_it_is_not_a_terminal() {
     Sandbox::new()
         .sf()
         .args(["-v", "test-script", "exit_0", "--scripts-dir"])
         .arg(fixtures())
+        .env_remove("NO_COLOR")
         .assert()
         .success()
-        .stderr(contains("script finished"));
+        .stderr(contains("script finished").and(contains("\u{1b}[").not()));
 }
 
 fn which(program: &str) -> PathBuf {

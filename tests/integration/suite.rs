@@ -80,6 +80,33 @@ fn list_filter_and_exact_select_tests() {
         .assert()
         .success()
         .stdout("currency_conversion::small: test\n");
+    // Several filters, as `cargo test a b` takes them.
+    sandbox
+        .sf()
+        .args(["test", "--list", "--config"])
+        .arg(examples_config())
+        .args(["currency_conversion::small", "strict_loader"])
+        .assert()
+        .success()
+        .stdout("currency_conversion::small: test\nstrict_loader::rows_0: test\n");
+}
+
+#[test]
+fn generate_data_and_test_script_take_both_size_spellings() {
+    let sandbox = Sandbox::new();
+    for flag in ["--size", "--data-size"] {
+        sandbox
+            .sf()
+            .args(["generate-data", "tabular", flag, "small", "--out"])
+            .arg(sandbox.path().join(format!("out{flag}")))
+            .assert()
+            .success();
+        sandbox
+            .sf()
+            .args(["test-script", "missing_script", flag, "small"])
+            .assert()
+            .code(1);
+    }
 }
 
 #[test]

@@ -73,8 +73,9 @@ pub enum SuiteFormat {
 /// `sf test`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Run only tests whose name contains this (or equals it, with --exact).
-    pub filter: Option<String>,
+    /// Run only tests whose name contains one of these (or equals one, with --exact), as
+    /// `cargo test a b` does.
+    pub filters: Vec<String>,
     /// The configuration file.
     #[arg(long, default_value = sf_core::config::CONFIG_FILE)]
     pub config: PathBuf,
@@ -226,8 +227,8 @@ pub struct TestScriptArgs {
     /// Generator profile; guessed from the script name when not given.
     #[arg(long, value_name = "PROFILE", value_parser = vocabulary::<Profile>())]
     pub data: Option<Profile>,
-    /// Dataset size.
-    #[arg(long, value_name = "SIZE", value_parser = vocabulary::<Size>(), conflicts_with = "rows")]
+    /// Dataset size [default: small] (also spelled --size, as for generate-data).
+    #[arg(long, visible_alias = "size", value_name = "SIZE", value_parser = vocabulary::<Size>(), conflicts_with = "rows")]
     pub data_size: Option<Size>,
     /// Exact number of rows (instead of --data-size).
     #[arg(long)]
@@ -299,8 +300,8 @@ pub struct GenerateDataArgs {
     /// Generator profile.
     #[arg(value_parser = vocabulary::<Profile>())]
     pub profile: Profile,
-    /// Dataset size.
-    #[arg(long, value_parser = vocabulary::<Size>(), default_value = "small", conflicts_with = "rows")]
+    /// Dataset size (also spelled --data-size, as for test-script).
+    #[arg(long, visible_alias = "data-size", value_parser = vocabulary::<Size>(), default_value = "small", conflicts_with = "rows")]
     pub size: Size,
     /// Exact number of rows (instead of --size).
     #[arg(long)]

@@ -23,8 +23,12 @@ pub(crate) fn init(verbose: u8, quiet: bool, workspace_root: Option<&Path>) {
         .and_then(|v| Targets::from_str(&v).ok())
         .filter(|_| verbose == 0 && !quiet)
         .unwrap_or_else(|| Targets::new().with_default(level));
+    // Colours only for a terminal, and never with NO_COLOR set (https://no-color.org).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false)
         .without_time()
         .with_filter(stderr_filter);

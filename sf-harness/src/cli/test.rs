@@ -19,10 +19,15 @@ fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(&'a Entry, bool)> {
     suite
         .entries
         .iter()
-        .filter(|t| match &args.filter {
-            Some(f) if args.exact => &t.name == f,
-            Some(f) => t.name.contains(f.as_str()),
-            None => true,
+        .filter(|t| {
+            args.filters.is_empty()
+                || args.filters.iter().any(|f| {
+                    if args.exact {
+                        &t.name == f
+                    } else {
+                        t.name.contains(f.as_str())
+                    }
+                })
         })
         .filter(|t| !args.skip.iter().any(|s| t.name.contains(s.as_str())))
         .filter(|t| !args.ignored || t.ignored)
@@ -153,10 +158,18 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     if selected.is_empty() {
         eprintln!(
             "warning: no test matches{}",
-            args.filter
-                .as_deref()
-                .map(|f| format!(" `{f}`"))
-                .unwrap_or_default()
+            if args.filters.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " {}",
+                    args.filters
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )
+            }
         );
     }
     Ok(if failed {
