@@ -124,6 +124,10 @@ fn json_output_has_one_entry_per_test() {
     assert_eq!(names, ["exit_0::small", "noisy::small", "raises::small"]);
     assert_eq!(list[0]["result"]["status"], "PASS");
     assert_eq!(list[2]["result"]["status"], "FAIL");
+    // The passing test's workspace is gone and says so; the failing one's is kept.
+    assert_eq!(list[0]["workspace_removed"], true);
+    assert_eq!(list[2]["workspace_removed"], false);
+    assert!(std::path::Path::new(list[2]["result"]["workspace"].as_str().unwrap()).is_dir());
 }
 
 #[test]

@@ -143,7 +143,16 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         SuiteFormat::Json => {
             let list: Vec<_> = entries
                 .iter()
-                .map(|e| serde_json::json!({"name": e.name, "ignored": e.result.is_none(), "result": e.result}))
+                .map(|e| {
+                    // A passing test's workspace is removed unless kept (SF_KEEP_WORKSPACE=1).
+                    let removed = e.result.as_ref().map(|r| !r.workspace.exists());
+                    serde_json::json!({
+                        "name": e.name,
+                        "ignored": e.result.is_none(),
+                        "workspace_removed": removed,
+                        "result": e.result,
+                    })
+                })
                 .collect();
             format!("{}\n", serde_json::to_string_pretty(&list)?)
         }
