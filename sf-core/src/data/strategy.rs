@@ -757,9 +757,7 @@ mod tests {
 
     #[test]
     fn ordinary_currency_pairs_are_distinct_like_the_seeded_ones() {
-        let codes = [
-            "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "INR", "SGD",
-        ];
+        let codes = ["USD", "EUR", "GBP", "JPY", "CAD"];
         let mut pairs = 0;
         for t in samples(currency(), 300) {
             let (from, to) = (texts_of(&t, "from_currency"), texts_of(&t, "to_currency"));
