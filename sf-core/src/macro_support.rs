@@ -135,6 +135,7 @@ fn keep_passing() -> bool {
 /// Runs a script test; panics with the report, the kept workspace and a replay command when it
 /// does not pass. The returned [`ScriptRun`] removes the workspace when dropped, unless the test
 /// body panicked or `SF_KEEP_WORKSPACE=1`.
+#[track_caller]
 pub fn run_script_test(spec: TestSpec) -> ScriptRun {
     let result = crate::engine::run(&spec);
     if !result.is_successful() {
@@ -160,6 +161,7 @@ pub fn bundle_dir(manifest_dir: &Path, module_path: &str, test_name: &str) -> Pa
 /// Runs a property test: saved failure bundles first, then `cases` generated datasets, each in a
 /// fresh workspace; a failure is shrunk (at most `max_shrink_iters` runs) and saved as a bundle,
 /// and the test panics with the minimal dataset's report and the command that replays it.
+#[track_caller]
 pub fn run_property_test(
     spec: TestSpec,
     cases: u32,
@@ -183,8 +185,9 @@ pub fn run_property_test(
         return;
     };
     {
+        // The summary's first line already says "property test failed after N case(s)".
         panic!(
-            "property test failed\n{}\n{}",
+            "{}\n{}",
             crate::report::property_summary(&report),
             failure_message(&failure.result, &failure.replay)
         );

@@ -34,6 +34,13 @@ fn the_planted_bug_is_found_shrunk_saved_and_replayed() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no minimal row count in {summary}"));
     assert!(rows <= 2, "shrunk only to {rows} rows: {summary}");
+    assert_eq!(out.matches("property test failed").count(), 1, "said once: {out}");
+    // The panic points at the user's test, not into sf.
+    let location = out
+        .lines()
+        .find_map(|l| l.split("panicked at ").nth(1))
+        .unwrap_or_else(|| panic!("no panic location in {out}"));
+    assert!(location.contains("tests/properties.rs"), "{location}");
 
     // The bundle holds the minimal dataset as a real CSV file.
     let bundle = PathBuf::from(
