@@ -145,6 +145,16 @@ fn a_directory_given_as_the_script_is_named_as_a_directory() {
 }
 
 #[test]
+fn help_says_what_sf_is() {
+    Sandbox::new()
+        .sf()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("sf tests data-pipeline scripts").and(contains("PASS, FAIL or SKIP")));
+}
+
+#[test]
 fn a_seed_that_is_not_a_whole_number_says_what_a_seed_is() {
     for seed in ["-1", "abc", "1.5"] {
         Sandbox::new()

@@ -34,7 +34,11 @@ fn the_planted_bug_is_found_shrunk_saved_and_replayed() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no minimal row count in {summary}"));
     assert!(rows <= 2, "shrunk only to {rows} rows: {summary}");
-    assert_eq!(out.matches("property test failed").count(), 1, "said once: {out}");
+    assert_eq!(
+        out.matches("property test failed").count(),
+        1,
+        "said once: {out}"
+    );
     // The panic points at the user's test, not into sf.
     let location = out
         .lines()

@@ -11,7 +11,15 @@ use sf_core::{Expectation, Format, Profile, RunLayout, Size, Vocabulary};
 
 /// Test data-pipeline scripts in their own process, on generated data.
 #[derive(Debug, Parser)]
-#[command(name = "sf", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "sf",
+    version,
+    about = "sf tests data-pipeline scripts: each script runs in its own process, in a fresh \
+             workspace, on generated or real input data, and comes back PASS, FAIL or SKIP with \
+             its time, peak memory, error and what to do about it",
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -27,7 +35,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run every test sf.toml describes (or those matching FILTER) and report them.
+    /// Run every test sf.toml describes (or those matching the filters) and report them.
     Test(TestArgs),
     /// Run one pipeline of sf.toml: every step, with its outputs flowing into the next.
     TestPipeline(TestPipelineArgs),
