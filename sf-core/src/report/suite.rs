@@ -18,7 +18,12 @@ fn details(run: &EntryRun) -> Option<String> {
 }
 
 /// The message of a failed entry: its details, then the report and the command that replays it.
+/// An entry that never ran (sf was interrupted first) has no workspace or run to replay: its
+/// status and reason only.
 pub fn failure_text(run: &EntryRun) -> String {
+    if matches!(run.outcome, EntryOutcome::NotRun) {
+        return render_text(&run.result, false);
+    }
     let mut text = details(run).map(|s| s + "\n").unwrap_or_default();
     text.push_str(&failure_message(&run.result, &run.replay));
     text
@@ -38,4 +43,32 @@ pub fn failure_message(result: &TestResult, replay: &str) -> String {
         result.seed
     ));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::Status;
+    use crate::spec::TestSpec;
+    use crate::suite::{Entry, EntryKind};
+
+    #[test]
+    fn an_entry_that_never_ran_has_no_workspace_or_replay_lines() {
+        let entry = Entry {
+            name: "a::small".into(),
+            kind: EntryKind::Script(Box::new(TestSpec::new("a"))),
+            ignored: false,
+            property: None,
+        };
+        let run = entry.not_run(
+            Status::Skip,
+            "not run: sf was interrupted",
+            std::path::Path::new("sf.toml"),
+        );
+        let text = failure_text(&run);
+        assert!(text.contains("SKIP"), "{text}");
+        assert!(text.contains("not run: sf was interrupted"), "{text}");
+        assert!(!text.contains("replay:"), "{text}");
+        assert!(!text.contains("workspace is"), "{text}");
+    }
 }
