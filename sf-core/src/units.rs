@@ -23,6 +23,9 @@ pub enum UnitError {
         /// The text as written.
         text: String,
     },
+    /// A number without its unit.
+    #[error("`{0}` has no unit; write for example \"{0}MB\", \"512KiB\" or \"4096B\"")]
+    NoUnit(String),
     /// No number where the size should start.
     #[error("`{0}` is not a size; write for example \"512MB\" or \"2GiB\"")]
     NotASize(String),
@@ -79,8 +82,9 @@ pub fn seconds(secs: f64) -> Result<Duration, UnitError> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Parses `"512MB"`, `"2GiB"`, `"1.5G"`, `"300 MiB"` or a bare number of MB (MiB). Decimal and
-/// binary units are both read as powers of 1024, the way memory is usually meant.
+/// Parses `"512MB"`, `"2GiB"`, `"1.5G"`, `"300 MiB"`, `"4096B"`. The unit is required: a bare
+/// number could mean bytes or megabytes. Decimal and binary units are both read as powers of
+/// 1024, the way memory is usually meant.
 pub fn parse_bytes(text: &str) -> Result<u64, UnitError> {
     let t = text.trim();
     let split = t
@@ -91,7 +95,8 @@ pub fn parse_bytes(text: &str) -> Result<u64, UnitError> {
         .parse()
         .map_err(|_| UnitError::NotASize(text.to_owned()))?;
     let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "" => return Err(UnitError::NoUnit(text.to_owned())),
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "k" | "kb" | "kib" => 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
         "b" => 1.0,
@@ -151,7 +156,12 @@ mod tests {
     fn sizes_read_like_people_write_them() {
         assert_eq!(parse_bytes("512MB"), Ok(512 << 20));
         assert_eq!(parse_bytes("2GiB"), Ok(2 << 30));
-        assert_eq!(parse_bytes("300"), Ok(300 << 20));
+        assert_eq!(
+            parse_bytes("300").unwrap_err().to_string(),
+            "`300` has no unit; write for example \"300MB\", \"512KiB\" or \"4096B\""
+        );
+        assert_eq!(parse_bytes("4096B"), Ok(4096));
+        assert_eq!(parse_bytes("512KiB"), Ok(512 << 10));
         assert_eq!(parse_bytes("1.5 G"), Ok(1536 << 20));
         assert_eq!(
             parse_bytes("12 parsecs").unwrap_err().to_string(),

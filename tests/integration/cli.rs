@@ -145,6 +145,18 @@ fn a_directory_given_as_the_script_is_named_as_a_directory() {
 }
 
 #[test]
+fn a_size_without_its_unit_is_a_usage_error() {
+    for flag in ["--log-limit", "--memory-limit"] {
+        Sandbox::new()
+            .sf()
+            .args(["test-script", "x", flag, "10"])
+            .assert()
+            .code(2)
+            .stderr(contains("`10` has no unit"));
+    }
+}
+
+#[test]
 fn help_says_what_sf_is() {
     Sandbox::new()
         .sf()

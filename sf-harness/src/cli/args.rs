@@ -287,7 +287,8 @@ pub struct TestScriptArgs {
     /// Kill the script's process tree when its memory passes this (e.g. 512MB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
     pub memory_limit: Option<u64>,
-    /// Bytes of stdout and of stderr kept in each log file (e.g. 10MB); the rest is counted and
+    /// How much of stdout and of stderr each log file keeps, with its unit (10MB, 512KiB, 4096B);
+    /// the rest is counted and
     /// dropped, and the result says the log was truncated.
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes, default_value = "100MB")]
     pub log_limit: u64,
