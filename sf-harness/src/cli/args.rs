@@ -288,8 +288,7 @@ pub struct TestScriptArgs {
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
     pub memory_limit: Option<u64>,
     /// How much of stdout and of stderr each log file keeps, with its unit (10MB, 512KiB, 4096B);
-    /// the rest is counted and
-    /// dropped, and the result says the log was truncated.
+    /// the rest is counted and dropped, and the result says the log was truncated.
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes, default_value = "100MB")]
     pub log_limit: u64,
     /// Python interpreter for python-main scripts (else SF_PYTHON, else python3).
