@@ -7,7 +7,7 @@ use std::process::Command;
 
 use predicates::str::contains;
 
-use crate::support::{Sandbox, fixtures};
+use crate::support::{Sandbox, entries, fixtures};
 
 fn examples_config() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sf.toml")
@@ -30,6 +30,46 @@ fn repo(sandbox: &Sandbox) -> std::path::PathBuf {
     let config = sandbox.path().join("sf.toml");
     std::fs::write(&config, "workspace_dir = \"runs\"\n").unwrap();
     config
+}
+
+#[test]
+fn list_results_and_clean_workspace_find_the_workspaces_of_sf_toml() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1);
+    let listed = |args: &[&str]| {
+        let out = sandbox
+            .sf()
+            .arg("list-results")
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Failing tests keep their workspaces under `workspace_dir = "runs"`; ./sf.toml is found
+    // as `sf test` finds it, or named with --config.
+    for args in [&[][..], &["--config", "sf.toml"][..]] {
+        let text = listed(args);
+        assert!(
+            text.contains("raises") && text.contains("noisy"),
+            "{args:?}: {text}"
+        );
+    }
+    assert!(listed(&["--workspace-dir", "pipeline_testing"]).contains("no results"));
+    sandbox
+        .sf()
+        .args(["clean-workspace", "--yes"])
+        .assert()
+        .success()
+        .stdout(contains("deleted 2 workspace(s)"));
+    assert!(
+        !sandbox.path().join("runs").exists() || entries(&sandbox.path().join("runs")).is_empty()
+    );
 }
 
 #[test]

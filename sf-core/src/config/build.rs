@@ -3,7 +3,7 @@
 //! in [`channel`](super::channel) and column schemas in [`schema`](super::schema)), then pipelines.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
@@ -15,7 +15,10 @@ use super::script::{build_script, merge};
 use crate::spec::{DEFAULT_WORKSPACE_ROOT, TestSpec};
 use crate::suite::Entry;
 
-pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<(Vec<Entry>, Vec<Entry>)> {
+/// The entries of a configuration (scripts, then pipelines) and its workspace root.
+pub(super) type Built = (Vec<Entry>, Vec<Entry>, PathBuf);
+
+pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         ConfigError::new(file, e.message().trim_end_matches('\n').to_owned()).at(text, e.span())
     })?;
@@ -93,5 +96,5 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<(Vec<Entry>,
     }
     let pipelines =
         super::pipelines::build_pipelines(&cx, &raw.pipelines, &bases, &workspace_root)?;
-    Ok((tests, pipelines))
+    Ok((tests, pipelines, workspace_root))
 }

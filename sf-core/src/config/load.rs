@@ -31,10 +31,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Suite, ConfigError> {
         .parent()
         .map(Path::to_owned)
         .unwrap_or_else(|| PathBuf::from("."));
-    let (tests, pipelines) = super::build::build(&config, &root, text)?;
+    let (tests, pipelines, workspace_root) = super::build::build(&config, &root, text)?;
     Ok(Suite::new(
         config,
         root,
+        workspace_root,
         tests.into_iter().chain(pipelines).collect(),
     ))
 }

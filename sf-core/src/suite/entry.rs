@@ -17,6 +17,8 @@ pub struct Suite {
     pub config: PathBuf,
     /// Its directory: scripts, fixtures and the workspace root are relative to it.
     pub root: PathBuf,
+    /// Where its tests' workspaces go (`workspace_dir`, else `pipeline_testing` beside it).
+    pub workspace_root: PathBuf,
     /// The tests, scripts and pipelines, sorted by name.
     pub entries: Vec<Entry>,
 }
@@ -71,11 +73,17 @@ impl NoSuchPipeline {
 
 impl Suite {
     /// A suite of `entries` read from `config`, sorted by name.
-    pub(crate) fn new(config: PathBuf, root: PathBuf, mut entries: Vec<Entry>) -> Suite {
+    pub(crate) fn new(
+        config: PathBuf,
+        root: PathBuf,
+        workspace_root: PathBuf,
+        mut entries: Vec<Entry>,
+    ) -> Suite {
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Suite {
             config,
             root,
+            workspace_root,
             entries,
         }
     }

@@ -331,9 +331,13 @@ pub struct GenerateDataArgs {
 /// `sf list-results`.
 #[derive(Debug, Args)]
 pub struct ListResultsArgs {
-    /// The workspace root to read.
-    #[arg(long, default_value = sf_core::DEFAULT_WORKSPACE_ROOT)]
-    pub workspace_dir: PathBuf,
+    /// The workspace root to read [default: the `workspace_dir` of --config, or of ./sf.toml
+    /// when there is one, else pipeline_testing].
+    #[arg(long)]
+    pub workspace_dir: Option<PathBuf>,
+    /// The configuration whose workspaces to read.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
@@ -342,9 +346,13 @@ pub struct ListResultsArgs {
 /// `sf clean-workspace`.
 #[derive(Debug, Args)]
 pub struct CleanWorkspaceArgs {
-    /// The workspace root to clean.
-    #[arg(long, default_value = sf_core::DEFAULT_WORKSPACE_ROOT)]
-    pub workspace_dir: PathBuf,
+    /// The workspace root to clean [default: the `workspace_dir` of --config, or of ./sf.toml
+    /// when there is one, else pipeline_testing].
+    #[arg(long)]
+    pub workspace_dir: Option<PathBuf>,
+    /// The configuration whose workspaces to clean.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Delete without asking (required when stdin is not a terminal).
     #[arg(long, short)]
     pub yes: bool,

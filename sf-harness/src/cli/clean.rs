@@ -8,7 +8,7 @@ use super::args::CleanWorkspaceArgs;
 use crate::exit_code;
 
 pub(crate) fn run(args: CleanWorkspaceArgs) -> anyhow::Result<u8> {
-    let root = &args.workspace_dir;
+    let root = &super::workspace_root(args.workspace_dir, args.config.as_deref())?;
     if !root.exists() {
         println!("nothing to clean: {} does not exist", root.display());
         return Ok(exit_code::PASS);

@@ -40,6 +40,30 @@ pub fn main() -> ExitCode {
     })
 }
 
+/// The workspace root `list-results` and `clean-workspace` work on: `--workspace-dir`, else the
+/// `workspace_dir` of `--config`, else that of `./sf.toml` when there is one (where `sf test`
+/// and the harness put their workspaces), else `pipeline_testing`.
+fn workspace_root(
+    workspace_dir: Option<std::path::PathBuf>,
+    config: Option<&std::path::Path>,
+) -> anyhow::Result<std::path::PathBuf> {
+    if let Some(dir) = workspace_dir {
+        return Ok(dir);
+    }
+    let default = std::path::Path::new(sf_core::config::CONFIG_FILE);
+    match config {
+        Some(path) => Ok(sf_core::config::load(path)?.workspace_root),
+        None if default.is_file() => match sf_core::config::load(default) {
+            Ok(suite) => Ok(suite.workspace_root),
+            Err(err) => {
+                tracing::warn!(%err, "using {} instead", sf_core::DEFAULT_WORKSPACE_ROOT);
+                Ok(sf_core::DEFAULT_WORKSPACE_ROOT.into())
+            }
+        },
+        None => Ok(sf_core::DEFAULT_WORKSPACE_ROOT.into()),
+    }
+}
+
 /// Runs a parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> u8 {
     let log_file = match &cli.command {

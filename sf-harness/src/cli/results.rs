@@ -7,24 +7,24 @@ use super::args::{ListResultsArgs, OutputFormat};
 use crate::exit_code;
 
 pub(crate) fn run(args: ListResultsArgs) -> anyhow::Result<u8> {
-    if !args.workspace_dir.exists() {
+    let workspace_dir = super::workspace_root(args.workspace_dir, args.config.as_deref())?;
+    if !workspace_dir.exists() {
         match args.output_format {
-            OutputFormat::Text => println!(
-                "no results: {} does not exist",
-                args.workspace_dir.display()
-            ),
+            OutputFormat::Text => {
+                println!("no results: {} does not exist", workspace_dir.display())
+            }
             OutputFormat::Json => println!("[]"),
         }
         return Ok(exit_code::PASS);
     }
-    let listing = sf_core::list_results(&args.workspace_dir)
-        .with_context(|| format!("cannot read {}", args.workspace_dir.display()))?;
+    let listing = sf_core::list_results(&workspace_dir)
+        .with_context(|| format!("cannot read {}", workspace_dir.display()))?;
     match args.output_format {
         OutputFormat::Text => {
             let color =
                 anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
             if listing.results.is_empty() {
-                println!("no results under {}", args.workspace_dir.display());
+                println!("no results under {}", workspace_dir.display());
             } else {
                 anstream::print!("{}", report::render_listing(&listing.results, color));
             }
