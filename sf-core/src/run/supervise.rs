@@ -63,11 +63,13 @@ pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits, run_id: &str)
         let _ = exit_tx.send(sys::wait_exited(pid));
     });
     let mut marked: Vec<u32> = Vec::new();
-    let mut scanned: Option<Instant> = None;
+    // No process can have left the tree at the start: the first scan waits one period, so a
+    // short run pays nothing for it.
+    let mut scanned = start;
     loop {
-        if !run_id.is_empty() && scanned.is_none_or(|at| at.elapsed() >= MARKER_SCAN) {
+        if !run_id.is_empty() && scanned.elapsed() >= MARKER_SCAN {
             marked = sys::processes_with_env(crate::run::runner::RUN_ID_VAR, run_id);
-            scanned = Some(Instant::now());
+            scanned = Instant::now();
         }
         peak_tree = peak_tree.max(run_rss_bytes(pid, run_id, &marked));
         if let Some(limit) = limits.memory_limit
