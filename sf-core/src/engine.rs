@@ -149,15 +149,6 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
 
     let input_changes = snapshot.input_changes(workspace);
-    if !input_changes.is_empty() {
-        // So that a replay of this workspace gets what the script was given, not what it left.
-        if let Err(err) = spec
-            .data
-            .materialize(spec.seed, |c| workspace.given_input(c))
-        {
-            tracing::warn!(err = %error_chain(&err), "cannot lay out the given inputs again");
-        }
-    }
     let (status, error_message) = checks::verdict(
         &execution,
         script.adapter,
@@ -170,6 +161,17 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
             &[]
         },
     );
+    // So that a replay of a kept workspace gets what the script was given, not what it left; a
+    // passing run whose workspace is about to go needs none.
+    let kept = status != Status::Pass || spec.keep_workspace == KeepWorkspace::Always;
+    if kept
+        && !input_changes.is_empty()
+        && let Err(err) = spec
+            .data
+            .materialize(spec.seed, |c| workspace.given_input(c))
+    {
+        tracing::warn!(err = %error_chain(&err), "cannot lay out the given inputs again");
+    }
     let failure = checks::script_failure(&execution, script.adapter);
     let findings = Findings {
         execution: &execution,
