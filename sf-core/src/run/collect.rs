@@ -25,12 +25,24 @@ pub(super) fn collect(
         child,
         pid,
         sandbox,
+        container,
         capture,
         registered,
         ..
     } = running;
-    let reaped = sys::reap(pid);
+    let mut reaped = sys::reap(pid);
     drop(child);
+    let mut stray_processes_killed = stray_processes_killed;
+    let mut container_failure = None;
+    // In a container, the process sf reaped only mirrors its init; the init saw the script.
+    if let Some(end) = container.as_ref().and_then(|c| c.end()) {
+        stray_processes_killed += end.strays;
+        match (end.status, reaped.as_mut()) {
+            (Ok(status), Ok(r)) => r.status = status,
+            (Err(errno), _) => container_failure = Some(errno),
+            (Ok(_), Err(_)) => {}
+        }
+    }
 
     let rusage_peak = reaped.as_ref().map(|r| r.max_rss_bytes).unwrap_or(0);
     let peak_memory_bytes = supervised.peak_tree.max(rusage_peak);
@@ -60,6 +72,15 @@ pub(super) fn collect(
         (Err(err), false) => Outcome::SpawnFailed {
             message: format!("lost track of process {pid}: {err}"),
         },
+    };
+    let outcome = match container_failure {
+        Some(errno) if matches!(outcome, Outcome::Exited { .. }) => Outcome::SpawnFailed {
+            message: format!(
+                "the run's container could not start the script: {}",
+                std::io::Error::from_raw_os_error(errno)
+            ),
+        },
+        _ => outcome,
     };
 
     let (out, err) = capture.finish();

@@ -15,7 +15,8 @@ use signal_hook::iterator::Signals;
 use crate::run::sys;
 
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
-static GROUPS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+/// Running process groups, with the pid of their container's init when they have one.
+static GROUPS: Mutex<BTreeSet<(u32, Option<u32>)>> = Mutex::new(BTreeSet::new());
 
 /// Exit status of a process that stopped because of signal `signal` (the shell convention).
 pub fn exit_status(signal: i32) -> u8 {
@@ -60,29 +61,36 @@ pub fn interrupted() -> Option<i32> {
 }
 
 fn kill_all(signal: sys::Sig) {
-    let groups: Vec<u32> = GROUPS
+    let groups: Vec<(u32, Option<u32>)> = GROUPS
         .lock()
         .map(|g| g.iter().copied().collect())
         .unwrap_or_default();
-    for pgid in groups {
+    for (pgid, init) in groups {
+        if signal == sys::Sig::SIGKILL
+            && let Some(init) = init
+        {
+            // Ends every process of the container, wherever it moved itself.
+            sys::signal_process(init, signal);
+        }
         sys::signal_group(pgid, signal);
     }
 }
 
 /// A running process group, registered for as long as this guard lives.
 #[derive(Debug)]
-pub(crate) struct Registered(u32);
+pub(crate) struct Registered((u32, Option<u32>));
 
 impl Registered {
-    pub(crate) fn new(pgid: u32) -> Registered {
+    /// Registers the group `pgid`, and the init of its container when it has one.
+    pub(crate) fn new(pgid: u32, init: Option<u32>) -> Registered {
         if let Ok(mut g) = GROUPS.lock() {
-            g.insert(pgid);
+            g.insert((pgid, init));
         }
         // A signal that arrived between the check before spawning and now still reaches it.
         if interrupted().is_some() {
             sys::signal_group(pgid, sys::Sig::SIGTERM);
         }
-        Registered(pgid)
+        Registered((pgid, init))
     }
 }
 

@@ -1,10 +1,12 @@
 //! Running one script: how it is invoked (adapters), the child process and its supervision (the
-//! runner: spawn, supervise, sweep, collect, with bounded output capture), the per-run sandbox,
+//! runner: spawn, supervise, sweep, collect, with bounded output capture), the per-run container
+//! and sandbox,
 //! the SageMaker layout, interrupts, and the operating system beneath them.
 
 pub(crate) mod adapter;
 mod capture;
 mod collect;
+pub(crate) mod container;
 pub(crate) mod context;
 pub(crate) mod execution;
 pub mod interrupt;

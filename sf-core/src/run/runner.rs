@@ -12,7 +12,7 @@ pub use crate::run::capture::LogFiles;
 use crate::run::collect::{collect, not_run};
 use crate::run::execution::ExecutionResult;
 use crate::run::spawn::spawn;
-use crate::run::supervise::supervise;
+use crate::run::supervise::{RunProcesses, supervise};
 use crate::run::sweep::sweep;
 
 /// Bounds every run respects.
@@ -114,12 +114,20 @@ impl Runner {
             Ok(running) => running,
             Err(outcome) => return not_run(logs, outcome),
         };
-        let _guard = KillOnPanic {
-            pgid: running.pid,
-            run_id: &invocation.run_id,
+        let processes = RunProcesses {
+            pid: running.pid,
+            init: running.container.as_ref().map(|c| c.init),
+            tmpfs: running.container.as_ref().is_some_and(|c| c.tmpfs),
         };
-        let supervised = supervise(running.pid, running.start, &self.limits, &invocation.run_id);
-        let strays = sweep(running.pid, &invocation.run_id);
+        // A container's processes never leave it: no marker to look for.
+        let run_id = if processes.init.is_some() {
+            ""
+        } else {
+            invocation.run_id.as_str()
+        };
+        let _guard = KillOnPanic { processes, run_id };
+        let supervised = supervise(&processes, running.start, &self.limits, run_id);
+        let strays = sweep(running.pid, run_id);
         collect(running, supervised, strays, &self.limits, logs)
     }
 }
@@ -127,7 +135,7 @@ impl Runner {
 /// Kills a run's process group, and every process carrying its marker, if sf panics while the
 /// run is under way: a bug in sf must not leave the script running.
 struct KillOnPanic<'a> {
-    pgid: u32,
+    processes: RunProcesses,
     run_id: &'a str,
 }
 
@@ -136,7 +144,8 @@ impl Drop for KillOnPanic<'_> {
         if !std::thread::panicking() {
             return;
         }
-        crate::run::sys::signal_group(self.pgid, nix::sys::signal::Signal::SIGKILL);
+        self.processes.kill();
+        crate::run::sys::signal_group(self.processes.pid, nix::sys::signal::Signal::SIGKILL);
         if !self.run_id.is_empty() {
             for pid in crate::run::sys::processes_with_env(RUN_ID_VAR, self.run_id) {
                 crate::run::sys::signal_process(pid, nix::sys::signal::Signal::SIGKILL);
@@ -198,7 +207,14 @@ mod tests {
             .unwrap();
         let pgid = child.id();
         let panicked = std::panic::catch_unwind(|| {
-            let _guard = KillOnPanic { pgid, run_id: "" };
+            let _guard = KillOnPanic {
+                processes: RunProcesses {
+                    pid: pgid,
+                    init: None,
+                    tmpfs: false,
+                },
+                run_id: "",
+            };
             panic!("a bug in sf");
         });
         assert!(panicked.is_err());

@@ -124,16 +124,18 @@ pub(crate) fn plan(mounts: &[(PathBuf, PathBuf)], scratch: &Path) -> io::Result<
 }
 
 impl MountPlan {
-    /// In the child, after fork: a private mount namespace with the layout. Only system calls.
-    pub(crate) fn apply_in_child(&self) -> bool {
+    /// In the child, after fork: the layout, in a private mount namespace made here unless
+    /// `in_container` (the run's container already is one). Only system calls.
+    pub(crate) fn apply_in_child(&self, in_container: bool) -> bool {
         // SAFETY: unshare, mount, mkdir and open on C strings prepared by the parent.
         unsafe {
-            if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                return false;
-            }
             let none = std::ptr::null();
             let root = c"/".as_ptr();
-            if libc::mount(
+            if !in_container && libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return false;
+            }
+            if !in_container
+                && libc::mount(
                 none,
                 root,
                 none,

@@ -13,6 +13,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
+use crate::run::container::{Built, ContainerPlan, Entered};
 use landlock::{
     ABI, AccessFs, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, Scope,
     path_beneath_rules,
@@ -84,6 +85,14 @@ pub struct SandboxReport {
     /// The SageMaker layout (`Off` for the ordinary workspace layout).
     #[serde(default = "off")]
     pub layout: Mechanism,
+    /// The run's own PID, IPC and UTS namespaces: it cannot see or signal anything outside, and
+    /// ending its init ends every process of the run.
+    #[serde(default = "off")]
+    pub processes: Mechanism,
+    /// The run's own mounts: the host read-only (metadata included), the workspace's writable
+    /// directories read-write, a private `/tmp` and `/dev/shm`, a `/proc` of its own.
+    #[serde(default = "off")]
+    pub mounts: Mechanism,
 }
 
 fn off() -> Mechanism {
@@ -96,6 +105,8 @@ impl Default for SandboxReport {
             filesystem: Mechanism::Off,
             network: Mechanism::Off,
             layout: Mechanism::Off,
+            processes: Mechanism::Off,
+            mounts: Mechanism::Off,
         }
     }
 }
@@ -142,40 +153,108 @@ pub fn landlock_abi() -> Result<i32, LandlockUnavailable> {
 #[derive(Debug)]
 pub(crate) struct ChildSetup {
     mounts: Option<crate::run::sagemaker::MountPlan>,
+    /// The per-run container, when the sandbox is on.
+    container: Option<ContainerPlan>,
     /// With the filesystem sandbox: the script may not join sf's own process group.
     keep_out: Option<crate::run::sys::KeepOutOfGroup>,
     ruleset: Option<RulesetCreated>,
     network: bool,
     status_write: Option<OwnedFd>,
+    /// Where the container's init says how the script ended.
+    end_write: Option<OwnedFd>,
 }
 
 /// What the parent keeps to learn what took effect.
 #[derive(Debug)]
 pub(crate) struct ParentView {
     status_read: Option<OwnedFd>,
+    end_read: Option<OwnedFd>,
     filesystem_asked: bool,
     network_asked: bool,
+    /// Whether the container was planned, or why not.
+    container: Option<Result<Option<&'static str>, String>>,
     /// Whether the SageMaker layout's mounts could be planned; `None` when not asked for.
     layout: Option<io::Result<()>>,
     landlock_abi: Result<i32, LandlockUnavailable>,
+}
+
+/// The container a run got: its init (sf's last word on the run is a SIGKILL to it) and the
+/// pipe on which the init says how the script ended.
+#[derive(Debug)]
+pub(crate) struct ContainerLink {
+    pub(crate) init: u32,
+    end_read: OwnedFd,
+    /// Whether private tmpfs mounts hold part of the run's memory.
+    pub(crate) tmpfs: bool,
+}
+
+/// How the script ended, as the container's init saw it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContainerEnd {
+    pub(crate) status: Result<crate::run::sys::ExitStatus, i32>,
+    /// Processes of the run still alive when the script ended, killed by the init.
+    pub(crate) strays: usize,
+}
+
+impl ContainerLink {
+    /// Reads the init's last record; `None` when the init was killed before it could write one.
+    /// Call once the run's outside process has exited.
+    pub(crate) fn end(&self) -> Option<ContainerEnd> {
+        use crate::run::container::{TAG_END, read_records};
+        let mut buf = [0u8; 64];
+        // SAFETY: a non-blocking read into a local buffer.
+        let n = unsafe {
+            let fd = self.end_read.as_raw_fd();
+            libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK);
+            libc::read(fd, buf.as_mut_ptr().cast(), buf.len())
+        };
+        let n = usize::try_from(n).ok()?;
+        let [_, kind, value, strays] = read_records(&buf[..n])
+            .into_iter()
+            .find(|r| r[0] == TAG_END)?;
+        use crate::run::sys::ExitStatus;
+        let status = match kind {
+            0 => Ok(ExitStatus::Exited(value as i32)),
+            1 | 2 => Ok(ExitStatus::Signaled {
+                signal: value as i32,
+                core_dumped: kind == 2,
+            }),
+            _ => Err(value as i32),
+        };
+        Some(ContainerEnd {
+            status,
+            strays: strays as usize,
+        })
+    }
 }
 
 /// The first Landlock ABI that keeps a sandboxed process from signalling outside its domain.
 const SIGNAL_SCOPE_ABI: i32 = 6;
 
 /// Bits the child reports back through the status pipe.
-const LANDLOCK_OK: u8 = 1;
-const NETNS_OK: u8 = 2;
-const LOOPBACK_OK: u8 = 4;
-const LAYOUT_OK: u8 = 8;
+const LANDLOCK_OK: u32 = 1;
+const NETNS_OK: u32 = 2;
+const LOOPBACK_OK: u32 = 4;
+const LAYOUT_OK: u32 = 8;
+
+/// What [`prepare`] needs to know about the run.
+#[derive(Debug)]
+pub(crate) struct Plan<'a> {
+    pub(crate) options: SandboxOptions,
+    pub(crate) writable: &'a [PathBuf],
+    pub(crate) mounts: Option<std::io::Result<crate::run::sagemaker::MountPlan>>,
+    pub(crate) needs: Option<crate::run::container::Needs<'a>>,
+}
 
 /// Builds the Landlock ruleset (which needs allocation and open files, so it cannot be done after
-/// fork) and the status pipe.
-pub(crate) fn prepare(
-    options: SandboxOptions,
-    writable: &[PathBuf],
-    mounts: Option<std::io::Result<crate::run::sagemaker::MountPlan>>,
-) -> (ChildSetup, ParentView) {
+/// fork), the container's plan and the status pipes.
+pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
+    let Plan {
+        options,
+        writable,
+        mounts,
+        needs,
+    } = plan;
     let (mounts, layout) = match mounts {
         None => (None, None),
         Some(Ok(plan)) => (Some(plan), Some(Ok(()))),
@@ -193,24 +272,44 @@ pub(crate) fn prepare(
     } else {
         None
     };
-    let (status_read, status_write) = match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
+    let (container, container_view) = match needs.filter(|_| options.filesystem) {
+        None => (None, None),
+        Some(needs) => match ContainerPlan::new(&needs) {
+            Ok(plan) => {
+                let why_no_tmp = plan.no_private_tmp();
+                (Some(plan), Some(Ok(why_no_tmp)))
+            }
+            Err(err) => (None, Some(Err(err.to_string()))),
+        },
+    };
+    let pipe = || match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
         Ok((r, w)) => (Some(r), Some(w)),
         Err(_) => (None, None),
+    };
+    let (status_read, status_write) = pipe();
+    let (end_read, end_write) = if container.is_some() {
+        pipe()
+    } else {
+        (None, None)
     };
     (
         ChildSetup {
             mounts,
+            container,
             keep_out: options.filesystem.then(|| {
                 crate::run::sys::KeepOutOfGroup::new(nix::unistd::getpgrp().as_raw() as u32)
             }),
             ruleset,
             network: !options.network,
             status_write,
+            end_write,
         },
         ParentView {
             status_read,
+            end_read,
             filesystem_asked: options.filesystem,
             network_asked: !options.network,
+            container: container_view,
             layout,
             landlock_abi,
         },
@@ -238,33 +337,94 @@ fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::Rules
         .add_rules(path_beneath_rules(["/dev/shm"], write))
 }
 
+/// Adds a write rule for the directory `path` as the calling process sees it now (a tmpfs just
+/// mounted in the container, which the parent could not open). Only system calls.
+fn allow_writes_under(ruleset: RulesetCreated, path: &std::ffi::CStr) -> Option<RulesetCreated> {
+    use std::os::fd::BorrowedFd;
+    // SAFETY: open on a static C string; the descriptor is closed below.
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Some(ruleset);
+    }
+    // SAFETY: fd is open for the duration of the borrow.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    let added = ruleset
+        .add_rule(landlock::PathBeneath::new(
+            borrowed,
+            AccessFs::from_write(ABI::V3),
+        ))
+        .ok();
+    // SAFETY: closing the descriptor opened above.
+    unsafe { libc::close(fd) };
+    added
+}
+
 impl ChildSetup {
     /// Runs in the child after fork, before exec: applies what was asked and reports what took.
-    /// Only async-signal-safe system calls are made, apart from the Landlock crate's call.
+    /// Only system calls are made, apart from the Landlock crate's calls. With a container, this
+    /// is where the child becomes three processes (see [`crate::run::container`]); only the
+    /// script's returns.
     pub(crate) fn apply_in_child(&mut self) {
-        let mut status = 0u8;
-        // Mounts first: Landlock forbids mounting once in force.
-        if let Some(plan) = &self.mounts
-            && plan.apply_in_child()
+        let mut status = 0u32;
+        let mut built = Built::default();
+        let status_fd = self.status_write.as_ref().map_or(-1, |w| w.as_raw_fd());
+        let mut contained = false;
+        if let Some(plan) = &mut self.container
+            && let Entered::Init = plan.enter(&mut built, status_fd)
         {
-            status |= LAYOUT_OK;
-        }
-        if self.network {
-            // SAFETY: unshare has no memory-safety preconditions.
-            let mut ok = unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0;
-            if !ok {
-                // Without CAP_SYS_ADMIN, a user namespace grants it inside.
-                // SAFETY: as above.
-                ok = unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } == 0;
+            contained = true;
+            plan.build_mounts(&mut built);
+            if let Some(layout) = &self.mounts
+                && built.mounts
+                && layout.apply_in_child(true)
+            {
+                status |= LAYOUT_OK;
             }
-            if ok {
+            if plan.has_network_namespace() {
                 status |= NETNS_OK;
                 if loopback_up() {
                     status |= LOOPBACK_OK;
                 }
             }
+            plan.fork_script(self.end_write.as_ref().map(|w| w.as_raw_fd()));
+            plan.drop_capabilities(&mut built);
         }
-        if let Some(ruleset) = self.ruleset.take()
+        if !contained {
+            // Mounts first: Landlock forbids mounting once in force.
+            if let Some(plan) = &self.mounts
+                && plan.apply_in_child(false)
+            {
+                status |= LAYOUT_OK;
+            }
+            if self.network {
+                // SAFETY: unshare has no memory-safety preconditions.
+                let mut ok = unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0;
+                if !ok {
+                    // Without CAP_SYS_ADMIN, a user namespace grants it inside.
+                    // SAFETY: as above.
+                    ok = unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } == 0;
+                }
+                if ok {
+                    status |= NETNS_OK;
+                    if loopback_up() {
+                        status |= LOOPBACK_OK;
+                    }
+                }
+            }
+        }
+        // The private tmpfs mounts are new inodes the parent's rules cannot name.
+        let mut ruleset = self.ruleset.take();
+        for (private, path) in [(built.private_tmp, c"/tmp"), (built.private_shm, c"/dev/shm")] {
+            if private {
+                ruleset = ruleset.and_then(|r| allow_writes_under(r, path));
+            }
+        }
+        if let Some(ruleset) = ruleset
             && ruleset.restrict_self().is_ok()
         {
             status |= LANDLOCK_OK;
@@ -273,22 +433,35 @@ impl ChildSetup {
             // Best effort, like the rest: without seccomp the sweep still finds the process.
             let _ = filter.install();
         }
-        if let Some(w) = &self.status_write {
-            // SAFETY: writing one byte from a local to an open pipe.
-            unsafe { libc::write(w.as_raw_fd(), (&raw const status).cast(), 1) };
-        }
+        let (bits, step, errno) = built.to_bits();
+        crate::run::container::write_record(
+            status_fd,
+            crate::run::container::TAG_STATUS,
+            status,
+            bits,
+            (step << 16) | (errno as u32 & 0xffff),
+        );
     }
 }
 
 impl ParentView {
-    /// Reads what the child reported and describes it. Call after the child has exec'd and the
-    /// parent's copy of the write end (held by the `Command`) is closed.
-    pub(crate) fn report(self) -> SandboxReport {
-        let mut status = 0u8;
-        let got = self.status_read.as_ref().is_some_and(|r| {
-            // SAFETY: reading one byte into a local from an open pipe whose writer is closed.
-            unsafe { libc::read(r.as_raw_fd(), (&raw mut status).cast(), 1) == 1 }
+    /// Reads what the children reported and describes it. Call after the child has exec'd and
+    /// the parent's copy of the write end (held by the `Command`) is closed: the pipe reaches
+    /// its end when the script execs.
+    pub(crate) fn report(self) -> (SandboxReport, Option<ContainerLink>) {
+        use crate::run::container::{TAG_INIT, TAG_STATUS, read_records};
+        let mut bytes = Vec::new();
+        if let Some(r) = self.status_read {
+            let _ = io::Read::read_to_end(&mut std::fs::File::from(r), &mut bytes);
+        }
+        let records = read_records(&bytes);
+        let stat = records.iter().find(|r| r[0] == TAG_STATUS);
+        let got = stat.is_some();
+        let status = stat.map_or(0, |r| r[1]);
+        let built = stat.map_or_else(Built::default, |r| {
+            Built::from_bits(r[2], r[3] >> 16, (r[3] & 0xffff) as i32)
         });
+        let init = records.iter().find(|r| r[0] == TAG_INIT).map(|r| r[1]);
         let filesystem = match (self.filesystem_asked, &self.landlock_abi) {
             (false, _) => Mechanism::Off,
             (true, Err(reason)) => Mechanism::unavailable(reason),
@@ -326,11 +499,76 @@ impl ParentView {
                 reason: "mount namespaces cannot be created here".to_owned(),
             },
         };
-        SandboxReport {
-            filesystem,
-            network,
-            layout,
-        }
+        let why = || {
+            built
+                .failure()
+                .unwrap_or_else(|| "the container's setup did not report back".to_owned())
+        };
+        let (processes, mounts) = match &self.container {
+            None => (Mechanism::Off, Mechanism::Off),
+            Some(Err(reason)) => (
+                Mechanism::Unavailable {
+                    reason: reason.clone(),
+                },
+                Mechanism::Unavailable {
+                    reason: reason.clone(),
+                },
+            ),
+            Some(Ok(_)) if !built.namespaces => (
+                Mechanism::Unavailable { reason: why() },
+                Mechanism::Unavailable { reason: why() },
+            ),
+            Some(Ok(no_tmp)) => {
+                let mut detail = "own PID, IPC and UTS namespaces".to_owned();
+                if built.rootless {
+                    detail.push_str(", in a user namespace");
+                }
+                if built.capabilities_dropped {
+                    detail.push_str(", root's capabilities cut");
+                }
+                let processes = Mechanism::Enforced { detail };
+                let mounts = if built.mounts {
+                    let mut parts = vec!["host read-only", "workspace writable"];
+                    if built.private_tmp {
+                        parts.push("private /tmp");
+                    }
+                    if built.private_shm {
+                        parts.push("private /dev/shm");
+                    }
+                    if built.own_proc {
+                        parts.push("own /proc");
+                    }
+                    let mut detail = parts.join(", ");
+                    if let Some(reason) = no_tmp {
+                        detail.push_str(&format!("; no private /tmp: {reason}"));
+                    } else if let Some(failure) = built.failure() {
+                        detail.push_str(&format!("; {failure}"));
+                    }
+                    Mechanism::Enforced { detail }
+                } else {
+                    Mechanism::Unavailable { reason: why() }
+                };
+                (processes, mounts)
+            }
+        };
+        let link = match (built.namespaces, init, self.end_read) {
+            (true, Some(init), Some(end_read)) => Some(ContainerLink {
+                init,
+                end_read,
+                tmpfs: built.private_tmp || built.private_shm,
+            }),
+            _ => None,
+        };
+        (
+            SandboxReport {
+                filesystem,
+                network,
+                layout,
+                processes,
+                mounts,
+            },
+            link,
+        )
     }
 }
 

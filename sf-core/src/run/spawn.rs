@@ -12,7 +12,7 @@ use crate::run::capture::{Capture, LogFiles};
 use crate::run::execution::Outcome;
 use crate::run::interrupt::Registered;
 use crate::run::runner::{Invocation, Limits, RUN_ID_VAR};
-use crate::run::sandbox::SandboxReport;
+use crate::run::sandbox::{ContainerLink, SandboxReport};
 use crate::run::sys;
 
 /// A started run: its child, registered for Ctrl-C, with its output being captured.
@@ -25,6 +25,8 @@ pub(super) struct Running {
     pub(super) start: Instant,
     /// What isolation took effect.
     pub(super) sandbox: SandboxReport,
+    /// The run's container, when it has one.
+    pub(super) container: Option<ContainerLink>,
     pub(super) capture: Capture,
     /// Keeps the group on the list that Ctrl-C stops, for as long as the run lasts.
     pub(super) registered: Registered,
@@ -73,10 +75,29 @@ pub(super) fn spawn(
         let scratch = invocation.cwd.join(".sf/opt");
         std::fs::create_dir_all(&scratch).and_then(|()| crate::run::sagemaker::plan(m, &scratch))
     });
-    let (mut setup, view) =
-        crate::run::sandbox::prepare(invocation.sandbox, &invocation.writable, mounts);
-    // SAFETY: the closure only makes system calls (unshare, ioctl, write, and Landlock's
-    // prctl and restrict_self) between fork and exec.
+    let needs = crate::run::container::Needs {
+        program: &invocation.program,
+        args: &invocation.args,
+        env: &invocation.env,
+        cwd: &invocation.cwd,
+        writable: &invocation.writable,
+        mount_sources: invocation
+            .mounts
+            .iter()
+            .flatten()
+            .map(|(_, source)| source.as_path())
+            .collect(),
+        tmpfs_bytes: limits.memory_limit,
+        network_off: !invocation.sandbox.network,
+    };
+    let (mut setup, view) = crate::run::sandbox::prepare(crate::run::sandbox::Plan {
+        options: invocation.sandbox,
+        writable: &invocation.writable,
+        mounts,
+        needs: Some(needs),
+    });
+    // SAFETY: the closure only makes system calls (unshare, fork, mount, ioctl, write, and
+    // Landlock's prctl and restrict_self) between fork and exec.
     unsafe {
         command.pre_exec(move || {
             setup.apply_in_child();
@@ -96,8 +117,8 @@ pub(super) fn spawn(
     let pid = child.id();
     // Closes the parent's copy of the status pipe, so the report below cannot block.
     drop(command);
-    let sandbox = view.report();
-    let registered = Registered::new(pid);
+    let (sandbox, container) = view.report();
+    let registered = Registered::new(pid, container.as_ref().map(|c| c.init));
     let capture = Capture::start(
         &mut child,
         stdout_file,
@@ -110,6 +131,7 @@ pub(super) fn spawn(
         pid,
         start,
         sandbox,
+        container,
         capture,
         registered,
     })

@@ -45,10 +45,53 @@ fn run_rss_bytes(pid: u32, run_id: &str, orphans: &[u32]) -> u64 {
             .sum::<u64>()
 }
 
-/// Watches the process group `pid`, started at `start`, under `limits` until its leader exits
-/// (the leader is left a zombie, not reaped). `run_id` is the run's marker, to count processes
-/// that left the tree.
-pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits, run_id: &str) -> Supervised {
+/// The processes of a run as sf addresses them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RunProcesses {
+    /// The process sf started: the leader of the run's process group.
+    pub(super) pid: u32,
+    /// The init of the run's container, when it has one: killing it ends every process of the
+    /// run, wherever it moved itself.
+    pub(super) init: Option<u32>,
+    /// Whether private tmpfs mounts hold part of the run's memory.
+    pub(super) tmpfs: bool,
+}
+
+impl RunProcesses {
+    /// Asks the run to end: SIGTERM to its process group.
+    pub(super) fn terminate(&self) {
+        sys::signal_group(self.pid, sys::Sig::SIGTERM);
+    }
+
+    /// Ends the run: SIGKILL to its container's init, or to its process group.
+    pub(super) fn kill(&self) {
+        match self.init {
+            Some(init) => sys::signal_process(init, sys::Sig::SIGKILL),
+            None => sys::signal_group(self.pid, sys::Sig::SIGKILL),
+        }
+    }
+
+    /// Resident memory of the run, with what it keeps in its private tmpfs mounts.
+    fn memory_bytes(&self, run_id: &str, orphans: &[u32]) -> u64 {
+        let tmpfs = if self.tmpfs {
+            crate::run::container::tmpfs_used_bytes(self.pid)
+        } else {
+            0
+        };
+        run_rss_bytes(self.pid, run_id, orphans) + tmpfs
+    }
+}
+
+/// Watches the run, started at `start`, under `limits` until the leader of its process group
+/// exits (the leader is left a zombie, not reaped). `run_id` is the run's marker, to count
+/// processes that left the tree (empty in a container, whose processes never leave it).
+pub(super) fn supervise(
+    run: &RunProcesses,
+    start: Instant,
+    limits: &Limits,
+    run_id: &str,
+) -> Supervised {
+    let pid = run.pid;
     let mut peak_tree = 0u64;
     let mut poll = POLL_MIN;
     // Longer timeouts (possible only through the Rust API) would overflow the clock.
@@ -71,7 +114,7 @@ pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits, run_id: &str)
             marked = sys::processes_with_env(crate::run::runner::RUN_ID_VAR, run_id);
             scanned = Instant::now();
         }
-        peak_tree = peak_tree.max(run_rss_bytes(pid, run_id, &marked));
+        peak_tree = peak_tree.max(run.memory_bytes(run_id, &marked));
         if let Some(limit) = limits.memory_limit
             && peak_tree > limit
             && !out_of_memory
@@ -80,9 +123,9 @@ pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits, run_id: &str)
                 pid,
                 limit,
                 peak_tree,
-                "memory limit exceeded: killing the process group and the run's orphans"
+                "memory limit exceeded: killing the run and its orphans"
             );
-            sys::signal_group(pid, sys::Sig::SIGKILL);
+            run.kill();
             for orphan in &marked {
                 sys::signal_process(*orphan, sys::Sig::SIGKILL);
             }
@@ -92,15 +135,12 @@ pub(super) fn supervise(pid: u32, start: Instant, limits: &Limits, run_id: &str)
         match term_sent {
             None if now >= deadline => {
                 tracing::info!(pid, "timeout: sending SIGTERM to the process group");
-                sys::signal_group(pid, sys::Sig::SIGTERM);
+                run.terminate();
                 term_sent = Some(now);
             }
             Some(at) if !kill_sent && now >= at + limits.kill_grace => {
-                tracing::info!(
-                    pid,
-                    "grace period over: sending SIGKILL to the process group"
-                );
-                sys::signal_group(pid, sys::Sig::SIGKILL);
+                tracing::info!(pid, "grace period over: killing the run");
+                run.kill();
                 kill_sent = true;
             }
             _ => {}
