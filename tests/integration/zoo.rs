@@ -389,8 +389,10 @@ fn processes_of_run(workspace: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Every file under `dir` with its size, to tell whether anything changed.
-fn tree(dir: &std::path::Path) -> Vec<(String, u64)> {
+/// Every file under `dir` with its size, mode, owner and modification time, to tell whether
+/// anything changed.
+fn tree(dir: &std::path::Path) -> Vec<(String, u64, u32, u32, i64)> {
+    use std::os::unix::fs::MetadataExt;
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -399,7 +401,13 @@ fn tree(dir: &std::path::Path) -> Vec<(String, u64)> {
             if meta.is_dir() {
                 stack.push(e.path());
             } else {
-                out.push((e.path().display().to_string(), meta.len()));
+                out.push((
+                    e.path().display().to_string(),
+                    meta.len(),
+                    meta.mode(),
+                    meta.uid(),
+                    meta.mtime_nsec() + meta.mtime() * 1_000_000_000,
+                ));
             }
         }
     }
@@ -413,6 +421,9 @@ struct Hostile {
     status: &'static str,
     error: &'static str,
     recommendation: &'static str,
+    /// What changes when the run has a container of its own (its mounts in force): status,
+    /// error, recommendation.
+    contained: Option<(&'static str, &'static str, &'static str)>,
 }
 
 const HOSTILE: &[Hostile] = &[
@@ -422,6 +433,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "script was killed by SIGKILL",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "child_ignores_term",
@@ -429,6 +441,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "timed out after 1 s",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "daemon",
@@ -436,6 +449,7 @@ const HOSTILE: &[Hostile] = &[
         status: "PASS",
         error: "",
         recommendation: "background process(es) running; sf killed them",
+        contained: None,
     },
     Hostile {
         script: "memory_hog",
@@ -443,6 +457,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "out of memory (limit 200 MB, peak ",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "prints_2gb",
@@ -450,6 +465,7 @@ const HOSTILE: &[Hostile] = &[
         status: "PASS",
         error: "",
         recommendation: "exceeded the log cap and was truncated",
+        contained: None,
     },
     Hostile {
         script: "binary_garbage",
@@ -457,6 +473,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "RuntimeError: garbage",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "chdir_delete",
@@ -464,6 +481,7 @@ const HOSTILE: &[Hostile] = &[
         status: "PASS",
         error: "",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "threads_500",
@@ -471,6 +489,7 @@ const HOSTILE: &[Hostile] = &[
         status: "PASS",
         error: "",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "writes_repo",
@@ -478,6 +497,11 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "PermissionError: [Errno 13] Permission denied",
         recommendation: "The filesystem sandbox denied a write outside the run's outputs",
+        contained: Some((
+            "FAIL",
+            "OSError: [Errno 30] Read-only file system",
+            "The filesystem sandbox denied a write outside",
+        )),
     },
     Hostile {
         script: "deletes_input",
@@ -485,6 +509,11 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "PermissionError: [Errno 13] Permission denied",
         recommendation: "The filesystem sandbox denied a write",
+        contained: Some((
+            "FAIL",
+            "OSError: [Errno 30] Read-only file system",
+            "The filesystem sandbox denied a write",
+        )),
     },
     Hostile {
         script: "deletes_input",
@@ -492,6 +521,7 @@ const HOSTILE: &[Hostile] = &[
         status: "PASS",
         error: "",
         recommendation: "The script changed its inputs (inputs/input/data.csv (deleted))",
+        contained: None,
     },
     Hostile {
         script: "deletes_input",
@@ -499,6 +529,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "the script changed its read-only inputs: inputs/input/data.csv (deleted)",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "rewrites_input_quietly",
@@ -506,6 +537,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "the script changed its read-only inputs: inputs/input/data.csv (modified)",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "extracts_beside_input",
@@ -513,6 +545,7 @@ const HOSTILE: &[Hostile] = &[
         status: "PASS",
         error: "",
         recommendation: "The script changed its inputs (inputs/input/extracted.csv (created))",
+        contained: None,
     },
     Hostile {
         script: "joins_sf_group",
@@ -520,6 +553,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "PermissionError: [Errno 1] Operation not permitted",
         recommendation: "",
+        contained: Some(("FAIL", "timed out after 2 s", "")),
     },
     Hostile {
         script: "signals_sf",
@@ -527,6 +561,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "PermissionError: [Errno 1] Operation not permitted",
         recommendation: "",
+        contained: None,
     },
     Hostile {
         script: "raises_sf_oom_score",
@@ -534,6 +569,7 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "PermissionError: [Errno 13] Permission denied: '/proc/",
         recommendation: "The filesystem sandbox denied a write",
+        contained: None,
     },
     Hostile {
         script: "swallows_denied_tmp",
@@ -541,6 +577,7 @@ const HOSTILE: &[Hostile] = &[
         status: "PASS",
         error: "",
         recommendation: "The script passed, but the filesystem sandbox denied a write",
+        contained: Some(("PASS", "", "")),
     },
     Hostile {
         script: "writes_outside",
@@ -548,6 +585,11 @@ const HOSTILE: &[Hostile] = &[
         status: "FAIL",
         error: "Permission denied: 'stray.csv'",
         recommendation: "The filesystem sandbox denied a write",
+        contained: Some((
+            "FAIL",
+            "OSError: [Errno 30] Read-only file system: 'stray.csv'",
+            "The filesystem sandbox denied a write",
+        )),
     },
 ];
 
@@ -582,14 +624,20 @@ fn hostile_scripts_are_contained_and_reported_and_the_next_test_still_runs() {
             continue;
         }
         let (code, r) = sandbox.test_script(case.script, case.args);
+        let (status, expected_error, recommendation) = match case.contained {
+            Some(contained) if r["execution"]["sandbox"]["mounts"]["state"] == "enforced" => {
+                contained
+            }
+            _ => (case.status, case.error, case.recommendation),
+        };
         let error = r["error_message"].as_str().unwrap_or("");
         let recs = r["recommendations"].to_string();
         let ws = r["workspace"].as_str().unwrap();
         let left = processes_of_run(ws);
-        if r["status"] != case.status
-            || code != if case.status == "PASS" { 0 } else { 1 }
-            || !error.contains(case.error)
-            || !recs.contains(case.recommendation)
+        if r["status"] != status
+            || code != if status == "PASS" { 0 } else { 1 }
+            || !error.contains(expected_error)
+            || !recs.contains(recommendation)
             || !left.is_empty()
         {
             problems.push(format!(
@@ -733,4 +781,135 @@ fn an_unmodified_sagemaker_script_runs_as_is_under_the_sagemaker_layout() {
         &["--input", "data", "--output", "processed"],
     );
     assert_eq!(code, 1);
+}
+
+/// Live processes whose name a zoo script set (`sfzoo-…`): daemons that carry no marker of their
+/// run and moved out of its workspace.
+fn zoo_processes() -> Vec<(u32, String)> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let state = stat.rfind(')').and_then(|i| stat[i + 2..].chars().next());
+            (comm.starts_with("sfzoo-") && !matches!(state, Some('Z') | Some('X')))
+                .then(|| (pid, comm.trim().to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_in_its_own_container_leaves_nothing_behind_and_changes_nothing_outside() {
+    let sandbox = Sandbox::new();
+    let (_, probe) = sandbox.test_script("exit_0", &[]);
+    let mechanisms = &probe["execution"]["sandbox"];
+    if mechanisms["processes"]["state"] != "enforced" || mechanisms["mounts"]["state"] != "enforced"
+    {
+        // No namespaces here: the result must say so, with the reason, and the scripts below
+        // (which would stop every process they can see) must not run.
+        require_isolation_absent("namespaces", &probe);
+        assert_eq!(mechanisms["processes"]["state"], "unavailable", "{probe:#}");
+        assert!(
+            mechanisms["processes"]["reason"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()),
+            "{probe:#}"
+        );
+        return;
+    }
+    let fixtures_before = tree(&crate::support::fixtures());
+    let mut problems = Vec::new();
+
+    // Daemons with no marker left to find them by: the end of the container ends them.
+    for script in [
+        "escapes_with_empty_env",
+        "overwrites_environ",
+        "forks_forever",
+    ] {
+        let (code, r) = sandbox.test_script(script, &[]);
+        let left = zoo_processes();
+        if code != 0
+            || r["execution"]["stray_processes_killed"].as_u64() < Some(1)
+            || !left.is_empty()
+        {
+            problems.push(format!(
+                "{script}: exit {code}, killed {}, left {left:?}",
+                r["execution"]["stray_processes_killed"]
+            ));
+        }
+    }
+
+    // /dev/shm is memory: counted as the run's, and gone with it.
+    let (code, r) = sandbox.test_script("fills_dev_shm", &[]);
+    let shm_left: Vec<_> = std::fs::read_dir("/dev/shm")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("sfzoo-shm-"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    if code != 0 || r["memory_usage"].as_f64() < Some(300.0) || !shm_left.is_empty() {
+        problems.push(format!(
+            "fills_dev_shm: exit {code}, memory {} MB, left {shm_left:?}",
+            r["memory_usage"]
+        ));
+    }
+
+    // /tmp is writable, as in production, and private: the staged file is in the archive and
+    // not on the machine's /tmp.
+    let (code, r) = sandbox.test_script("swallows_denied_tmp", &[]);
+    let archive =
+        std::path::Path::new(r["workspace"].as_str().unwrap()).join("outputs/output/model.tar.gz");
+    let listing = std::process::Command::new("tar")
+        .arg("tzf")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let members = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let staged_left = std::fs::read_dir("/tmp").unwrap().flatten().any(|e| {
+        e.file_name()
+            .to_string_lossy()
+            .starts_with("sf-zoo-staging-")
+    });
+    if code != 0
+        || !members.contains("model.bin")
+        || staged_left
+        || r["recommendations"] != serde_json::json!([])
+    {
+        problems.push(format!(
+            "swallows_denied_tmp: exit {code}, archive {members:?}, left in /tmp {staged_left}, {r:#}"
+        ));
+    }
+
+    // Metadata is not a write to Landlock, but the host is mounted read-only.
+    let (code, r) = sandbox.test_script("changes_metadata", &[]);
+    let allowed = std::fs::read_to_string(
+        std::path::Path::new(r["workspace"].as_str().unwrap()).join("outputs/output/allowed.json"),
+    )
+    .unwrap_or_default();
+    if code != 0 || allowed != "[]" {
+        problems.push(format!("changes_metadata: exit {code}, allowed {allowed}"));
+    }
+
+    // sf is not even visible: the script sees its init and nothing else.
+    let (code, r) = sandbox.test_script("stops_everything", &[]);
+    let seen = std::fs::read_to_string(
+        std::path::Path::new(r["workspace"].as_str().unwrap()).join("outputs/output/seen.txt"),
+    )
+    .unwrap_or_default();
+    if code != 0 || seen != "1" {
+        problems.push(format!("stops_everything: exit {code}, saw {seen:?}"));
+    }
+
+    assert!(
+        problems.is_empty(),
+        "contained runs:\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(tree(&crate::support::fixtures()), fixtures_before);
+    let (code, _) = sandbox.test_script("exit_0", &[]);
+    assert_eq!(code, 0);
 }

@@ -52,15 +52,19 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
             _ => {}
         }
     }
-    if matches!(
-        e.sandbox.filesystem,
-        crate::run::sandbox::Mechanism::Enforced { .. }
-    ) && let Some(evidence) = denied_write(e)
+    let enforced = |m: &crate::run::sandbox::Mechanism| {
+        matches!(m, crate::run::sandbox::Mechanism::Enforced { .. })
+    };
+    if (enforced(&e.sandbox.filesystem) || enforced(&e.sandbox.mounts))
+        && let Some(evidence) = denied_write(e)
     {
-        let denied = format!(
-            "filesystem sandbox denied a write outside the run's outputs, logs, temp dir \
-             (TMPDIR) and home ({evidence})"
-        );
+        let writable = if enforced(&e.sandbox.mounts) {
+            "outputs, logs, /tmp, temp dir (TMPDIR) and home"
+        } else {
+            "outputs, logs, temp dir (TMPDIR) and home"
+        };
+        let denied =
+            format!("filesystem sandbox denied a write outside the run's {writable} ({evidence})");
         let advice = "write under output_paths or TMPDIR, or switch the sandbox off \
                       (--no-sandbox, sandbox = false)";
         out.push(if f.failure.is_none() {

@@ -97,6 +97,17 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
                 other => other.describe(),
             }
         );
+        if exec.sandbox.processes != crate::run::sandbox::Mechanism::Off
+            || exec.sandbox.mounts != crate::run::sandbox::Mechanism::Off
+        {
+            let _ = writeln!(
+                out,
+                "  {} processes {}; mounts {}",
+                paint("container:", label, color),
+                exec.sandbox.processes.describe(),
+                exec.sandbox.mounts.describe()
+            );
+        }
         if exec.sandbox.layout != crate::run::sandbox::Mechanism::Off {
             let _ = writeln!(
                 out,

@@ -233,10 +233,7 @@ impl ContainerPlan {
 
         // Every path the run names, in its arguments and environment (PATH, PYTHONPATH, …), as
         // written and with links resolved: the entries of /tmp they lie in are brought back.
-        let mut named: Vec<PathBuf> = vec![
-            needs.program.to_owned(),
-            needs.cwd.to_owned(),
-        ];
+        let mut named: Vec<PathBuf> = vec![needs.program.to_owned(), needs.cwd.to_owned()];
         named.extend(needs.writable.iter().cloned());
         named.extend(needs.mount_sources.iter().map(|p| p.to_path_buf()));
         let values = needs
@@ -390,8 +387,13 @@ impl ContainerPlan {
         // SAFETY: mount system calls on C strings prepared by the parent.
         unsafe {
             let none = std::ptr::null();
-            if libc::mount(none, c"/".as_ptr(), none, libc::MS_REC | libc::MS_PRIVATE, none.cast())
-                != 0
+            if libc::mount(
+                none,
+                c"/".as_ptr(),
+                none,
+                libc::MS_REC | libc::MS_PRIVATE,
+                none.cast(),
+            ) != 0
             {
                 built.fail(Step::Propagation);
                 return;
@@ -646,7 +648,7 @@ unsafe fn own_proc() -> bool {
 unsafe fn outside(init: libc::pid_t) -> ! {
     // SAFETY: system calls only.
     unsafe {
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Stays dumpable: sf reads the run's mounts through /proc/A/root.
         libc::close_range(0, libc::c_uint::MAX, 0);
         for signal in 1..32 {
             if signal != libc::SIGKILL && signal != libc::SIGSTOP && signal != libc::SIGCHLD {
@@ -754,15 +756,23 @@ unsafe fn init(script: libc::pid_t, final_fd: Option<RawFd>) -> ! {
     }
 }
 
-/// Bytes used on the private tmpfs mounts of a run whose outside process is `pid`.
+/// Bytes used on the private tmpfs mounts (`/tmp`, `/dev/shm`) of a run whose outside process
+/// is `pid`. A mount is counted only while it is the run's own (not the machine's, which a look
+/// through `/proc/PID/root` finds once the run's mounts are gone).
 pub(crate) fn tmpfs_used_bytes(pid: u32) -> u64 {
-    ["tmp", "dev/shm"]
+    use std::os::unix::fs::MetadataExt;
+    ["/tmp", "/dev/shm"]
         .iter()
         .filter_map(|dir| {
-            let path = format!("/proc/{pid}/root/{dir}");
-            nix::sys::statvfs::statvfs(path.as_str()).ok()
+            let path = format!("/proc/{pid}/root{dir}");
+            let own = std::fs::metadata(&path).ok()?.dev();
+            let machine = std::fs::metadata(dir).map(|m| m.dev()).ok();
+            if machine == Some(own) {
+                return None;
+            }
+            let stat = nix::sys::statvfs::statvfs(path.as_str()).ok()?;
+            Some((stat.blocks() - stat.blocks_free()) * stat.fragment_size())
         })
-        .map(|s| (s.blocks() - s.blocks_free()) * s.fragment_size())
         .sum()
 }
 
@@ -776,7 +786,10 @@ mod tests {
             tmp_entry(Path::new("/tmp/abc/def")),
             Ok(Some(PathBuf::from("/tmp/abc")))
         );
-        assert_eq!(tmp_entry(Path::new("/tmp/abc")), Ok(Some("/tmp/abc".into())));
+        assert_eq!(
+            tmp_entry(Path::new("/tmp/abc")),
+            Ok(Some("/tmp/abc".into()))
+        );
         assert_eq!(tmp_entry(Path::new("/tmp")), Err(()));
         assert_eq!(tmp_entry(Path::new("/tmp/")), Err(()));
         assert_eq!(tmp_entry(Path::new("/tmpx/a")), Ok(None));

@@ -136,12 +136,12 @@ impl MountPlan {
             }
             if !in_container
                 && libc::mount(
-                none,
-                root,
-                none,
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ) != 0
+                    none,
+                    root,
+                    none,
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) != 0
             {
                 return false;
             }

@@ -419,7 +419,10 @@ impl ChildSetup {
         }
         // The private tmpfs mounts are new inodes the parent's rules cannot name.
         let mut ruleset = self.ruleset.take();
-        for (private, path) in [(built.private_tmp, c"/tmp"), (built.private_shm, c"/dev/shm")] {
+        for (private, path) in [
+            (built.private_tmp, c"/tmp"),
+            (built.private_shm, c"/dev/shm"),
+        ] {
             if private {
                 ruleset = ruleset.and_then(|r| allow_writes_under(r, path));
             }
