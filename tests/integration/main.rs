@@ -12,6 +12,7 @@ mod memory;
 mod pipeline;
 mod property;
 mod results;
+mod rootless;
 mod suite;
 mod support;
 mod ui;
