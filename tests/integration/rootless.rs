@@ -172,7 +172,7 @@ fn without_namespaces_or_landlock(cmd: &mut Command) {
     const RET: u16 = 0x06;
     let errno = |e: i32| libc::SECCOMP_RET_ERRNO | e as u32;
     let insn = |code, jt, jf, k| Insn { code, jt, jf, k };
-    let program = vec![
+    let program = [
         insn(LD_NR, 0, 0, 0),
         insn(JEQ, 0, 1, libc::SYS_unshare as u32),
         insn(RET, 0, 0, errno(libc::EPERM)),
