@@ -47,7 +47,9 @@ pub use run::adapter::{
 };
 pub use run::context::ExecutionContext;
 pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
-pub use run::runner::{Invocation, Limits, LogFiles, RUN_ID_VAR, Runner, shell_quote};
+pub use run::runner::{
+    Invocation, Limits, LogFiles, REPORT_FD_VAR, RUN_ID_VAR, Runner, shell_quote,
+};
 pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,

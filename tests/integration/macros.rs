@@ -55,8 +55,12 @@ fn an_ignored_attribute_test_fails_with_an_actionable_message_when_run() {
         .find_map(|l| l.trim().strip_prefix("replay: sf "))
         .unwrap();
     let args: Vec<&str> = replay.split(' ').collect();
+    // Its workspace goes to a temporary directory, not into the repository.
+    let workspaces = tempfile::tempdir().unwrap();
     let again = Command::new(env!("CARGO_BIN_EXE_sf"))
         .args(&args)
+        .arg("--workspace-dir")
+        .arg(workspaces.path())
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(1));

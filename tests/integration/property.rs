@@ -71,8 +71,12 @@ fn the_planted_bug_is_found_shrunk_saved_and_replayed() {
         .lines()
         .find_map(|l| l.trim().strip_prefix("replay: sf "))
         .unwrap();
+    // Its workspace goes to a temporary directory, not into the repository.
+    let workspaces = tempfile::tempdir().unwrap();
     let again = Command::new(env!("CARGO_BIN_EXE_sf"))
         .args(replay.split(' '))
+        .arg("--workspace-dir")
+        .arg(workspaces.path())
         .arg("--output-format")
         .arg("json")
         .output()

@@ -146,6 +146,14 @@ const CASES: &[Case] = &[
         script_error: None,
     },
     Case {
+        script: "report_forged",
+        args: &[],
+        status: "FAIL",
+        error: "before sf's runner could report",
+        outcome: Some("exited"),
+        script_error: None,
+    },
+    Case {
         script: "report_zero",
         args: &[],
         status: "FAIL",

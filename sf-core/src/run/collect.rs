@@ -26,6 +26,7 @@ pub(super) fn collect(
         pid,
         sandbox,
         container,
+        report,
         capture,
         registered,
         ..
@@ -98,6 +99,7 @@ pub(super) fn collect(
         stderr_path: logs.stderr.clone(),
         script_error: None,
         report_missing: false,
+        report: report.map(crate::run::spawn::read_report),
         stray_processes_killed,
         sandbox,
     }
@@ -117,6 +119,7 @@ pub(super) fn not_run(logs: &LogFiles, outcome: Outcome) -> ExecutionResult {
         stderr_path: logs.stderr.clone(),
         script_error: None,
         report_missing: false,
+        report: None,
         stray_processes_killed: 0,
         sandbox: SandboxReport::default(),
     }

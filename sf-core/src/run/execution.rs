@@ -155,6 +155,9 @@ pub struct ExecutionResult {
     /// Which isolation was in force.
     #[serde(default)]
     pub sandbox: crate::run::sandbox::SandboxReport,
+    /// What arrived on the report pipe (at most 1 MiB), when the invocation asked for one.
+    #[serde(skip)]
+    pub report: Option<Vec<u8>>,
 }
 
 impl ExecutionResult {

@@ -62,7 +62,14 @@ pub struct Invocation {
     pub writable: Vec<PathBuf>,
     /// Container path → workspace path, for the SageMaker layout.
     pub mounts: Option<Vec<(PathBuf, PathBuf)>>,
+    /// Give the process a pipe for its report: the number of its write end is in
+    /// [`REPORT_FD_VAR`], and what arrives on it is [`ExecutionResult::report`]. Not a file in a
+    /// directory the script can write, so it cannot be replaced by a FIFO or a link.
+    pub report_pipe: bool,
 }
+
+/// The environment variable that holds the number of the report pipe's write end.
+pub const REPORT_FD_VAR: &str = "SF_REPORT_FD";
 
 /// The environment variable that marks every process of a run.
 pub const RUN_ID_VAR: &str = "SF_RUN_ID";
@@ -180,6 +187,7 @@ mod tests {
             },
             writable: vec![],
             mounts: None,
+            report_pipe: false,
         };
         (Runner::new(limits).run(&inv, &logs_in(dir.path())), dir)
     }
@@ -317,6 +325,7 @@ mod tests {
             },
             writable: vec![],
             mounts: None,
+            report_pipe: false,
         };
         let r = Runner::default().run(&inv, &logs_in(dir.path()));
         assert_eq!(r.outcome, Outcome::Exited { code: 0 });
@@ -347,6 +356,7 @@ mod tests {
             sandbox,
             writable: vec![dir.path().join("out")],
             mounts: None,
+            report_pipe: false,
         };
         (
             Runner::default().run(&inv, &logs_in(&dir.path().join("out"))),
@@ -479,6 +489,7 @@ mod tests {
             },
             writable: vec![],
             mounts: None,
+            report_pipe: false,
         };
         let r = Runner::default().run(&inv, &logs_in(dir.path()));
         assert!(

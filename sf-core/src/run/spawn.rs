@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,7 +12,7 @@ use std::time::Instant;
 use crate::run::capture::{Capture, LogFiles};
 use crate::run::execution::Outcome;
 use crate::run::interrupt::Registered;
-use crate::run::runner::{Invocation, Limits, RUN_ID_VAR};
+use crate::run::runner::{Invocation, Limits, REPORT_FD_VAR, RUN_ID_VAR};
 use crate::run::sandbox::{ContainerLink, SandboxReport};
 use crate::run::sys;
 
@@ -27,6 +28,8 @@ pub(super) struct Running {
     pub(super) sandbox: SandboxReport,
     /// The run's container, when it has one.
     pub(super) container: Option<ContainerLink>,
+    /// The read end of the report pipe, when the invocation asked for one.
+    pub(super) report: Option<std::os::fd::OwnedFd>,
     pub(super) capture: Capture,
     /// Keeps the group on the list that Ctrl-C stops, for as long as the run lasts.
     pub(super) registered: Registered,
@@ -58,6 +61,21 @@ pub(super) fn spawn(
     if !invocation.run_id.is_empty() {
         command.env(RUN_ID_VAR, &invocation.run_id);
     }
+    let (report_read, report_write) = if invocation.report_pipe {
+        match report_pipe() {
+            Ok((r, w)) => {
+                command.env(REPORT_FD_VAR, w.as_raw_fd().to_string());
+                (Some(r), Some(w))
+            }
+            Err(err) => {
+                return Err(Outcome::SpawnFailed {
+                    message: format!("cannot make the report pipe: {err}"),
+                });
+            }
+        }
+    } else {
+        (None, None)
+    };
     command
         .args(&invocation.args)
         .envs(invocation.env.iter().map(|(k, v)| (k, v)))
@@ -101,6 +119,10 @@ pub(super) fn spawn(
     unsafe {
         command.pre_exec(move || {
             setup.apply_in_child();
+            // The one descriptor the script inherits on purpose.
+            if let Some(w) = &report_write {
+                libc::fcntl(w.as_raw_fd(), libc::F_SETFD, 0);
+            }
             Ok(())
         });
     }
@@ -132,6 +154,7 @@ pub(super) fn spawn(
         start,
         sandbox,
         container,
+        report: report_read,
         capture,
         registered,
     })
@@ -148,4 +171,41 @@ fn spawn_message(program: &Path, err: &io::Error) -> String {
         }
         _ => format!("{}: {err}", program.display()),
     }
+}
+
+/// The most of a report sf reads.
+pub(super) const REPORT_LIMIT: usize = 1 << 20;
+
+/// A pipe for the run's report (close-on-exec in sf; the child clears it on its own copy), made
+/// as large as the kernel allows an ordinary user, so the report's writer never waits for sf.
+fn report_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    // SAFETY: fcntl on an open descriptor; failure leaves the default size.
+    unsafe {
+        libc::fcntl(
+            w.as_raw_fd(),
+            libc::F_SETPIPE_SZ,
+            REPORT_LIMIT as libc::c_int,
+        )
+    };
+    Ok((r, w))
+}
+
+/// What is waiting on the report pipe once every writer has gone (or the run is over), read
+/// without waiting for more, at most [`REPORT_LIMIT`] bytes.
+pub(super) fn read_report(pipe: OwnedFd) -> Vec<u8> {
+    let fd = pipe.as_raw_fd();
+    // SAFETY: fcntl and read on an open descriptor into a buffer of the given length.
+    unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut bytes = vec![0u8; REPORT_LIMIT];
+    let mut len = 0;
+    while len < bytes.len() {
+        let n = unsafe { libc::read(fd, bytes[len..].as_mut_ptr().cast(), bytes.len() - len) };
+        match usize::try_from(n) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+    }
+    bytes.truncate(len);
+    bytes
 }

@@ -69,7 +69,8 @@ pub struct AdapterOptions {
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     pub(crate) invocation: Invocation,
-    report_file: Option<PathBuf>,
+    /// The Python runner reports on the invocation's report pipe.
+    runner_reports: bool,
 }
 
 pub(crate) fn prepare(
@@ -82,19 +83,24 @@ pub(crate) fn prepare(
     if let Some(layout) = &options.sagemaker {
         return prepare_sagemaker(script, workspace, context, options, layout, env);
     }
-    let (program, args, report_file) = match script.adapter {
-        AdapterKind::PythonMain => python::prepare(script, workspace, options, &mut env)?,
+    let (program, args, runner_reports) = match script.adapter {
+        AdapterKind::PythonMain => {
+            let (program, args) = python::prepare(script, workspace, options, &mut env)?;
+            (program, args, true)
+        }
         AdapterKind::Command => {
             let (program, args) = match &options.argv {
                 Some(argv) => command::expand_argv(argv, script, workspace, context)?,
                 None => command::prepare(script, context)?,
             };
-            (program, args, None)
+            (program, args, false)
         }
     };
+    let mut invocation = invocation(workspace, options, program, args, env, None, Vec::new());
+    invocation.report_pipe = runner_reports;
     Ok(Prepared {
-        invocation: invocation(workspace, options, program, args, env, None, Vec::new()),
-        report_file,
+        invocation,
+        runner_reports,
     })
 }
 
@@ -127,6 +133,7 @@ fn invocation(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
+        report_pipe: false,
     }
 }
 
@@ -220,14 +227,14 @@ fn prepare_sagemaker(
             Some(mounts),
             context.output_paths.values().cloned().collect(),
         ),
-        report_file: None,
+        runner_reports: false,
     })
 }
 
 /// Fills in what only the adapter knows: the script's own error, or that its report is missing.
 pub(crate) fn interpret(prepared: &Prepared, result: &mut ExecutionResult) {
-    if let Some(report) = &prepared.report_file {
-        python::interpret(report, result);
+    if prepared.runner_reports {
+        python::interpret(result);
     }
 }
 

@@ -119,14 +119,13 @@ pub(super) fn prepare(
     workspace: &Workspace,
     options: &AdapterOptions,
     env: &mut Vec<(OsString, OsString)>,
-) -> Result<(PathBuf, Vec<OsString>, Option<PathBuf>), AdapterError> {
+) -> Result<(PathBuf, Vec<OsString>), AdapterError> {
     let python = resolve_python(options.python.as_deref())?;
     let runner = workspace.internal().join("runner.py");
     std::fs::write(&runner, RUNNER_SOURCE).map_err(|source| AdapterError::Io {
         path: runner.clone(),
         source,
     })?;
-    let report = workspace.internal().join("report.json");
     // Importing the script must not write __pycache__ into the user's repository.
     env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
     env.push(("PYTHONUNBUFFERED".into(), "1".into()));
@@ -138,9 +137,8 @@ pub(super) fn prepare(
         runner.into_os_string(),
         script.path.clone().into_os_string(),
         workspace.context_file().into_os_string(),
-        report.clone().into_os_string(),
     ];
-    Ok((python, args, Some(report)))
+    Ok((python, args))
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,32 +151,13 @@ struct Report {
     traceback: Option<String>,
 }
 
-/// The most of a report sf reads: the runner bounds messages and tracebacks far below it.
-const REPORT_LIMIT: u64 = 1 << 20;
-
-/// The runner's report, read as a regular file of at most [`REPORT_LIMIT`] bytes without
-/// following a link or waiting: a script that replaced it with a FIFO, a link to `/dev/zero` or
-/// something huge gets no report (and so no PASS), and never a hung or bloated sf.
-fn read_report(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-        .open(path)
-        .ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() > REPORT_LIMIT {
-        tracing::warn!(path = %path.display(), "ignoring a runner report that is not a small regular file");
-        return None;
-    }
-    let mut bytes = Vec::new();
-    file.take(REPORT_LIMIT).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
-}
-
-pub(super) fn interpret(report_file: &Path, result: &mut ExecutionResult) {
-    let report = read_report(report_file).and_then(|b| serde_json::from_slice::<Report>(&b).ok());
+/// Reads the runner's report from what arrived on the report pipe. A report that is missing, cut
+/// short or not the runner's shape is no report, and so never a PASS.
+pub(super) fn interpret(result: &mut ExecutionResult) {
+    let report = result
+        .report
+        .as_deref()
+        .and_then(|b| serde_json::from_slice::<Report>(b).ok());
     match report {
         Some(r) if r.status == "ok" => {}
         Some(r) => {

@@ -1,10 +1,11 @@
 """sf's runner for python-main scripts.
 
-Usage: python runner.py SCRIPT CONTEXT_JSON REPORT_JSON
+Usage: SF_REPORT_FD=N python runner.py SCRIPT CONTEXT_JSON
 
 Imports SCRIPT under a unique module name (so its ``__main__`` block does not run), calls its
-``main`` with the execution context, and writes the outcome to REPORT_JSON atomically. sf reads
-that file; it never scrapes stderr.
+``main`` with the execution context, and writes the outcome, as one JSON document, to the pipe
+whose write end is descriptor N. sf reads that pipe; it never scrapes stderr, and no file the
+script could replace is involved.
 """
 import argparse
 import importlib.util
@@ -22,13 +23,27 @@ TRACEBACK_LIMIT = 32 * 1024
 CANONICAL = ("input_paths", "output_paths", "environ_vars", "job_args", "logger")
 
 
-def write_report(path, payload):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(payload, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+# The report pipe sf handed over; taken out of the environment before the script runs, and not
+# passed on to the programs it starts.
+REPORT_FD = int(os.environ.pop("SF_REPORT_FD", "-1"))
+if REPORT_FD >= 0:
+    os.set_inheritable(REPORT_FD, False)
+# A report always fits the pipe's smallest size, so writing it never waits for sf.
+REPORT_LIMIT = 60 * 1024
+
+
+def write_report(payload):
+    data = json.dumps(payload).encode("utf-8")
+    if len(data) > REPORT_LIMIT:
+        # Escaped unicode can make a bounded message long: keep less of it.
+        for key, keep in (("traceback", 4 * 1024), ("message", 2 * 1024)):
+            if isinstance(payload.get(key), str):
+                payload[key] = bounded(payload[key], keep)
+        data = json.dumps(payload).encode("utf-8")[:REPORT_LIMIT]
+    view = memoryview(data)
+    while view:
+        view = view[os.write(REPORT_FD, view):]
+    os.close(REPORT_FD)
 
 
 def format_traceback(exc):
@@ -142,7 +157,7 @@ def bind(main, context, namespace, script_name):
     return [values[k] for k in CANONICAL[:count]], {}
 
 
-def run(script, context_file, report):
+def run(script, context_file):
     with open(context_file, encoding="utf-8") as f:
         context = json.load(f)
     script = os.path.abspath(script)
@@ -203,12 +218,12 @@ def run(script, context_file, report):
 
 
 if __name__ == "__main__":
-    script_path, context_path, report_path = sys.argv[1:4]
-    outcome = run(script_path, context_path, report_path)
+    script_path, context_path = sys.argv[1:3]
+    outcome = run(script_path, context_path)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except Exception:  # noqa: BLE001 - a closed stream must not lose the report
         pass
-    write_report(report_path, outcome)
+    write_report(outcome)
     sys.exit(0 if outcome["status"] == "ok" else outcome.get("exit_code", 1))
