@@ -102,10 +102,11 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
         {
             let _ = writeln!(
                 out,
-                "  {} processes {}; mounts {}",
+                "  {} processes {}; mounts {}; cgroup {}",
                 paint("container:", label, color),
                 exec.sandbox.processes.describe(),
-                exec.sandbox.mounts.describe()
+                exec.sandbox.mounts.describe(),
+                exec.sandbox.cgroup.describe()
             );
         }
         if exec.sandbox.layout != crate::run::sandbox::Mechanism::Off {

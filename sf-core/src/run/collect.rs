@@ -26,6 +26,7 @@ pub(super) fn collect(
         pid,
         sandbox,
         container,
+        cgroup,
         report,
         capture,
         registered,
@@ -52,10 +53,13 @@ pub(super) fn collect(
         _ if interrupted.is_some() => Outcome::Interrupted {
             signal: sys::signal_name(interrupted.unwrap_or_default()),
         },
-        _ if supervised.out_of_memory => Outcome::OutOfMemory {
-            limit_bytes: limits.memory_limit.unwrap_or(0),
-            peak_bytes: peak_memory_bytes,
-        },
+        // The kernel's own kill at the cgroup's limit counts as the limit too.
+        _ if supervised.out_of_memory || cgroup.as_ref().is_some_and(|c| c.oom_killed()) => {
+            Outcome::OutOfMemory {
+                limit_bytes: limits.memory_limit.unwrap_or(0),
+                peak_bytes: peak_memory_bytes,
+            }
+        }
         (_, true) => Outcome::TimedOut {
             after: limits.timeout,
         },
@@ -87,6 +91,8 @@ pub(super) fn collect(
     let (out, err) = capture.finish();
     // The group stays on the list that Ctrl-C stops until its output is in.
     drop(registered);
+    // Removes the run's cgroup (killing anything still in it).
+    drop(cgroup);
     ExecutionResult {
         outcome,
         wall_time: supervised.wall_time,

@@ -5,6 +5,7 @@
 
 pub(crate) mod adapter;
 mod capture;
+mod cgroup;
 mod collect;
 pub(crate) mod container;
 pub(crate) mod context;

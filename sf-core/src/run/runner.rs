@@ -28,6 +28,8 @@ pub struct Limits {
     pub log_limit_bytes: u64,
     /// Resident memory the whole process tree may use; past it the group is killed.
     pub memory_limit: Option<u64>,
+    /// Processes (and threads) the run may have at once, where it has a cgroup of its own.
+    pub max_processes: u64,
 }
 
 impl Default for Limits {
@@ -38,6 +40,7 @@ impl Default for Limits {
             tail_bytes: 16 * 1024,
             log_limit_bytes: 100 * 1024 * 1024,
             memory_limit: None,
+            max_processes: 16_384,
         }
     }
 }
@@ -134,7 +137,7 @@ impl Runner {
         };
         let _guard = KillOnPanic { processes, run_id };
         let supervised = supervise(&processes, running.start, &self.limits, run_id);
-        let strays = sweep(running.pid, run_id);
+        let strays = sweep(running.pid, run_id, running.cgroup.as_deref());
         collect(running, supervised, strays, &self.limits, logs)
     }
 }
@@ -507,5 +510,56 @@ mod tests {
                 state != 'Z' && state != 'X'
             })
             .unwrap_or(false)
+    }
+
+    #[test]
+    fn a_run_in_its_cgroup_cannot_start_more_processes_than_allowed() {
+        use crate::run::sandbox::{Mechanism, SandboxOptions};
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        let inv = Invocation {
+            program: "/bin/sh".into(),
+            args: vec![
+                "-c".into(),
+                "n=0; for i in $(seq 30); do sleep 2 & n=$((n+1)); done 2>/dev/null; \
+                 ls /proc | grep -c '^[0-9]' > out/count; exit 0"
+                    .into(),
+            ],
+            env: vec![],
+            cwd: dir.path().to_owned(),
+            run_id: String::new(),
+            sandbox: SandboxOptions {
+                filesystem: true,
+                network: true,
+            },
+            writable: vec![dir.path().join("out")],
+            mounts: None,
+            report_pipe: false,
+        };
+        let limits = Limits {
+            max_processes: 10,
+            ..Limits::default()
+        };
+        let r = Runner::new(limits).run(&inv, &logs_in(&dir.path().join("out")));
+        match &r.sandbox.cgroup {
+            Mechanism::Enforced { detail } => {
+                assert!(detail.contains("at most 10 processes"), "{detail}");
+                assert!(
+                    r.stray_processes_killed < 10,
+                    "{} background processes started",
+                    r.stray_processes_killed
+                );
+            }
+            Mechanism::Unavailable { reason } => {
+                assert!(!reason.is_empty());
+                assert!(std::env::var_os("SF_REQUIRE_ISOLATION").is_none() || !is_root());
+            }
+            Mechanism::Off => panic!("the sandbox was on"),
+        }
+    }
+
+    fn is_root() -> bool {
+        // SAFETY: geteuid has no preconditions.
+        unsafe { libc::geteuid() == 0 }
     }
 }

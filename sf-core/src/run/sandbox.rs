@@ -13,6 +13,9 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
+use crate::run::cgroup::RunCgroup;
 use crate::run::container::{Built, ContainerPlan, Entered};
 use landlock::{
     ABI, AccessFs, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, Scope,
@@ -93,6 +96,9 @@ pub struct SandboxReport {
     /// directories read-write, a private `/tmp` and `/dev/shm`, a `/proc` of its own.
     #[serde(default = "off")]
     pub mounts: Mechanism,
+    /// The run's own cgroup: the kernel holds it to its memory limit and number of processes.
+    #[serde(default = "off")]
+    pub cgroup: Mechanism,
 }
 
 fn off() -> Mechanism {
@@ -107,6 +113,7 @@ impl Default for SandboxReport {
             layout: Mechanism::Off,
             processes: Mechanism::Off,
             mounts: Mechanism::Off,
+            cgroup: Mechanism::Off,
         }
     }
 }
@@ -162,6 +169,8 @@ pub(crate) struct ChildSetup {
     status_write: Option<OwnedFd>,
     /// Where the container's init says how the script ended.
     end_write: Option<OwnedFd>,
+    /// The run's cgroup, joined first.
+    cgroup: Option<Arc<RunCgroup>>,
 }
 
 /// What the parent keeps to learn what took effect.
@@ -176,6 +185,8 @@ pub(crate) struct ParentView {
     /// Whether the SageMaker layout's mounts could be planned; `None` when not asked for.
     layout: Option<io::Result<()>>,
     landlock_abi: Result<i32, LandlockUnavailable>,
+    /// The run's cgroup, or why it has none; `None` when the sandbox is off.
+    cgroup: Option<Result<Arc<RunCgroup>, String>>,
 }
 
 /// The container a run got: its init (sf's last word on the run is a SIGKILL to it) and the
@@ -236,6 +247,7 @@ const LANDLOCK_OK: u32 = 1;
 const NETNS_OK: u32 = 2;
 const LOOPBACK_OK: u32 = 4;
 const LAYOUT_OK: u32 = 8;
+const CGROUP_OK: u32 = 16;
 
 /// What [`prepare`] needs to know about the run.
 #[derive(Debug)]
@@ -244,6 +256,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) writable: &'a [PathBuf],
     pub(crate) mounts: Option<std::io::Result<crate::run::sagemaker::MountPlan>>,
     pub(crate) needs: Option<crate::run::container::Needs<'a>>,
+    /// The run's cgroup, or why it could not be made (with the sandbox on).
+    pub(crate) cgroup: Option<Result<RunCgroup, String>>,
 }
 
 /// Builds the Landlock ruleset (which needs allocation and open files, so it cannot be done after
@@ -254,7 +268,9 @@ pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
         writable,
         mounts,
         needs,
+        cgroup,
     } = plan;
+    let cgroup = cgroup.map(|c| c.map(Arc::new));
     let (mounts, layout) = match mounts {
         None => (None, None),
         Some(Ok(plan)) => (Some(plan), Some(Ok(()))),
@@ -303,6 +319,7 @@ pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
             network: !options.network,
             status_write,
             end_write,
+            cgroup: cgroup.as_ref().and_then(|c| c.as_ref().ok().cloned()),
         },
         ParentView {
             status_read,
@@ -312,6 +329,7 @@ pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
             container: container_view,
             layout,
             landlock_abi,
+            cgroup,
         },
     )
 }
@@ -371,6 +389,12 @@ impl ChildSetup {
     /// script's returns.
     pub(crate) fn apply_in_child(&mut self) {
         let mut status = 0u32;
+        // First, so that every process of the run is in it.
+        if let Some(cgroup) = &self.cgroup
+            && cgroup.join_in_child()
+        {
+            status |= CGROUP_OK;
+        }
         let mut built = Built::default();
         let status_fd = self.status_write.as_ref().map_or(-1, |w| w.as_raw_fd());
         let mut contained = false;
@@ -451,7 +475,7 @@ impl ParentView {
     /// Reads what the children reported and describes it. Call after the child has exec'd and
     /// the parent's copy of the write end (held by the `Command`) is closed: the pipe reaches
     /// its end when the script execs.
-    pub(crate) fn report(self) -> (SandboxReport, Option<ContainerLink>) {
+    pub(crate) fn report(self) -> (SandboxReport, Option<ContainerLink>, Option<Arc<RunCgroup>>) {
         use crate::run::container::{TAG_INIT, TAG_STATUS, read_records};
         let mut bytes = Vec::new();
         if let Some(r) = self.status_read {
@@ -562,6 +586,23 @@ impl ParentView {
             }),
             _ => None,
         };
+        let (cgroup, joined) = match self.cgroup {
+            None => (Mechanism::Off, None),
+            Some(Err(reason)) => (Mechanism::Unavailable { reason }, None),
+            Some(Ok(cgroup)) if status & CGROUP_OK != 0 => (
+                Mechanism::Enforced {
+                    detail: cgroup.describe(),
+                },
+                Some(cgroup),
+            ),
+            // Removed again when dropped here.
+            Some(Ok(_)) => (
+                Mechanism::Unavailable {
+                    reason: "the run could not join its cgroup".to_owned(),
+                },
+                None,
+            ),
+        };
         (
             SandboxReport {
                 filesystem,
@@ -569,8 +610,10 @@ impl ParentView {
                 layout,
                 processes,
                 mounts,
+                cgroup,
             },
             link,
+            joined,
         )
     }
 }

@@ -28,6 +28,8 @@ pub(super) struct Running {
     pub(super) sandbox: SandboxReport,
     /// The run's container, when it has one.
     pub(super) container: Option<ContainerLink>,
+    /// The run's cgroup, when it has one.
+    pub(super) cgroup: Option<std::sync::Arc<crate::run::cgroup::RunCgroup>>,
     /// The read end of the report pipe, when the invocation asked for one.
     pub(super) report: Option<std::os::fd::OwnedFd>,
     pub(super) capture: Capture,
@@ -113,6 +115,14 @@ pub(super) fn spawn(
         writable: &invocation.writable,
         mounts,
         needs: Some(needs),
+        cgroup: invocation.sandbox.filesystem.then(|| {
+            crate::run::cgroup::RunCgroup::create(
+                &invocation.run_id,
+                limits.memory_limit,
+                limits.max_processes,
+            )
+            .map_err(|err| crate::engine::error_chain(&err))
+        }),
     });
     // SAFETY: the closure only makes system calls (unshare, fork, mount, ioctl, write, and
     // Landlock's prctl and restrict_self) between fork and exec.
@@ -139,7 +149,7 @@ pub(super) fn spawn(
     let pid = child.id();
     // Closes the parent's copy of the status pipe, so the report below cannot block.
     drop(command);
-    let (sandbox, container) = view.report();
+    let (sandbox, container, cgroup) = view.report();
     let registered = Registered::new(pid, container.as_ref().map(|c| c.init));
     let capture = Capture::start(
         &mut child,
@@ -154,6 +164,7 @@ pub(super) fn spawn(
         start,
         sandbox,
         container,
+        cgroup,
         report: report_read,
         capture,
         registered,

@@ -1,17 +1,20 @@
 //! Leaving no process behind: once a run's main process has ended, whatever is left of its process
-//! group is killed, and so is every process that left the group but still carries the run's mark.
+//! group is killed, and so is every process that left the group but is still in the run's cgroup
+//! or carries the run's mark. (In a container, the container's init has done this already.)
 
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::run::cgroup::RunCgroup;
 use crate::run::runner::RUN_ID_VAR;
 use crate::run::supervise::POLL_MIN;
 use crate::run::sys;
 
 /// Kills the rest of the process group `pid` (whose leader has exited but is not reaped yet) and
 /// the processes marked with `run_id` (none when it is empty), and waits until they are gone.
-/// Returns how many processes it killed, the leader not counted.
-pub(super) fn sweep(pid: u32, run_id: &str) -> usize {
+/// Returns how many processes it killed, the leader not counted. With a `cgroup`, its members are
+/// the run's processes, and the marker is not needed.
+pub(super) fn sweep(pid: u32, run_id: &str, cgroup: Option<&RunCgroup>) -> usize {
     // The leader is a zombie now, which keeps its group id reserved: whatever is left of the
     // group (background children) is killed before the leader is reaped.
     let strays: Vec<u32> = sys::live_group_members(pid)
@@ -27,7 +30,25 @@ pub(super) fn sweep(pid: u32, run_id: &str) -> usize {
             thread::sleep(POLL_MIN);
         }
     }
-    // Processes that left the group (setsid, double fork) still carry the run's marker.
+    // Processes that left the group (setsid, double fork) are still in the run's cgroup.
+    if let Some(cgroup) = cgroup {
+        let escaped: Vec<u32> = cgroup.members().into_iter().filter(|p| *p != pid).collect();
+        killed += escaped.len();
+        let until = Instant::now() + Duration::from_secs(2);
+        loop {
+            let left: Vec<u32> = cgroup.members().into_iter().filter(|p| *p != pid).collect();
+            if left.is_empty() || Instant::now() >= until {
+                break;
+            }
+            // Members that fork while being killed join the cgroup: kill until none is left.
+            for p in &left {
+                sys::signal_process(*p, sys::Sig::SIGKILL);
+            }
+            thread::sleep(POLL_MIN);
+        }
+        return killed;
+    }
+    // Without one, they still carry the run's marker.
     if !run_id.is_empty() {
         let escaped: Vec<u32> = sys::processes_with_env(RUN_ID_VAR, run_id)
             .into_iter()
