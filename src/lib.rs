@@ -29,7 +29,7 @@
 //! `src/cursus/steps/scripts`, `cursus/steps/scripts` and `scripts`; without it, the function's
 //! name or its longest prefix that names a script), `data` (profile), `size` or `rows`, `seed`,
 //! `format`, `env(K = "v", ...)`, `job_args(k = "v" | 1 | 1.5 | true, ...)`, `inputs("a", ...)`,
-//! `outputs("b", ...)`, `timeout = "60s"`, `expect = "pass" | "fail"`,
+//! `outputs("b", ...)`, `timeout = "60s"`, `expect = "pass" | "fail"`, `import_root = "src"`,
 //! `proptest(cases = N, max_shrink_iters = M, max_rows = R)`, `ignore` or `ignore = "reason"`.
 //! Every mistake is a compile error on the offending tokens. The body, when it takes one, gets a
 //! [`ScriptRun`]: the [`TestResult`], the input and output folders, the logs.

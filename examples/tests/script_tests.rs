@@ -84,3 +84,15 @@ fn strict_loader_rejects_empty_input() {}
     ignore = "fails on an empty input by design"
 )]
 fn strict_loader_on_empty_input() {}
+
+// A script inside a package, with relative imports: imported by its dotted name from the folder
+// that holds the package, as where it is deployed.
+#[script_test(
+    script = "packaged/acme/steps/scripts/relative_step.py",
+    import_root = "packaged",
+    data = "generic"
+)]
+fn relative_step_in_its_package(run: ScriptRun) {
+    let tagged = std::fs::read_to_string(run.output("output").join("tagged.txt")).unwrap();
+    assert_eq!(tagged, "acme.steps.scripts.relative_step-processed");
+}

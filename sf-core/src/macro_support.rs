@@ -89,6 +89,11 @@ pub fn timeout_ms(spec: TestSpec, ms: u64) -> TestSpec {
     spec.timeout(Duration::from_millis(ms))
 }
 
+/// Imports the script by its dotted name below `root` (relative to the manifest directory).
+pub fn import_root(spec: TestSpec, root: &str) -> TestSpec {
+    spec.import_root(root)
+}
+
 /// Expects the script to fail.
 pub fn expect_fail(spec: TestSpec) -> TestSpec {
     spec.expect(Expectation::Fail)

@@ -78,6 +78,10 @@ pub struct TestSpec {
     /// Input channels the script may not change. By default inputs are writable copies, as in a
     /// Processing container, and a change is only reported; with this, it fails the test.
     pub read_only_inputs: bool,
+    /// For a Python script inside a package: the folder that holds its top-level package. The
+    /// script is then imported by its dotted name (`cursus.steps.scripts.train`) with this folder
+    /// on `sys.path`, so its relative imports work, as they do where it is deployed.
+    pub import_root: Option<PathBuf>,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -113,6 +117,7 @@ impl TestSpec {
             sandbox: crate::run::sandbox::SandboxOptions::default(),
             sagemaker: None,
             read_only_inputs: false,
+            import_root: None,
             variant: None,
         }
     }
@@ -276,6 +281,18 @@ impl TestSpec {
         self
     }
 
+    /// Imports the (Python) script by its dotted name below `root`, a path relative to the base
+    /// directory or absolute (see [`TestSpec::import_root`]).
+    pub fn import_root(mut self, root: impl Into<PathBuf>) -> TestSpec {
+        let root = root.into();
+        self.import_root = Some(if root.is_absolute() {
+            root
+        } else {
+            self.base_dir.join(root)
+        });
+        self
+    }
+
     /// Sets the memory limit of the whole process tree, in bytes.
     pub fn memory_limit(mut self, bytes: u64) -> TestSpec {
         self.limits.memory_limit = Some(bytes);
@@ -374,6 +391,9 @@ impl TestSpec {
         if self.read_only_inputs {
             cmd.push_str(" --read-only-inputs");
         }
+        if let Some(root) = &self.import_root {
+            cmd.push_str(&format!(" --import-root {}", q(&root.to_string_lossy())));
+        }
         cmd
     }
 
@@ -385,6 +405,7 @@ impl TestSpec {
             sandbox: self.sandbox,
             sagemaker: self.sagemaker.clone(),
             read_only_inputs: self.read_only_inputs,
+            import_root: self.import_root.clone(),
         }
     }
 }

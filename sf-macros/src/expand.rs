@@ -60,6 +60,9 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
     if t.expect_fail {
         spec = quote! { ::sf::__private::expect_fail(#spec) };
     }
+    if let Some(root) = &t.import_root {
+        spec = quote! { ::sf::__private::import_root(#spec, #root) };
+    }
     let ignore = match &t.ignore {
         Some(Some(reason)) => quote! { #[ignore = #reason] },
         Some(None) => quote! { #[ignore] },

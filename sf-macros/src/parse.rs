@@ -33,6 +33,7 @@ pub(crate) struct Args {
     pub(crate) format: Option<LitStr>,
     pub(crate) timeout: Option<LitStr>,
     pub(crate) expect: Option<LitStr>,
+    pub(crate) import_root: Option<LitStr>,
     pub(crate) ignore: Option<(Span, Option<LitStr>)>,
     pub(crate) env: Vec<(Ident, LitStr)>,
     pub(crate) job_args: Vec<(Ident, ArgValue)>,
@@ -41,7 +42,7 @@ pub(crate) struct Args {
     pub(crate) proptest: Option<PropArgs>,
 }
 
-const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, proptest(...), ignore";
+const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, import_root, proptest(...), ignore";
 
 pub(crate) fn parse(attr: TokenStream) -> (Args, Vec<syn::Error>) {
     let mut args = Args::default();
@@ -125,6 +126,7 @@ fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         "format" => set(&mut args.format, string(meta, "format")?, meta),
         "timeout" => set(&mut args.timeout, string(meta, "timeout")?, meta),
         "expect" => set(&mut args.expect, string(meta, "expect")?, meta),
+        "import_root" => set(&mut args.import_root, string(meta, "import_root")?, meta),
         "rows" => set(&mut args.rows, integer(meta, "rows")?, meta),
         "seed" => set(&mut args.seed, integer(meta, "seed")?, meta),
         "ignore" => {

@@ -29,6 +29,7 @@ pub(crate) struct Test {
     pub(crate) format: Option<Format>,
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) expect_fail: bool,
+    pub(crate) import_root: Option<String>,
     pub(crate) ignore: Option<Option<LitStr>>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) job_args: Vec<(String, ArgValue)>,
@@ -141,6 +142,7 @@ pub(crate) fn validate(
         format,
         timeout_ms,
         expect_fail: expect == Some(Expectation::Fail),
+        import_root: args.import_root.as_ref().map(LitStr::value),
         ignore: args.ignore.map(|(_, reason)| reason),
         env: args
             .env

@@ -9,6 +9,7 @@ mod harness;
 mod init;
 mod macros;
 mod memory;
+mod packages;
 mod pipeline;
 mod property;
 mod results;

@@ -32,6 +32,13 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
     }
     if let Some(err) = &e.script_error {
         match err.kind {
+            // Python's own words for a relative import outside a package.
+            ScriptErrorKind::ImportError if err.message.contains("relative import") => out.push(
+                "The script lives in a package and imports relatively: set import_root to the folder \
+                 that holds its top-level package (import_root = \"src\" in sf.toml, \
+                 #[script_test(import_root = \"src\")], --import-root src)"
+                    .to_owned(),
+            ),
             ScriptErrorKind::ImportError => {
                 let module = err
                     .message

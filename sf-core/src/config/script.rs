@@ -54,6 +54,7 @@ pub(super) fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScri
         python: s.python.or(d.python),
         sandbox: s.sandbox.or(d.sandbox),
         read_only_inputs: s.read_only_inputs.or(d.read_only_inputs),
+        import_root: s.import_root.or(d.import_root),
         layout: s.layout.or(d.layout),
         sagemaker_paths: maps(d.sagemaker_paths, s.sagemaker_paths),
         network: s.network.or(d.network),
@@ -151,6 +152,19 @@ pub(super) fn build_script(
     }
     if let Some(read_only) = raw.read_only_inputs {
         spec.read_only_inputs = read_only;
+    }
+    if let Some(root) = &raw.import_root {
+        spec = spec.import_root(root.get_ref());
+        if !spec.import_root.as_ref().is_some_and(|r| r.is_dir()) {
+            return Err(cx.err(
+                format!("{key}.import_root"),
+                Some(root.span()),
+                format!(
+                    "`{}` is not a folder (import_root is relative to sf.toml's folder)",
+                    root.get_ref()
+                ),
+            ));
+        }
     }
     if let Some(sandbox) = raw.sandbox {
         spec.sandbox.filesystem = sandbox;

@@ -277,6 +277,10 @@ pub struct TestScriptArgs {
     /// writable copies, as in a Processing container, and a change is only reported.
     #[arg(long)]
     pub read_only_inputs: bool,
+    /// For a Python script inside a package: the folder holding its top-level package. The script
+    /// is imported by its dotted name from there, so its relative imports work.
+    #[arg(long, value_name = "DIR")]
+    pub import_root: Option<std::path::PathBuf>,
     /// Run the script without network access (its own network namespace, loopback only).
     #[arg(long)]
     pub no_network: bool,

@@ -41,6 +41,9 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     }
     spec.sandbox.filesystem = !args.no_sandbox;
     spec.read_only_inputs = args.read_only_inputs;
+    if let Some(root) = &args.import_root {
+        spec = spec.import_root(root);
+    }
     spec.sandbox.network = !args.no_network;
     if args.layout == RunLayout::Sagemaker {
         spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());

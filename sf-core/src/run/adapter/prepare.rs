@@ -35,6 +35,16 @@ pub enum AdapterError {
     /// A command line is empty or names a channel that does not exist.
     #[error("bad command line: {0}")]
     BadArgv(String),
+    /// `import_root` does not hold the script, or the path below it is no module name.
+    #[error("{} cannot be imported from import_root {}: {reason}", script.display(), root.display())]
+    ImportRoot {
+        /// The script.
+        script: PathBuf,
+        /// The import root.
+        root: PathBuf,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// sf could not write its runner into the workspace.
     #[error("cannot prepare the run in {path}")]
     Io {
@@ -63,6 +73,8 @@ pub struct AdapterOptions {
     pub sagemaker: Option<crate::run::sagemaker::SageMakerLayout>,
     /// Keep the inputs out of the directories the script may write.
     pub read_only_inputs: bool,
+    /// Import a Python script by its dotted name below this folder.
+    pub import_root: Option<PathBuf>,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.

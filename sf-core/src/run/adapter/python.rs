@@ -133,12 +133,48 @@ pub(super) fn prepare(
         "PYTHONHASHSEED".into(),
         (options.seed % u64::from(u32::MAX)).to_string().into(),
     ));
-    let args = vec![
+    let mut args = vec![
         runner.into_os_string(),
         script.path.clone().into_os_string(),
         workspace.context_file().into_os_string(),
     ];
+    if let Some(root) = &options.import_root {
+        let module = dotted_name(&script.path, root)?;
+        args.push(module.into());
+        args.push(root.clone().into_os_string());
+    }
     Ok((python, args))
+}
+
+/// The dotted module name of `script` below `root` (`cursus.steps.scripts.train` for
+/// `root/cursus/steps/scripts/train.py`).
+pub(super) fn dotted_name(script: &Path, root: &Path) -> Result<String, AdapterError> {
+    let fail = |reason| AdapterError::ImportRoot {
+        script: script.to_owned(),
+        root: root.to_owned(),
+        reason,
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    let (script_abs, root_abs) = (canonical(script), canonical(root));
+    let relative = script_abs
+        .strip_prefix(&root_abs)
+        .map_err(|_| fail("the script is not inside it"))?;
+    let relative = relative.with_extension("");
+    let parts: Vec<&str> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str().unwrap_or(""))
+        .collect();
+    let identifier = |p: &&str| {
+        let mut chars = p.chars();
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || c == '_')
+    };
+    if parts.is_empty() || !parts.iter().all(identifier) {
+        return Err(fail(
+            "every folder below it and the file name must be Python identifiers",
+        ));
+    }
+    Ok(parts.join("."))
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,6 +213,26 @@ pub(super) fn interpret(result: &mut ExecutionResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_script_below_its_import_root_has_a_dotted_name() {
+        let root = tempfile::tempdir().unwrap();
+        let script = root.path().join("acme/steps/train.py");
+        std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+        std::fs::write(&script, "").unwrap();
+        assert_eq!(
+            dotted_name(&script, root.path()).unwrap(),
+            "acme.steps.train"
+        );
+        let elsewhere = tempfile::tempdir().unwrap();
+        let err = dotted_name(&script, elsewhere.path()).unwrap_err();
+        assert!(err.to_string().contains("not inside it"), "{err}");
+        let dashed = root.path().join("my-pkg/train.py");
+        std::fs::create_dir_all(dashed.parent().unwrap()).unwrap();
+        std::fs::write(&dashed, "").unwrap();
+        let err = dotted_name(&dashed, root.path()).unwrap_err();
+        assert!(err.to_string().contains("Python identifiers"), "{err}");
+    }
 
     #[test]
     fn a_missing_interpreter_says_where_the_choice_came_from_and_what_went_wrong() {

@@ -1,6 +1,6 @@
 """sf's runner for python-main scripts.
 
-Usage: SF_REPORT_FD=N python runner.py SCRIPT CONTEXT_JSON
+Usage: SF_REPORT_FD=N python runner.py SCRIPT CONTEXT_JSON [MODULE IMPORT_ROOT]
 
 Imports SCRIPT under a unique module name (so its ``__main__`` block does not run), calls its
 ``main`` with the execution context, and writes the outcome, as one JSON document, to the pipe
@@ -17,6 +17,8 @@ import sys
 import traceback
 
 RUNNER_FILE = os.path.realpath(__file__)
+# Frames of the import machinery (importlib.import_module) are sf's, not the script's.
+IMPORTLIB_DIR = os.path.realpath(os.path.dirname(importlib.__file__))
 # What a report keeps of an exception's message and traceback: the head and the tail.
 MESSAGE_LIMIT = 8 * 1024
 TRACEBACK_LIMIT = 32 * 1024
@@ -51,7 +53,9 @@ def format_traceback(exc):
     te.stack = traceback.StackSummary.from_list(
         [
             f for f in te.stack
-            if not f.filename.startswith("<frozen ") and os.path.realpath(f.filename) != RUNNER_FILE
+            if not f.filename.startswith("<frozen ")
+            and os.path.realpath(f.filename) != RUNNER_FILE
+            and os.path.dirname(os.path.realpath(f.filename)) != IMPORTLIB_DIR
         ]
     )
     return "".join(te.format())
@@ -157,20 +161,30 @@ def bind(main, context, namespace, script_name):
     return [values[k] for k in CANONICAL[:count]], {}
 
 
-def run(script, context_file):
+def load(script, module_name, import_root):
+    """Imports the script: from its file under a unique name, or, with an import root, by its
+    dotted name, so that its package and relative imports are the real ones."""
+    if import_root is not None:
+        sys.path.insert(0, import_root)
+        return importlib.import_module(module_name)
+    sys.path.insert(0, os.path.dirname(script))
+    spec = importlib.util.spec_from_file_location(module_name, script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(script, context_file, dotted=None, import_root=None):
     with open(context_file, encoding="utf-8") as f:
         context = json.load(f)
     script = os.path.abspath(script)
     stem = os.path.splitext(os.path.basename(script))[0]
-    module_name = "sf_script_" + re.sub(r"\W", "_", stem) + f"_{os.getpid()}"
-    sys.path.insert(0, os.path.dirname(script))
+    module_name = dotted or "sf_script_" + re.sub(r"\W", "_", stem) + f"_{os.getpid()}"
     sys.argv = [script]
 
-    spec = importlib.util.spec_from_file_location(module_name, script)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        module = load(script, module_name, import_root)
     except SyntaxError as exc:
         return error("syntax_error", exc)
     except ImportError as exc:
@@ -218,8 +232,7 @@ def run(script, context_file):
 
 
 if __name__ == "__main__":
-    script_path, context_path = sys.argv[1:3]
-    outcome = run(script_path, context_path)
+    outcome = run(*sys.argv[1:5])
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -1,0 +1,122 @@
+//! Scripts that live in a package and import relatively: imported by their dotted name from
+//! `import_root`, and told so when it is missing.
+
+use std::path::{Path, PathBuf};
+
+use predicates::str::contains;
+
+use crate::support::Sandbox;
+
+fn package_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/packaged")
+}
+
+fn relative_step() -> PathBuf {
+    package_root().join("acme/steps/scripts/relative_step.py")
+}
+
+fn test_script(sandbox: &Sandbox, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = sandbox
+        .sf()
+        .arg("test-script")
+        .arg(relative_step())
+        .args(["--data", "generic", "--output-format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code().unwrap_or(-1), json)
+}
+
+#[test]
+fn a_relative_import_fails_with_advice_about_import_root_and_passes_with_it() {
+    let sandbox = Sandbox::new();
+    let (code, r) = test_script(&sandbox, &[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert!(
+        r["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("attempted relative import with no known parent package"),
+        "{r:#}"
+    );
+    let recommendations = r["recommendations"].to_string();
+    assert!(recommendations.contains("set import_root"), "{r:#}");
+    assert!(!recommendations.contains("Install"), "{r:#}");
+
+    let root = package_root();
+    let (code, r) = test_script(&sandbox, &["--import-root", root.to_str().unwrap()]);
+    assert_eq!(code, 0, "{r:#}");
+    let tagged = std::fs::read_to_string(
+        Path::new(r["workspace"].as_str().unwrap()).join("outputs/output/tagged.txt"),
+    );
+    // The workspace of a passing run is kept by test-script.
+    assert_eq!(
+        tagged.unwrap(),
+        "acme.steps.scripts.relative_step-processed",
+        "imported by its dotted name, the __main__ block not run"
+    );
+}
+
+#[test]
+fn import_root_in_sf_toml_is_relative_to_it_and_checked() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.path().join("sf.toml");
+    let write = |import_root: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[scripts.relative_step]\npath = {:?}\nimport_root = {import_root:?}\n\
+                 [scripts.relative_step.inputs.input]\ndata = \"generic\"\n",
+                relative_step().to_str().unwrap()
+            ),
+        )
+        .unwrap();
+    };
+    // Relative to sf.toml's folder.
+    let relative = pathdiff(&package_root(), sandbox.path());
+    write(&relative);
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(0);
+
+    write("no/such/folder");
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "sf.toml:3:15: `scripts.relative_step.import_root`",
+        ))
+        .stderr(contains("`no/such/folder` is not a folder"));
+
+    // A root that does not hold the script is named with the script.
+    write(sandbox.path().to_str().unwrap());
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stdout(contains("cannot be imported from import_root"))
+        .stdout(contains("the script is not inside it"));
+}
+
+/// `to` written relative to `from` (both absolute), with `..` where needed.
+fn pathdiff(to: &Path, from: &Path) -> String {
+    let to: Vec<_> = to.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
