@@ -120,7 +120,11 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
             );
             return with_script(early_failure(spec, timestamp, ws_path, msg), &script);
         }
-        context.output_paths.insert(channel.clone(), dir);
+        let path = match spec.output_files.get(channel) {
+            Some(file) => dir.join(file),
+            None => dir,
+        };
+        context.output_paths.insert(channel.clone(), path);
     }
     if let Err(err) = write_json_atomic(&workspace.context_file(), &context) {
         let msg = format!("cannot write {}: {err}", workspace.context_file().display());

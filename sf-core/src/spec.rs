@@ -44,6 +44,10 @@ pub struct TestSpec {
     pub data: DataPlan,
     /// Output channels and their checks.
     pub outputs: BTreeMap<String, ChannelChecks>,
+    /// Output channels that are one file rather than a folder: channel → file name. The
+    /// script's `output_paths[channel]` is then `outputs/<channel>/<file>`, and the channel's
+    /// checks require that file.
+    pub output_files: BTreeMap<String, String>,
     /// Environment variables for the script.
     pub environ_vars: BTreeMap<String, String>,
     /// Job arguments for the script.
@@ -101,6 +105,7 @@ impl TestSpec {
                 ChannelPlan::Generated(GeneratedData::new(profile, RowCount::default())),
             ),
             outputs: BTreeMap::from([(DEFAULT_OUTPUT.to_owned(), ChannelChecks::output())]),
+            output_files: BTreeMap::new(),
             script,
             environ_vars: BTreeMap::new(),
             job_args: BTreeMap::new(),
@@ -211,6 +216,21 @@ impl TestSpec {
             .into_iter()
             .map(|n| (n.into(), ChannelChecks::output()))
             .collect();
+        self
+    }
+
+    /// Makes output channel `channel` one file named `file` (see [`TestSpec::output_files`]);
+    /// the channel is added when missing, and must then hold that file.
+    pub fn output_file(mut self, channel: impl Into<String>, file: impl Into<String>) -> TestSpec {
+        let (channel, file) = (channel.into(), file.into());
+        let checks = self
+            .outputs
+            .entry(channel.clone())
+            .or_insert_with(ChannelChecks::output);
+        if checks.files.is_none() {
+            checks.files = Some(glob::Pattern::escape(&file));
+        }
+        self.output_files.insert(channel, file);
         self
     }
 

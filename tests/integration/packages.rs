@@ -120,3 +120,83 @@ fn pathdiff(to: &Path, from: &Path) -> String {
     );
     parts.join("/")
 }
+
+#[test]
+fn a_file_output_is_a_path_to_the_file_and_its_check_requires_it() {
+    let sandbox = Sandbox::new();
+    std::fs::write(
+        sandbox.path().join("ruleset.py"),
+        "import json, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+         target = output_paths['validated_ruleset']\n    \
+         if os.environ.get('WRONG'):\n        target = os.path.join(os.path.dirname(target), 'other.json')\n    \
+         with open(target, 'w') as f:\n        json.dump({'rules': 3}, f)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sandbox.path().join("ruleset_sm.py"),
+        "import json\n\nif __name__ == '__main__':\n    \
+         with open('/opt/ml/processing/output/validated_ruleset/validated_ruleset.json', 'w') as f:\n        \
+         json.dump({'rules': 3}, f)\n",
+    )
+    .unwrap();
+    let config = sandbox.path().join("sf.toml");
+    let write = |extra: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[scripts.ruleset]\npath = \"ruleset.py\"\n{extra}\n\
+                 [scripts.ruleset.outputs.validated_ruleset]\n\
+                 file = \"validated_ruleset.json\"\n\
+                 [scripts.ruleset_sm]\npath = \"ruleset_sm.py\"\nlayout = \"sagemaker\"\n\
+                 [scripts.ruleset_sm.outputs.validated_ruleset]\nfile = \"validated_ruleset.json\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    write("");
+    let out = sandbox
+        .sf()
+        .args(["test", "--output-format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], "ruleset::small");
+    assert_eq!(list[0]["result"]["status"], "PASS", "{:#}", list[0]);
+    let layout = &list[1]["result"]["execution"]["sandbox"]["layout"];
+    if layout["state"] == "enforced" {
+        assert_eq!(list[1]["result"]["status"], "PASS", "{:#}", list[1]);
+    } else {
+        assert!(
+            std::env::var_os("SF_REQUIRE_ISOLATION").is_none(),
+            "{layout}"
+        );
+    }
+
+    // The file the channel promises is missing: a FAIL naming it.
+    write("env = { WRONG = \"1\" }");
+    sandbox
+        .sf()
+        .args(["test", "ruleset::", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stdout(contains("validated_ruleset"))
+        .stdout(contains("validated_ruleset.json"));
+
+    std::fs::write(
+        &config,
+        "[scripts.ruleset]\npath = \"ruleset.py\"\n\
+         [scripts.ruleset.outputs.validated_ruleset]\nfile = \"../escape.json\"\n",
+    )
+    .unwrap();
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "`scripts.ruleset.outputs.validated_ruleset.file`: `../escape.json` is not a plain file name",
+        ));
+}

@@ -196,6 +196,7 @@ pub(crate) struct RawOutput {
     #[serde(default)]
     pub(crate) non_empty: bool,
     pub(crate) files: Option<Spanned<String>>,
+    pub(crate) file: Option<Spanned<String>>,
     pub(crate) min_rows: Option<usize>,
     pub(crate) columns: Option<Vec<String>>,
 }

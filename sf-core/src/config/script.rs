@@ -213,6 +213,7 @@ pub(super) fn build_script(
     }
     if let Some(outputs) = &raw.outputs {
         spec.outputs = BTreeMap::new();
+        spec.output_files = BTreeMap::new();
         for (channel, out) in outputs {
             cx.channel(&format!("{key}.outputs.{channel}"), out.span(), channel)?;
             let o = out.get_ref();
@@ -233,6 +234,19 @@ pub(super) fn build_script(
                     ..ChannelChecks::output()
                 },
             );
+            if let Some(file) = &o.file {
+                let name = file.get_ref();
+                if !plain_file_name(name) {
+                    return Err(cx.err(
+                        format!("{key}.outputs.{channel}.file"),
+                        Some(file.span()),
+                        format!(
+                            "`{name}` is not a plain file name (no `/`, not `.` or `..`, no control characters)"
+                        ),
+                    ));
+                }
+                spec = spec.output_file(channel.clone(), name.clone());
+            }
         }
     }
     let ignored = raw.ignore.unwrap_or(false);
@@ -306,4 +320,14 @@ pub(super) fn property_config(
         seed,
         ..defaults
     }
+}
+
+/// One file name: not empty, `.` or `..`, no `/`, backslash or control characters.
+fn plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
 }

@@ -200,11 +200,14 @@ fn prepare_sagemaker(
     }
     for (name, path) in &context.output_paths {
         let target = PathBuf::from(layout.output_path(name));
-        env.push((
-            channel_env_name("SF_OUTPUT_", name).into(),
-            target.clone().into(),
-        ));
-        mounts.push((target, path.clone()));
+        // A file output: the channel's folder is mounted, the variable names the file in it.
+        let folder = workspace.output(name);
+        let seen = match path.strip_prefix(&folder) {
+            Ok(file) if !file.as_os_str().is_empty() => target.join(file),
+            _ => target.clone(),
+        };
+        env.push((channel_env_name("SF_OUTPUT_", name).into(), seen.into()));
+        mounts.push((target, folder));
     }
     let config_dir = workspace.internal().join("ml-config");
     std::fs::create_dir_all(&config_dir).map_err(io(config_dir.clone()))?;
@@ -237,7 +240,11 @@ fn prepare_sagemaker(
             args,
             env,
             Some(mounts),
-            context.output_paths.values().cloned().collect(),
+            context
+                .output_paths
+                .keys()
+                .map(|name| workspace.output(name))
+                .collect(),
         ),
         runner_reports: false,
     })
