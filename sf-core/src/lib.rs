@@ -46,7 +46,9 @@ pub use run::adapter::{
     AdapterError, AdapterOptions, InterpreterError, PythonSource, channel_env_name, resolve_python,
 };
 pub use run::context::ExecutionContext;
-pub use run::execution::{ExecutionResult, Outcome, ScriptError, ScriptErrorKind};
+pub use run::execution::{
+    ExecutionResult, Outcome, PythonEnvironment, ScriptError, ScriptErrorKind,
+};
 pub use run::runner::{
     Invocation, Limits, LogFiles, REPORT_FD_VAR, RUN_ID_VAR, Runner, shell_quote,
 };

@@ -200,3 +200,24 @@ fn a_file_output_is_a_path_to_the_file_and_its_check_requires_it() {
             "`scripts.ruleset.outputs.validated_ruleset.file`: `../escape.json` is not a plain file name",
         ));
 }
+
+#[test]
+fn the_result_records_the_interpreter_and_the_versions_of_imported_modules() {
+    let sandbox = Sandbox::new();
+    let (code, r) = sandbox.test_script("imports_fakepkg", &[]);
+    assert_eq!(code, 0, "{r:#}");
+    let python = &r["execution"]["python"];
+    assert!(
+        python["version"].as_str().unwrap().starts_with('3'),
+        "{r:#}"
+    );
+    assert!(
+        std::path::Path::new(python["interpreter"].as_str().unwrap()).is_absolute(),
+        "{r:#}"
+    );
+    assert_eq!(python["packages"]["fakepkg"], "1.2.3", "{r:#}");
+    assert!(
+        python["packages"].get("json").is_none(),
+        "the standard library is left out"
+    );
+}

@@ -109,6 +109,25 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
                 exec.sandbox.cgroup.describe()
             );
         }
+        if let Some(python) = &exec.python {
+            let packages: Vec<String> = python
+                .packages
+                .iter()
+                .map(|(name, version)| format!("{name} {version}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {} {} ({}){}",
+                paint("python:", label, color),
+                python.version,
+                python.interpreter,
+                if packages.is_empty() {
+                    String::new()
+                } else {
+                    format!("; imported {}", crate::checks::some_of(&packages))
+                }
+            );
+        }
         if exec.sandbox.layout != crate::run::sandbox::Mechanism::Off {
             let _ = writeln!(
                 out,

@@ -155,9 +155,25 @@ pub struct ExecutionResult {
     /// Which isolation was in force.
     #[serde(default)]
     pub sandbox: crate::run::sandbox::SandboxReport,
+    /// The Python interpreter the script ran in, and the versions of the third-party modules it
+    /// imported (python-main scripts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<PythonEnvironment>,
     /// What arrived on the report pipe (at most 1 MiB), when the invocation asked for one.
     #[serde(skip)]
     pub report: Option<Vec<u8>>,
+}
+
+/// The Python environment a script ran in, as the runner saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PythonEnvironment {
+    /// `sys.executable`.
+    pub interpreter: String,
+    /// The interpreter's version, such as `3.11.7`.
+    pub version: String,
+    /// Top-level module → the version it declares (`__version__`), for each third-party module
+    /// the script imported.
+    pub packages: std::collections::BTreeMap<String, String>,
 }
 
 impl ExecutionResult {

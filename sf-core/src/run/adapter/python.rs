@@ -185,6 +185,15 @@ struct Report {
     type_name: Option<String>,
     message: Option<String>,
     traceback: Option<String>,
+    environment: Option<ReportedEnvironment>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportedEnvironment {
+    python: String,
+    version: String,
+    #[serde(default)]
+    packages: std::collections::BTreeMap<String, String>,
 }
 
 /// Reads the runner's report from what arrived on the report pipe. A report that is missing, cut
@@ -194,6 +203,13 @@ pub(super) fn interpret(result: &mut ExecutionResult) {
         .report
         .as_deref()
         .and_then(|b| serde_json::from_slice::<Report>(b).ok());
+    if let Some(env) = report.as_ref().and_then(|r| r.environment.as_ref()) {
+        result.python = Some(crate::run::execution::PythonEnvironment {
+            interpreter: env.python.clone(),
+            version: env.version.clone(),
+            packages: env.packages.clone(),
+        });
+    }
     match report {
         Some(r) if r.status == "ok" => {}
         Some(r) => {

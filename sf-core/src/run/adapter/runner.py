@@ -37,7 +37,9 @@ REPORT_LIMIT = 60 * 1024
 def write_report(payload):
     data = json.dumps(payload).encode("utf-8")
     if len(data) > REPORT_LIMIT:
-        # Escaped unicode can make a bounded message long: keep less of it.
+        # The environment is a note: it goes first. Escaped unicode can make a bounded message
+        # long: then keep less of it.
+        payload.pop("environment", None)
         for key, keep in (("traceback", 4 * 1024), ("message", 2 * 1024)):
             if isinstance(payload.get(key), str):
                 payload[key] = bounded(payload[key], keep)
@@ -231,8 +233,23 @@ def run(script, context_file, dotted=None, import_root=None):
     return {"status": "ok"}
 
 
+def environment():
+    """The interpreter, and the version each third-party top-level module the script imported
+    declares (``__version__``): free to read, unlike a scan of the installed distributions."""
+    seen = {"python": sys.executable, "version": sys.version.split()[0], "packages": {}}
+    stdlib = getattr(sys, "stdlib_module_names", ())
+    for name, module in sorted(list(sys.modules.items())):
+        if "." in name or name in stdlib or name.startswith(("_", "sf_script_")):
+            continue
+        version = getattr(module, "__version__", None)
+        if isinstance(version, str) and len(version) < 64:
+            seen["packages"][name] = version
+    return seen
+
+
 if __name__ == "__main__":
     outcome = run(*sys.argv[1:5])
+    outcome["environment"] = environment()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
