@@ -30,6 +30,7 @@ pub mod units;
 mod workspace;
 
 pub use data::strategy;
+pub use run::adapter::environment;
 pub use run::{interrupt, sagemaker, sandbox};
 
 pub use atomic::{write_atomic, write_json_atomic};
@@ -42,6 +43,7 @@ pub use macro_support::ScriptRun;
 pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
 pub use result::{Status, TestResult};
+pub use run::adapter::environment::Requirements;
 pub use run::adapter::{
     AdapterError, AdapterOptions, InterpreterError, PythonSource, channel_env_name, resolve_python,
 };

@@ -94,6 +94,16 @@ pub fn import_root(spec: TestSpec, root: &str) -> TestSpec {
     spec.import_root(root)
 }
 
+/// Adds requirements for the script's Python environment.
+pub fn requirements(spec: TestSpec, specifiers: &[&str]) -> TestSpec {
+    spec.requirements(specifiers.iter().copied())
+}
+
+/// Adds a requirements file (relative to the manifest directory).
+pub fn requirements_file(spec: TestSpec, file: &str) -> TestSpec {
+    spec.requirements_file(file)
+}
+
 /// Expects the script to fail.
 pub fn expect_fail(spec: TestSpec) -> TestSpec {
     spec.expect(Expectation::Fail)

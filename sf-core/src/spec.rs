@@ -86,6 +86,12 @@ pub struct TestSpec {
     /// script is then imported by its dotted name (`cursus.steps.scripts.train`) with this folder
     /// on `sys.path`, so its relative imports work, as they do where it is deployed.
     pub import_root: Option<PathBuf>,
+    /// What the script's Python environment must hold: sf builds a virtual environment for the
+    /// set once, caches it (`SF_CACHE_DIR`), and runs the script in it.
+    pub requirements: crate::run::adapter::environment::Requirements,
+    /// Use only Python environments already in the cache; a missing one is a failure that says
+    /// what is missing.
+    pub offline: bool,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -123,6 +129,8 @@ impl TestSpec {
             sagemaker: None,
             read_only_inputs: false,
             import_root: None,
+            requirements: Default::default(),
+            offline: false,
             variant: None,
         }
     }
@@ -301,6 +309,30 @@ impl TestSpec {
         self
     }
 
+    /// Adds requirements the script's Python environment must hold (see
+    /// [`TestSpec::requirements`]).
+    pub fn requirements<I, S>(mut self, specifiers: I) -> TestSpec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.requirements
+            .specifiers
+            .extend(specifiers.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a requirements file (relative to the base directory, or absolute).
+    pub fn requirements_file(mut self, file: impl Into<PathBuf>) -> TestSpec {
+        let file = file.into();
+        self.requirements.files.push(if file.is_absolute() {
+            file
+        } else {
+            self.base_dir.join(file)
+        });
+        self
+    }
+
     /// Imports the (Python) script by its dotted name below `root`, a path relative to the base
     /// directory or absolute (see [`TestSpec::import_root`]).
     pub fn import_root(mut self, root: impl Into<PathBuf>) -> TestSpec {
@@ -414,6 +446,12 @@ impl TestSpec {
         if let Some(root) = &self.import_root {
             cmd.push_str(&format!(" --import-root {}", q(&root.to_string_lossy())));
         }
+        for r in &self.requirements.specifiers {
+            cmd.push_str(&format!(" --requirement {}", q(r)));
+        }
+        for f in &self.requirements.files {
+            cmd.push_str(&format!(" --requirements-file {}", q(&f.to_string_lossy())));
+        }
         cmd
     }
 
@@ -426,6 +464,8 @@ impl TestSpec {
             sagemaker: self.sagemaker.clone(),
             read_only_inputs: self.read_only_inputs,
             import_root: self.import_root.clone(),
+            requirements: self.requirements.clone(),
+            offline: self.offline,
         }
     }
 }

@@ -63,6 +63,13 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
     if let Some(root) = &t.import_root {
         spec = quote! { ::sf::__private::import_root(#spec, #root) };
     }
+    if !t.requirements.is_empty() {
+        let reqs = &t.requirements;
+        spec = quote! { ::sf::__private::requirements(#spec, &[#(#reqs),*]) };
+    }
+    if let Some(file) = &t.requirements_file {
+        spec = quote! { ::sf::__private::requirements_file(#spec, #file) };
+    }
     let ignore = match &t.ignore {
         Some(Some(reason)) => quote! { #[ignore = #reason] },
         Some(None) => quote! { #[ignore] },

@@ -34,6 +34,8 @@ pub(crate) struct Args {
     pub(crate) timeout: Option<LitStr>,
     pub(crate) expect: Option<LitStr>,
     pub(crate) import_root: Option<LitStr>,
+    pub(crate) requirements: Vec<LitStr>,
+    pub(crate) requirements_file: Option<LitStr>,
     pub(crate) ignore: Option<(Span, Option<LitStr>)>,
     pub(crate) env: Vec<(Ident, LitStr)>,
     pub(crate) job_args: Vec<(Ident, ArgValue)>,
@@ -42,7 +44,7 @@ pub(crate) struct Args {
     pub(crate) proptest: Option<PropArgs>,
 }
 
-const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, import_root, proptest(...), ignore";
+const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, import_root, requirements(...), requirements_file, proptest(...), ignore";
 
 pub(crate) fn parse(attr: TokenStream) -> (Args, Vec<syn::Error>) {
     let mut args = Args::default();
@@ -127,6 +129,12 @@ fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         "timeout" => set(&mut args.timeout, string(meta, "timeout")?, meta),
         "expect" => set(&mut args.expect, string(meta, "expect")?, meta),
         "import_root" => set(&mut args.import_root, string(meta, "import_root")?, meta),
+        "requirements_file" => set(
+            &mut args.requirements_file,
+            string(meta, "requirements_file")?,
+            meta,
+        ),
+
         "rows" => set(&mut args.rows, integer(meta, "rows")?, meta),
         "seed" => set(&mut args.seed, integer(meta, "seed")?, meta),
         "ignore" => {
@@ -160,14 +168,14 @@ fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
             args.job_args.push((name, value));
             Ok(())
         }),
-        "inputs" | "outputs" => {
+        "inputs" | "outputs" | "requirements" => {
             let content;
             syn::parenthesized!(content in meta.input);
             let names = content.parse_terminated(|p| p.parse::<LitStr>(), Token![,])?;
-            let list = if key == "inputs" {
-                &mut args.inputs
-            } else {
-                &mut args.outputs
+            let list = match key.as_str() {
+                "inputs" => &mut args.inputs,
+                "outputs" => &mut args.outputs,
+                _ => &mut args.requirements,
             };
             list.extend(names);
             Ok(())

@@ -30,6 +30,8 @@ pub(crate) struct Test {
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) expect_fail: bool,
     pub(crate) import_root: Option<String>,
+    pub(crate) requirements: Vec<String>,
+    pub(crate) requirements_file: Option<String>,
     pub(crate) ignore: Option<Option<LitStr>>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) job_args: Vec<(String, ArgValue)>,
@@ -143,6 +145,8 @@ pub(crate) fn validate(
         timeout_ms,
         expect_fail: expect == Some(Expectation::Fail),
         import_root: args.import_root.as_ref().map(LitStr::value),
+        requirements: args.requirements.iter().map(LitStr::value).collect(),
+        requirements_file: args.requirements_file.as_ref().map(LitStr::value),
         ignore: args.ignore.map(|(_, reason)| reason),
         env: args
             .env

@@ -221,3 +221,106 @@ fn the_result_records_the_interpreter_and_the_versions_of_imported_modules() {
         "the standard library is left out"
     );
 }
+
+/// Builds `sfdemo-VERSION-py3-none-any.whl` (a module declaring its version) into `dir`.
+fn demo_wheel(dir: &Path, version: &str) {
+    let script = format!(
+        r#"
+import zipfile, sys
+name, version = "sfdemo", "{version}"
+info = f"{{name}}-{{version}}.dist-info"
+files = {{
+    f"{{name}}/__init__.py": f"__version__ = '{{version}}'\n",
+    f"{{info}}/METADATA": f"Metadata-Version: 2.1\nName: {{name}}\nVersion: {{version}}\n",
+    f"{{info}}/WHEEL": "Wheel-Version: 1.0\nGenerator: sf-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}}
+files[f"{{info}}/RECORD"] = "".join(f"{{p}},,\n" for p in files) + f"{{info}}/RECORD,,\n"
+with zipfile.ZipFile(sys.argv[1] + f"/{{name}}-{{version}}-py3-none-any.whl", "w") as z:
+    for path, text in files.items():
+        z.writestr(path, text)
+"#
+    );
+    let status = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn requirements_get_a_cached_environment_of_their_own() {
+    let sandbox = Sandbox::new();
+    let cache = sandbox.path().join("cache");
+    let wheels = sandbox.path().join("wheels");
+    std::fs::create_dir_all(&wheels).unwrap();
+    demo_wheel(&wheels, "1.0");
+    std::fs::write(
+        sandbox.path().join("uses_demo.py"),
+        "import os\nimport sfdemo\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+         open(os.path.join(output_paths['output'], 'version.txt'), 'w').write(sfdemo.__version__)\n",
+    )
+    .unwrap();
+    std::fs::write(sandbox.path().join("requirements.txt"), "sfdemo==1.0\n").unwrap();
+    let run = |extra: &[&str]| {
+        let out = sandbox
+            .sf()
+            .env("SF_CACHE_DIR", &cache)
+            // The installer finds the wheel here and nowhere else: no network.
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheels)
+            .env("UV_NO_INDEX", "1")
+            .env("UV_FIND_LINKS", &wheels)
+            .args(["test-script", "uses_demo.py", "--output-format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap_or(-1), json)
+    };
+    // Without the requirement the module is missing.
+    let (code, r) = run(&[]);
+    assert_eq!(code, 1, "{r:#}");
+
+    let (code, r) = run(&["--requirements-file", "requirements.txt"]);
+    assert_eq!(code, 0, "{r:#}");
+    let python = &r["execution"]["python"];
+    assert!(
+        python["interpreter"]
+            .as_str()
+            .unwrap()
+            .starts_with(cache.join("envs").to_str().unwrap()),
+        "{r:#}"
+    );
+    assert_eq!(python["packages"]["sfdemo"], "1.0", "{r:#}");
+    let envs = || {
+        std::fs::read_dir(cache.join("envs"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .count()
+    };
+    assert_eq!(envs(), 1);
+
+    // The same set again: the cached environment, even offline.
+    let (code, r) = run(&["--requirement", "sfdemo==1.0", "--offline"]);
+    assert_eq!(code, 1, "a specifier is another set than the file: {r:#}");
+    assert!(
+        r["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("is not in the cache"),
+        "{r:#}"
+    );
+    let (code, r) = run(&["--requirements-file", "requirements.txt", "--offline"]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(envs(), 1, "reused, not rebuilt");
+
+    // A requirement that cannot be installed is named with the installer's reason.
+    let (code, r) = run(&["--requirement", "sfdemo==9.9"]);
+    assert_eq!(code, 1, "{r:#}");
+    let message = r["error_message"].as_str().unwrap();
+    assert!(message.contains("cannot install sfdemo==9.9"), "{message}");
+    assert_eq!(envs(), 1, "a failed build leaves nothing behind");
+}

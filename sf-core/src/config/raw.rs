@@ -97,6 +97,8 @@ pub(crate) struct RawScript {
     pub(crate) sandbox: Option<bool>,
     pub(crate) read_only_inputs: Option<bool>,
     pub(crate) import_root: Option<Spanned<String>>,
+    pub(crate) requirements: Option<Vec<String>>,
+    pub(crate) requirements_file: Option<Spanned<String>>,
     pub(crate) layout: Option<Spanned<String>>,
     pub(crate) sagemaker_paths: Option<BTreeMap<String, String>>,
     pub(crate) network: Option<bool>,

@@ -55,6 +55,8 @@ pub(super) fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScri
         sandbox: s.sandbox.or(d.sandbox),
         read_only_inputs: s.read_only_inputs.or(d.read_only_inputs),
         import_root: s.import_root.or(d.import_root),
+        requirements: s.requirements.or(d.requirements),
+        requirements_file: s.requirements_file.or(d.requirements_file),
         layout: s.layout.or(d.layout),
         sagemaker_paths: maps(d.sagemaker_paths, s.sagemaker_paths),
         network: s.network.or(d.network),
@@ -152,6 +154,22 @@ pub(super) fn build_script(
     }
     if let Some(read_only) = raw.read_only_inputs {
         spec.read_only_inputs = read_only;
+    }
+    if let Some(requirements) = &raw.requirements {
+        spec = spec.requirements(requirements.iter().cloned());
+    }
+    if let Some(file) = &raw.requirements_file {
+        spec = spec.requirements_file(file.get_ref());
+        if !spec.requirements.files.last().is_some_and(|f| f.is_file()) {
+            return Err(cx.err(
+                format!("{key}.requirements_file"),
+                Some(file.span()),
+                format!(
+                    "`{}` is not a file (requirements_file is relative to sf.toml's folder)",
+                    file.get_ref()
+                ),
+            ));
+        }
     }
     if let Some(root) = &raw.import_root {
         spec = spec.import_root(root.get_ref());

@@ -1,7 +1,7 @@
-//! Running one script: how it is invoked (adapters), the child process and its supervision (the
-//! runner: spawn, supervise, sweep, collect, with bounded output capture), the per-run container
-//! and sandbox,
-//! the SageMaker layout, interrupts, and the operating system beneath them.
+//! Running one script: how it is invoked (adapters, and the Python environments they prepare),
+//! the child process and its supervision (the runner: spawn, supervise, sweep, collect, with
+//! bounded output capture), the per-run container, cgroup and sandbox, the SageMaker layout,
+//! interrupts, and the operating system beneath them.
 
 pub(crate) mod adapter;
 mod capture;

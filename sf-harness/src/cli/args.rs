@@ -105,6 +105,9 @@ pub struct TestArgs {
     /// Tests run at once (default: the number of CPUs).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Use only Python environments already in the cache (also SF_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = SuiteFormat::Text)]
     pub output_format: SuiteFormat,
@@ -281,6 +284,17 @@ pub struct TestScriptArgs {
     /// is imported by its dotted name from there, so its relative imports work.
     #[arg(long, value_name = "DIR")]
     pub import_root: Option<std::path::PathBuf>,
+    /// A requirement the script's Python environment must hold (`pandas>=2`; repeatable): sf
+    /// builds a virtual environment for the set once, caches it (SF_CACHE_DIR) and runs the
+    /// script in it.
+    #[arg(long = "requirement", value_name = "SPEC")]
+    pub requirements: Vec<String>,
+    /// A requirements file for the script's Python environment (repeatable).
+    #[arg(long = "requirements-file", value_name = "FILE")]
+    pub requirements_files: Vec<PathBuf>,
+    /// Use only Python environments already in the cache (also SF_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
     /// Run the script without network access (its own network namespace, loopback only).
     #[arg(long)]
     pub no_network: bool,

@@ -39,13 +39,20 @@ fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(&'a Entry, bool)> {
 }
 
 pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
-    let suite = match config::load(&args.config) {
+    let mut suite = match config::load(&args.config) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(exit_code::USAGE);
         }
     };
+    if args.offline {
+        for entry in &mut suite.entries {
+            if let sf_core::EntryKind::Script(spec) = &mut entry.kind {
+                spec.offline = true;
+            }
+        }
+    }
     let selected = select(&suite, &args);
     if args.list {
         for (t, _) in &selected {

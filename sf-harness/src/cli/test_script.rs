@@ -44,6 +44,11 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     if let Some(root) = &args.import_root {
         spec = spec.import_root(root);
     }
+    spec = spec.requirements(args.requirements.iter().cloned());
+    for file in &args.requirements_files {
+        spec = spec.requirements_file(file);
+    }
+    spec.offline = args.offline;
     spec.sandbox.network = !args.no_network;
     if args.layout == RunLayout::Sagemaker {
         spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());

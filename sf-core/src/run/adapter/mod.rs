@@ -1,6 +1,7 @@
 //! Adapters: how a script is invoked and how its ending is read.
 
 mod command;
+pub mod environment;
 mod prepare;
 mod python;
 

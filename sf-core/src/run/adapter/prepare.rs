@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::python::{InterpreterError, PythonSource, resolve_python};
+use super::python::{InterpreterError, PythonSource};
 use super::{command, python};
 use crate::run::context::ExecutionContext;
 use crate::run::execution::ExecutionResult;
@@ -45,6 +45,9 @@ pub enum AdapterError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// The Python environment for the script's requirements could not be had.
+    #[error(transparent)]
+    Environment(#[from] crate::run::adapter::environment::EnvironmentError),
     /// sf could not write its runner into the workspace.
     #[error("cannot prepare the run in {path}")]
     Io {
@@ -75,6 +78,10 @@ pub struct AdapterOptions {
     pub read_only_inputs: bool,
     /// Import a Python script by its dotted name below this folder.
     pub import_root: Option<PathBuf>,
+    /// What the script's Python environment must hold; sf prepares (and caches) it.
+    pub requirements: crate::run::adapter::environment::Requirements,
+    /// Use only environments already in the cache.
+    pub offline: bool,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.
@@ -174,7 +181,7 @@ fn prepare_sagemaker(
             env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
             env.push(("PYTHONUNBUFFERED".into(), "1".into()));
             (
-                resolve_python(options.python.as_deref())?,
+                python::interpreter(options)?,
                 vec![container_script.clone().into_os_string()],
             )
         }

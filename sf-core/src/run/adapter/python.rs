@@ -120,7 +120,7 @@ pub(super) fn prepare(
     options: &AdapterOptions,
     env: &mut Vec<(OsString, OsString)>,
 ) -> Result<(PathBuf, Vec<OsString>), AdapterError> {
-    let python = resolve_python(options.python.as_deref())?;
+    let python = interpreter(options)?;
     let runner = workspace.internal().join("runner.py");
     std::fs::write(&runner, RUNNER_SOURCE).map_err(|source| AdapterError::Io {
         path: runner.clone(),
@@ -144,6 +144,22 @@ pub(super) fn prepare(
         args.push(root.clone().into_os_string());
     }
     Ok((python, args))
+}
+
+/// The interpreter a run uses: the one chosen (`--python`, `SF_PYTHON`, `python3`), or, when the
+/// script has requirements, the environment sf prepared for them on it.
+pub(super) fn interpreter(options: &AdapterOptions) -> Result<PathBuf, AdapterError> {
+    let base = resolve_python(options.python.as_deref())?;
+    if options.requirements.is_empty() {
+        return Ok(base);
+    }
+    let env = super::environment::prepare(
+        &base,
+        &options.requirements,
+        &super::environment::cache_dir(),
+        options.offline,
+    )?;
+    Ok(env.python)
 }
 
 /// The dotted module name of `script` below `root` (`cursus.steps.scripts.train` for

@@ -1,0 +1,358 @@
+//! Python environments sf prepares: a virtual environment per distinct requirement set and
+//! interpreter, built once (with `uv` when it is installed, else `python -m venv` and pip) into a
+//! cache shared by every run, test and process that uses the same cache directory.
+//!
+//! An environment sees the interpreter's own site-packages (`--system-site-packages`), so what
+//! the interpreter already has stays importable and a requirement it already satisfies costs
+//! nothing; what the requirements add goes into the environment only — the interpreter itself is
+//! never modified.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What a run asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requirements {
+    /// Requirement specifiers (`pandas>=2`, `xgboost==1.7.6`).
+    pub specifiers: Vec<String>,
+    /// Requirements files (`requirements.txt`), read by the installer.
+    pub files: Vec<PathBuf>,
+}
+
+impl Requirements {
+    /// Whether nothing is asked for.
+    pub fn is_empty(&self) -> bool {
+        self.specifiers.is_empty() && self.files.is_empty()
+    }
+
+    /// The set with `more` specifiers added (kept sorted and without duplicates).
+    pub fn with(&self, more: &[String]) -> Requirements {
+        let mut specifiers = self.specifiers.clone();
+        specifiers.extend(more.iter().cloned());
+        specifiers.sort();
+        specifiers.dedup();
+        Requirements {
+            specifiers,
+            files: self.files.clone(),
+        }
+    }
+
+    /// `pandas>=2, xgboost and requirements.txt`.
+    pub fn describe(&self) -> String {
+        let mut parts = self.specifiers.clone();
+        parts.extend(self.files.iter().map(|f| f.display().to_string()));
+        parts.join(", ")
+    }
+}
+
+/// Why an environment could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvironmentError {
+    /// `--offline`, and the environment is not in the cache.
+    #[error(
+        "the Python environment for {requirements} is not in the cache ({}) and --offline forbids building it; run once without --offline",
+        cache.display()
+    )]
+    NotCached {
+        /// What was asked for.
+        requirements: String,
+        /// The cache directory.
+        cache: PathBuf,
+    },
+    /// The installer failed.
+    #[error("cannot install {requirements} for {}: {reason}", interpreter.display())]
+    InstallFailed {
+        /// What was asked for.
+        requirements: String,
+        /// The interpreter.
+        interpreter: PathBuf,
+        /// The installer's last lines.
+        reason: String,
+    },
+    /// A file could not be read or written.
+    #[error("cannot prepare the Python environment in {}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A ready environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    /// Its interpreter (`…/bin/python`).
+    pub python: PathBuf,
+    /// Its folder in the cache.
+    pub dir: PathBuf,
+    /// Whether this call built it (rather than finding it in the cache).
+    pub built: bool,
+}
+
+/// The cache directory: `SF_CACHE_DIR`, else `$XDG_CACHE_HOME/sf`, else `~/.cache/sf`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("SF_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("sf");
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(home) => PathBuf::from(home).join(".cache/sf"),
+        None => std::env::temp_dir().join("sf-cache"),
+    }
+}
+
+/// The environment's key: the requirement set (specifiers, and each file's content) and the
+/// interpreter (its path, size and modification time, so an upgrade makes a new one).
+fn key(interpreter: &Path, requirements: &Requirements) -> Result<String, EnvironmentError> {
+    let mut hash = Sha256::new();
+    let meta = fs::metadata(interpreter).map_err(|source| EnvironmentError::Io {
+        path: interpreter.to_owned(),
+        source,
+    })?;
+    hash.update(interpreter.as_os_str().as_encoded_bytes());
+    hash.update(meta.len().to_le_bytes());
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    hash.update(modified.to_le_bytes());
+    let mut specifiers = requirements.specifiers.clone();
+    specifiers.sort();
+    for s in &specifiers {
+        hash.update(b"\0spec\0");
+        hash.update(s.as_bytes());
+    }
+    for file in &requirements.files {
+        let text = fs::read(file).map_err(|source| EnvironmentError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        hash.update(b"\0file\0");
+        hash.update(&text);
+    }
+    Ok(hash
+        .finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// The file whose presence says an environment is complete.
+const READY: &str = "sf-environment.json";
+
+/// The environment for `requirements` on `interpreter`, from the cache or built now (one
+/// builder at a time per environment; others wait for it). `offline` (or `SF_OFFLINE=1`): never
+/// build.
+pub fn prepare(
+    interpreter: &Path,
+    requirements: &Requirements,
+    cache: &Path,
+    offline: bool,
+) -> Result<Environment, EnvironmentError> {
+    let io_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| EnvironmentError::Io { path, source }
+    };
+    let envs = cache.join("envs");
+    fs::create_dir_all(&envs).map_err(io_err(&envs))?;
+    let key = key(interpreter, requirements)?;
+    let dir = envs.join(&key);
+    let python = dir.join("bin/python");
+    let ready = || dir.join(READY).is_file() && python.exists();
+    if ready() {
+        return Ok(Environment {
+            python,
+            dir,
+            built: false,
+        });
+    }
+    if offline || std::env::var_os("SF_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return Err(EnvironmentError::NotCached {
+            requirements: requirements.describe(),
+            cache: cache.to_owned(),
+        });
+    }
+    let lock_path = envs.join(format!("{key}.lock"));
+    let lock_file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    let _lock = nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusive).map_err(
+        |(_, errno)| EnvironmentError::Io {
+            path: lock_path.clone(),
+            source: errno.into(),
+        },
+    )?;
+    // Another process may have built it while this one waited.
+    if ready() {
+        return Ok(Environment {
+            python,
+            dir,
+            built: false,
+        });
+    }
+    tracing::info!(requirements = %requirements.describe(), dir = %dir.display(), "preparing a Python environment (once; cached)");
+    let building = envs.join(format!("{key}.building-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&building);
+    let result = build(interpreter, requirements, &building);
+    if let Err(err) = result {
+        let _ = fs::remove_dir_all(&building);
+        return Err(err);
+    }
+    let record = serde_json::json!({
+        "interpreter": interpreter,
+        "requirements": requirements,
+        "installer": if uv().is_some() { "uv" } else { "pip" },
+    });
+    let ready_file = building.join(READY);
+    fs::write(&ready_file, record.to_string()).map_err(io_err(&ready_file))?;
+    // A half-built environment from an interrupted build is replaced.
+    let _ = fs::remove_dir_all(&dir);
+    fs::rename(&building, &dir).map_err(io_err(&dir))?;
+    Ok(Environment {
+        python,
+        dir,
+        built: true,
+    })
+}
+
+/// `uv` on the PATH, if there is one.
+fn uv() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("uv"))
+        .find(|p| p.is_file())
+}
+
+fn build(
+    interpreter: &Path,
+    requirements: &Requirements,
+    dir: &Path,
+) -> Result<(), EnvironmentError> {
+    let python = dir.join("bin/python");
+    let mut install_args: Vec<String> = requirements.specifiers.clone();
+    for file in &requirements.files {
+        install_args.push("-r".to_owned());
+        install_args.push(file.display().to_string());
+    }
+    let steps: Vec<Command> = match uv() {
+        Some(uv) => {
+            let mut venv = Command::new(&uv);
+            venv.args(["venv", "--quiet", "--system-site-packages", "--python"])
+                .arg(interpreter)
+                .arg(dir);
+            let mut install = Command::new(&uv);
+            install
+                .args(["pip", "install", "--quiet", "--python"])
+                .arg(&python)
+                .args(&install_args);
+            vec![venv, install]
+        }
+        None => {
+            let mut venv = Command::new(interpreter);
+            venv.args(["-m", "venv", "--system-site-packages"]).arg(dir);
+            let mut install = Command::new(&python);
+            install
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                ])
+                .args(&install_args);
+            vec![venv, install]
+        }
+    };
+    for mut step in steps {
+        if install_args.is_empty() && step.get_args().any(|a| a == "install") {
+            continue;
+        }
+        let out = step
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| EnvironmentError::Io {
+                path: PathBuf::from(step.get_program()),
+                source,
+            })?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .rev()
+                .take(6)
+                .collect();
+            return Err(EnvironmentError::InstallFailed {
+                requirements: requirements.describe(),
+                interpreter: interpreter.to_owned(),
+                reason: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_follows_the_set_not_its_order_and_the_files_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let interpreter = dir.path().join("python");
+        fs::write(&interpreter, "").unwrap();
+        let a = Requirements {
+            specifiers: vec!["b".into(), "a>=1".into()],
+            files: vec![],
+        };
+        let b = Requirements {
+            specifiers: vec!["a>=1".into(), "b".into()],
+            files: vec![],
+        };
+        assert_eq!(
+            key(&interpreter, &a).unwrap(),
+            key(&interpreter, &b).unwrap()
+        );
+        let file = dir.path().join("requirements.txt");
+        fs::write(&file, "x==1\n").unwrap();
+        let with_file = Requirements {
+            specifiers: vec![],
+            files: vec![file.clone()],
+        };
+        let first = key(&interpreter, &with_file).unwrap();
+        fs::write(&file, "x==2\n").unwrap();
+        assert_ne!(first, key(&interpreter, &with_file).unwrap());
+    }
+
+    #[test]
+    fn offline_without_a_cached_environment_says_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let interpreter = dir.path().join("python");
+        fs::write(&interpreter, "").unwrap();
+        let req = Requirements {
+            specifiers: vec!["pandas>=2".into()],
+            files: vec![],
+        };
+        let err = prepare(&interpreter, &req, dir.path(), true).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("pandas>=2") && text.contains("--offline"),
+            "{text}"
+        );
+    }
+}
