@@ -42,7 +42,7 @@ pub enum Command {
     /// Scaffold sf.toml, the harness test target and the dev-dependency in a repository.
     Init(InitArgs),
     /// Run one script on generated data and report PASS or FAIL.
-    TestScript(TestScriptArgs),
+    TestScript(Box<TestScriptArgs>),
     /// Write a generated dataset to a directory.
     GenerateData(GenerateDataArgs),
     /// Show stored results, newest first.

@@ -80,7 +80,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Test(args) => test::run(args),
         Command::TestPipeline(args) => test_pipeline::run(args),
         Command::Init(args) => init::run(args),
-        Command::TestScript(args) => test_script::run(args),
+        Command::TestScript(args) => test_script::run(*args),
         Command::GenerateData(args) => generate::run(args),
         Command::ListResults(args) => results::run(args),
         Command::CleanWorkspace(args) => clean::run(args),
