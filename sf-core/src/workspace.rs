@@ -274,10 +274,11 @@ impl Workspace {
         self.dir.join(PIPELINE_FILE)
     }
 
-    /// The directories a script may always write: its outputs, logs, temporary directory, home
-    /// and sf's own files (its inputs too, unless they are read-only: the adapter decides).
+    /// The directories a script may always write: its outputs, logs, temporary directory and
+    /// home (its inputs too, unless they are read-only: the adapter decides). Never sf's own
+    /// files (`.sf/`), which sf writes after the run.
     pub(crate) fn writable_dirs(&self) -> Vec<PathBuf> {
-        [OUTPUTS, LOGS, TMP, HOME, INTERNAL]
+        [OUTPUTS, LOGS, TMP, HOME]
             .iter()
             .map(|d| self.dir.join(d))
             .collect()

@@ -274,6 +274,22 @@ impl RunCgroup {
             .any(|n| n.trim().parse::<u64>().unwrap_or(0) > 0)
     }
 
+    /// The run's memory now: its anonymous memory and its shared memory (tmpfs, `/dev/shm`,
+    /// memfd), each page once; not the page cache of the files it reads and writes.
+    pub(crate) fn memory_bytes(&self) -> Option<u64> {
+        let stat = fs::read_to_string(self.memory_dir.join("memory.stat")).ok()?;
+        let field = |name: &str| {
+            stat.lines().find_map(|l| {
+                let (key, value) = l.split_once(' ')?;
+                (key == name).then(|| value.trim().parse::<u64>().ok())?
+            })
+        };
+        match self.version {
+            Version::V1 => Some(field("rss")? + field("shmem")?),
+            Version::V2 => Some(field("anon")? + field("shmem")?),
+        }
+    }
+
     /// Live processes of the run, wherever they moved in the process tree.
     pub(crate) fn members(&self) -> Vec<u32> {
         fs::read_to_string(self.pids_dir.join("cgroup.procs"))

@@ -62,6 +62,7 @@ pub(crate) enum Step {
     KeepTmpEntry,
     PrivateTmp,
     PrivateShm,
+    PrivateDev,
     WritableBind,
     OwnProc,
     ForkScript,
@@ -79,6 +80,7 @@ impl Step {
             KeepTmpEntry,
             PrivateTmp,
             PrivateShm,
+            PrivateDev,
             WritableBind,
             OwnProc,
             ForkScript,
@@ -97,6 +99,7 @@ impl Step {
             Step::KeepTmpEntry => "cannot keep the run's own files under /tmp (open_tree)",
             Step::PrivateTmp => "cannot mount a private /tmp",
             Step::PrivateShm => "cannot mount a private /dev/shm",
+            Step::PrivateDev => "cannot make a private /dev",
             Step::WritableBind => "cannot bind the workspace read-write",
             Step::OwnProc => "cannot mount a /proc of the run's own",
             Step::ForkScript => "cannot start the script (fork)",
@@ -117,6 +120,8 @@ pub(crate) struct Built {
     /// `/tmp` and `/dev/shm` are private tmpfs mounts.
     pub(crate) private_tmp: bool,
     pub(crate) private_shm: bool,
+    /// `/dev` holds only a few harmless devices; the host's device nodes are unusable (`nodev`).
+    pub(crate) private_dev: bool,
     /// `/proc` shows only the run's processes.
     pub(crate) own_proc: bool,
     /// Root's capabilities were cut to a container's default set.
@@ -141,6 +146,7 @@ impl Built {
             self.private_shm,
             self.own_proc,
             self.capabilities_dropped,
+            self.private_dev,
         ]
         .iter()
         .enumerate()
@@ -159,6 +165,7 @@ impl Built {
             private_shm: on(4),
             own_proc: on(5),
             capabilities_dropped: on(6),
+            private_dev: on(7),
             failed: Step::from_raw(step).map(|s| (s, errno)),
         }
     }
@@ -398,19 +405,56 @@ impl ContainerPlan {
                 built.fail(Step::Propagation);
                 return;
             }
-            if !set_read_only(c"/", true, true) {
+            // The few devices a run needs, kept aside before the host's devices become unusable
+            // (`nodev`) and its /dev is covered.
+            let mut devices = [-1 as RawFd; DEVICES.len()];
+            let mut have_devices = true;
+            for (slot, (path, _)) in devices.iter_mut().zip(DEVICES) {
+                let fd = libc::syscall(
+                    libc::SYS_open_tree,
+                    libc::AT_FDCWD,
+                    path.as_ptr(),
+                    libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC,
+                );
+                if fd < 0 {
+                    have_devices = false;
+                    break;
+                }
+                *slot = fd as RawFd;
+            }
+            if !set_attributes(
+                c"/",
+                libc::MOUNT_ATTR_RDONLY
+                    | if have_devices {
+                        libc::MOUNT_ATTR_NODEV
+                    } else {
+                        0
+                    },
+                0,
+                true,
+            ) {
                 built.fail(Step::ReadOnlyHost);
                 return;
             }
             if self.no_private_tmp.is_none() {
                 built.private_tmp = self.private_tmp(built);
             }
-            if libc::access(c"/dev/shm".as_ptr(), libc::F_OK) == 0 {
+            built.private_dev = have_devices && private_dev(&devices);
+            if !built.private_dev {
+                built.fail(Step::PrivateDev);
+            }
+            if libc::access(c"/dev/shm".as_ptr(), libc::F_OK) == 0
+                || (built.private_dev && libc::mkdir(c"/dev/shm".as_ptr(), 0o1777) == 0)
+            {
                 if tmpfs(c"/dev/shm", &self.tmpfs_options) {
                     built.private_shm = true;
                 } else {
                     built.fail(Step::PrivateShm);
                 }
+            }
+            if built.private_dev {
+                // Nothing can be created in /dev itself.
+                set_read_only(c"/dev", true, false);
             }
             for dir in &self.writable {
                 if libc::mount(
@@ -571,12 +615,21 @@ unsafe fn write_file(path: &std::ffi::CStr, data: &[u8]) -> bool {
 /// Sets (or clears) the read-only flag of the mount at `path`, and of the mounts below it when
 /// `recursive`.
 unsafe fn set_read_only(path: &std::ffi::CStr, read_only: bool, recursive: bool) -> bool {
-    let mut attr: libc::mount_attr = unsafe { std::mem::zeroed() };
-    if read_only {
-        attr.attr_set = libc::MOUNT_ATTR_RDONLY;
+    let (set, clear) = if read_only {
+        (libc::MOUNT_ATTR_RDONLY, 0)
     } else {
-        attr.attr_clr = libc::MOUNT_ATTR_RDONLY;
-    }
+        (0, libc::MOUNT_ATTR_RDONLY)
+    };
+    // SAFETY: as below.
+    unsafe { set_attributes(path, set, clear, recursive) }
+}
+
+/// Sets and clears mount attributes (`MOUNT_ATTR_*`) of the mount at `path`, and of the mounts
+/// below it when `recursive`.
+unsafe fn set_attributes(path: &std::ffi::CStr, set: u64, clear: u64, recursive: bool) -> bool {
+    let mut attr: libc::mount_attr = unsafe { std::mem::zeroed() };
+    attr.attr_set = set;
+    attr.attr_clr = clear;
     let flags = if recursive { libc::AT_RECURSIVE } else { 0 };
     // SAFETY: a valid path and a mount_attr owned by this frame.
     unsafe {
@@ -588,6 +641,77 @@ unsafe fn set_read_only(path: &std::ffi::CStr, read_only: bool, recursive: bool)
             &raw mut attr,
             std::mem::size_of::<libc::mount_attr>(),
         ) == 0
+    }
+}
+
+/// The devices a run gets in its own `/dev`, with their names there.
+const DEVICES: [(&std::ffi::CStr, &std::ffi::CStr); 5] = [
+    (c"/dev/null", c"/dev/null"),
+    (c"/dev/zero", c"/dev/zero"),
+    (c"/dev/full", c"/dev/full"),
+    (c"/dev/random", c"/dev/random"),
+    (c"/dev/urandom", c"/dev/urandom"),
+];
+
+/// A `/dev` of the run's own: a small tmpfs holding the devices kept aside in `devices` (one
+/// open tree each, in [`DEVICES`] order), a new `devpts` instance, and the usual links.
+unsafe fn private_dev(devices: &[RawFd]) -> bool {
+    // SAFETY: mount, mknod-free file creation, move_mount and symlink on static C strings.
+    unsafe {
+        if libc::mount(
+            c"tmpfs".as_ptr(),
+            c"/dev".as_ptr(),
+            c"tmpfs".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NOEXEC,
+            c"mode=755,size=1m".as_ptr().cast(),
+        ) != 0
+        {
+            return false;
+        }
+        for (fd, (_, target)) in devices.iter().zip(DEVICES) {
+            let f = libc::open(
+                target.as_ptr(),
+                libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
+                0o666,
+            );
+            if f < 0 {
+                return false;
+            }
+            libc::close(f);
+            if libc::syscall(
+                libc::SYS_move_mount,
+                *fd,
+                c"".as_ptr(),
+                libc::AT_FDCWD,
+                target.as_ptr(),
+                libc::MOVE_MOUNT_F_EMPTY_PATH,
+            ) != 0
+            {
+                return false;
+            }
+            libc::close(*fd);
+        }
+        // Terminals for scripts that open a pseudo-terminal; not essential.
+        if libc::mkdir(c"/dev/pts".as_ptr(), 0o755) == 0
+            && libc::mount(
+                c"devpts".as_ptr(),
+                c"/dev/pts".as_ptr(),
+                c"devpts".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NOEXEC,
+                c"newinstance,ptmxmode=0666,mode=0620".as_ptr().cast(),
+            ) == 0
+        {
+            libc::symlink(c"pts/ptmx".as_ptr(), c"/dev/ptmx".as_ptr());
+        }
+        for (target, link) in [
+            (c"/proc/self/fd", c"/dev/fd"),
+            (c"/proc/self/fd/0", c"/dev/stdin"),
+            (c"/proc/self/fd/1", c"/dev/stdout"),
+            (c"/proc/self/fd/2", c"/dev/stderr"),
+        ] {
+            libc::symlink(target.as_ptr(), link.as_ptr());
+        }
+        true
     }
 }
 
@@ -805,6 +929,7 @@ mod tests {
             mounts: true,
             private_tmp: true,
             private_shm: false,
+            private_dev: true,
             own_proc: true,
             capabilities_dropped: true,
             failed: Some((Step::PrivateShm, libc::EPERM)),

@@ -128,6 +128,7 @@ impl Runner {
             pid: running.pid,
             init: running.container.as_ref().map(|c| c.init),
             tmpfs: running.container.as_ref().is_some_and(|c| c.tmpfs),
+            cgroup: running.cgroup.clone(),
         };
         // A container's processes never leave it: no marker to look for.
         let run_id = if processes.init.is_some() {
@@ -135,7 +136,10 @@ impl Runner {
         } else {
             invocation.run_id.as_str()
         };
-        let _guard = KillOnPanic { processes, run_id };
+        let _guard = KillOnPanic {
+            processes: processes.clone(),
+            run_id,
+        };
         let supervised = supervise(&processes, running.start, &self.limits, run_id);
         let strays = sweep(running.pid, run_id, running.cgroup.as_deref());
         collect(running, supervised, strays, &self.limits, logs)
@@ -223,6 +227,7 @@ mod tests {
                     pid: pgid,
                     init: None,
                     tmpfs: false,
+                    cgroup: None,
                 },
                 run_id: "",
             };

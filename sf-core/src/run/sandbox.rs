@@ -171,6 +171,8 @@ pub(crate) struct ChildSetup {
     end_write: Option<OwnedFd>,
     /// The run's cgroup, joined first.
     cgroup: Option<Arc<RunCgroup>>,
+    /// Without a cgroup (and not as root): the run's process cap, through `RLIMIT_NPROC`.
+    nproc: Option<u64>,
 }
 
 /// What the parent keeps to learn what took effect.
@@ -258,6 +260,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) needs: Option<crate::run::container::Needs<'a>>,
     /// The run's cgroup, or why it could not be made (with the sandbox on).
     pub(crate) cgroup: Option<Result<RunCgroup, String>>,
+    /// Processes (and threads) the run may have at once.
+    pub(crate) max_processes: u64,
 }
 
 /// Builds the Landlock ruleset (which needs allocation and open files, so it cannot be done after
@@ -269,8 +273,20 @@ pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
         mounts,
         needs,
         cgroup,
+        max_processes,
     } = plan;
-    let cgroup = cgroup.map(|c| c.map(Arc::new));
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    // RLIMIT_NPROC binds no root process; a run as root without a cgroup has no process cap.
+    let nproc = matches!(cgroup, Some(Err(_)))
+        .then_some(max_processes)
+        .filter(|_| !root);
+    let cgroup = cgroup.map(|c| {
+        c.map(Arc::new).map_err(|reason| match nproc {
+            Some(n) => format!("{reason}; at most {n} processes through RLIMIT_NPROC instead"),
+            None => reason,
+        })
+    });
     let (mounts, layout) = match mounts {
         None => (None, None),
         Some(Ok(plan)) => (Some(plan), Some(Ok(()))),
@@ -320,6 +336,7 @@ pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
             status_write,
             end_write,
             cgroup: cgroup.as_ref().and_then(|c| c.as_ref().ok().cloned()),
+            nproc,
         },
         ParentView {
             status_read,
@@ -346,10 +363,20 @@ fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::Rules
         .scope(Scope::Signal)?
         .create()?
         .add_rules(path_beneath_rules(writable, write))?
-        // /dev for /dev/null and terminals; not /proc, where a write could reach sf itself
-        // (its oom_score_adj, say) or another process of the machine.
+        // A few devices, never the rest of /dev (disks, the kernel log, the console); not /proc,
+        // where a write could reach sf itself (its oom_score_adj, say) or another process of the
+        // machine. (In a container, its own /dev gets its rule in the child.)
         .add_rules(path_beneath_rules(
-            ["/dev"],
+            [
+                "/dev/null",
+                "/dev/zero",
+                "/dev/full",
+                "/dev/random",
+                "/dev/urandom",
+                "/dev/tty",
+                "/dev/ptmx",
+                "/dev/pts",
+            ],
             AccessFs::WriteFile | AccessFs::Truncate,
         ))?
         .add_rules(path_beneath_rules(["/dev/shm"], write))
@@ -357,7 +384,11 @@ fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::Rules
 
 /// Adds a write rule for the directory `path` as the calling process sees it now (a tmpfs just
 /// mounted in the container, which the parent could not open). Only system calls.
-fn allow_writes_under(ruleset: RulesetCreated, path: &std::ffi::CStr) -> Option<RulesetCreated> {
+fn allow_writes_under(
+    ruleset: RulesetCreated,
+    path: &std::ffi::CStr,
+    access: landlock::BitFlags<AccessFs>,
+) -> Option<RulesetCreated> {
     use std::os::fd::BorrowedFd;
     // SAFETY: open on a static C string; the descriptor is closed below.
     let fd = unsafe {
@@ -372,10 +403,7 @@ fn allow_writes_under(ruleset: RulesetCreated, path: &std::ffi::CStr) -> Option<
     // SAFETY: fd is open for the duration of the borrow.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
     let added = ruleset
-        .add_rule(landlock::PathBeneath::new(
-            borrowed,
-            AccessFs::from_write(ABI::V3),
-        ))
+        .add_rule(landlock::PathBeneath::new(borrowed, access))
         .ok();
     // SAFETY: closing the descriptor opened above.
     unsafe { libc::close(fd) };
@@ -415,10 +443,13 @@ impl ChildSetup {
                     status |= LOOPBACK_OK;
                 }
             }
+            // In the run's user namespace, the cap counts the run's processes only.
+            set_nproc(self.nproc);
             plan.fork_script(self.end_write.as_ref().map(|w| w.as_raw_fd()));
             plan.drop_capabilities(&mut built);
         }
         if !contained {
+            set_nproc(self.nproc);
             // Mounts first: Landlock forbids mounting once in force.
             if let Some(plan) = &self.mounts
                 && plan.apply_in_child(false)
@@ -443,12 +474,15 @@ impl ChildSetup {
         }
         // The private tmpfs mounts are new inodes the parent's rules cannot name.
         let mut ruleset = self.ruleset.take();
-        for (private, path) in [
-            (built.private_tmp, c"/tmp"),
-            (built.private_shm, c"/dev/shm"),
+        let write = AccessFs::from_write(ABI::V3);
+        let devices = AccessFs::WriteFile | AccessFs::Truncate;
+        for (private, path, access) in [
+            (built.private_tmp, c"/tmp", write),
+            (built.private_shm, c"/dev/shm", write),
+            (built.private_dev, c"/dev", devices),
         ] {
             if private {
-                ruleset = ruleset.and_then(|r| allow_writes_under(r, path));
+                ruleset = ruleset.and_then(|r| allow_writes_under(r, path, access));
             }
         }
         if let Some(ruleset) = ruleset
@@ -562,6 +596,9 @@ impl ParentView {
                     if built.private_shm {
                         parts.push("private /dev/shm");
                     }
+                    if built.private_dev {
+                        parts.push("private /dev");
+                    }
                     if built.own_proc {
                         parts.push("own /proc");
                     }
@@ -615,6 +652,18 @@ impl ParentView {
             link,
             joined,
         )
+    }
+}
+
+/// Caps the processes of the calling process's user (in its user namespace) at `limit`.
+fn set_nproc(limit: Option<u64>) {
+    if let Some(n) = limit {
+        let limit = libc::rlimit {
+            rlim_cur: n,
+            rlim_max: n,
+        };
+        // SAFETY: setrlimit with a value owned by this frame.
+        unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &limit) };
     }
 }
 

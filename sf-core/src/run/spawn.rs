@@ -84,8 +84,7 @@ pub(super) fn spawn(
         .current_dir(&invocation.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
     if let Some(signal) = crate::run::interrupt::interrupted() {
         return Err(Outcome::Interrupted {
             signal: sys::signal_name(signal),
@@ -123,13 +122,23 @@ pub(super) fn spawn(
             )
             .map_err(|err| crate::engine::error_chain(&err))
         }),
+        max_processes: limits.max_processes,
     });
     // SAFETY: the closure only makes system calls (unshare, fork, mount, ioctl, write, and
     // Landlock's prctl and restrict_self) between fork and exec.
     unsafe {
         command.pre_exec(move || {
+            // A session of its own: its own process group (whose id is its pid), and no
+            // controlling terminal through which it could type into the user's shell.
+            libc::setsid();
             setup.apply_in_child();
-            // The one descriptor the script inherits on purpose.
+            // Nothing sf's process holds open reaches the script, except the report pipe.
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC as u32,
+            );
             if let Some(w) = &report_write {
                 libc::fcntl(w.as_raw_fd(), libc::F_SETFD, 0);
             }

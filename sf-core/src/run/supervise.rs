@@ -29,11 +29,13 @@ pub(super) struct Supervised {
 /// for: a scan of `/proc` costs a few milliseconds.
 const MARKER_SCAN: Duration = Duration::from_millis(100);
 
-/// Resident memory of the run: its process tree, plus the processes carrying its marker
-/// (`run_id`) that left the tree, such as a double-forked grandchild now owned by init.
+/// Memory of the run without a cgroup: the proportional share of its process tree, plus the
+/// processes carrying its marker (`run_id`) that left the tree, such as a double-forked
+/// grandchild now owned by init.
 fn run_rss_bytes(pid: u32, run_id: &str, orphans: &[u32]) -> u64 {
     let tree = sys::tree_members(pid);
-    let tree_rss: u64 = tree.iter().map(|p| sys::rss_bytes(*p)).sum();
+    let tree_rss: u64 =
+        tree.iter().map(|p| sys::pss_bytes(*p)).sum::<u64>() + sys::memfd_bytes(&tree);
     if run_id.is_empty() {
         return tree_rss;
     }
@@ -41,12 +43,12 @@ fn run_rss_bytes(pid: u32, run_id: &str, orphans: &[u32]) -> u64 {
         + orphans
             .iter()
             .filter(|p| !tree.contains(p))
-            .map(|p| sys::rss_bytes(*p))
+            .map(|p| sys::pss_bytes(*p))
             .sum::<u64>()
 }
 
 /// The processes of a run as sf addresses them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct RunProcesses {
     /// The process sf started: the leader of the run's process group.
     pub(super) pid: u32,
@@ -55,6 +57,8 @@ pub(super) struct RunProcesses {
     pub(super) init: Option<u32>,
     /// Whether private tmpfs mounts hold part of the run's memory.
     pub(super) tmpfs: bool,
+    /// The run's cgroup, when it has one: its memory figures are the kernel's own.
+    pub(super) cgroup: Option<std::sync::Arc<crate::run::cgroup::RunCgroup>>,
 }
 
 impl RunProcesses {
@@ -71,8 +75,13 @@ impl RunProcesses {
         }
     }
 
-    /// Resident memory of the run, with what it keeps in its private tmpfs mounts.
+    /// Memory of the run: with a cgroup, the anonymous and shared memory (tmpfs, memfd) the
+    /// kernel charged to it, each page once; without, the proportional share of its processes
+    /// plus what it keeps in its private tmpfs mounts.
     fn memory_bytes(&self, run_id: &str, orphans: &[u32]) -> u64 {
+        if let Some(bytes) = self.cgroup.as_ref().and_then(|c| c.memory_bytes()) {
+            return bytes;
+        }
         let tmpfs = if self.tmpfs {
             crate::run::container::tmpfs_used_bytes(self.pid)
         } else {

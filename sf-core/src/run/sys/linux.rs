@@ -119,6 +119,57 @@ pub(crate) fn tree_members(root: u32) -> Vec<u32> {
     members
 }
 
+/// The proportional share of memory of one process (its private pages, and each shared page
+/// divided among the processes that map it: forked workers sharing their parent's pages are not
+/// counted again and again), 0 when it is gone. Its resident memory where the kernel has no
+/// `smaps_rollup` (before 4.14).
+pub(crate) fn pss_bytes(pid: u32) -> u64 {
+    match fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
+        Ok(text) => text
+            .lines()
+            .find_map(|l| l.strip_prefix("Pss:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024),
+        Err(err)
+            if err.kind() == io::ErrorKind::NotFound
+                && fs::metadata(format!("/proc/{pid}")).is_ok() =>
+        {
+            rss_bytes(pid)
+        }
+        Err(_) => 0,
+    }
+}
+
+/// Memory held by the memfd files the processes `pids` have open (an anonymous file in memory
+/// that no one needs to map), each file once.
+pub(crate) fn memfd_bytes(pids: &[u32]) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for pid in pids {
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            let is_memfd = fs::read_link(fd.path()).is_ok_and(|target| {
+                target
+                    .as_os_str()
+                    .as_encoded_bytes()
+                    .starts_with(b"/memfd:")
+            });
+            if !is_memfd {
+                continue;
+            }
+            if let Ok(meta) = fs::metadata(fd.path())
+                && seen.insert((meta.dev(), meta.ino()))
+            {
+                total += meta.blocks() * 512;
+            }
+        }
+    }
+    total
+}
+
 /// The resident memory of one process as the kernel reports it now, 0 when it is gone.
 pub(crate) fn rss_bytes(pid: u32) -> u64 {
     fs::read_to_string(format!("/proc/{pid}/statm"))
@@ -192,8 +243,10 @@ pub(crate) fn signal_process(pid: u32, signal: Signal) {
     let _ = nix::sys::signal::kill(Pid::from_raw(raw), signal);
 }
 
-/// A seccomp filter that refuses `setpgid(_, pgid)`: a script that joined sf's own process group
-/// would leave the group sf kills at the timeout.
+/// A seccomp filter that refuses `setpgid(_, pgid)` (a script that joined sf's own process group
+/// would leave the group sf kills at the timeout), the kernel keyrings (`add_key`, `keyctl`,
+/// `request_key`: keys outlive the run and are shared with the machine's user), and system calls
+/// of another ABI (32-bit `int 0x80`, x32), which would slip past the numbers checked here.
 #[derive(Debug, Clone)]
 pub(crate) struct KeepOutOfGroup {
     program: Vec<SockFilter>,
@@ -225,16 +278,27 @@ impl KeepOutOfGroup {
         const ARCH: u32 = 0;
         const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
         const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+        const JGE_K: u16 = 0x35; // BPF_JMP | BPF_JGE | BPF_K
         const RET_K: u16 = 0x06; // BPF_RET | BPF_K
         const RET_ALLOW: u32 = 0x7fff_0000; // SECCOMP_RET_ALLOW
+        const X32_BIT: u32 = 0x4000_0000; // __X32_SYSCALL_BIT
         let ret_eperm = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
+        let ret_enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
         // struct seccomp_data: nr at 0, arch at 4, args from 16 (8 bytes each, low half first).
         let insn = |code, jt, jf, k| SockFilter { code, jt, jf, k };
         let program = vec![
             insn(LD_W_ABS, 0, 0, 4),
             insn(JEQ_K, 1, 0, ARCH),
-            insn(RET_K, 0, 0, RET_ALLOW),
+            insn(RET_K, 0, 0, ret_enosys),
             insn(LD_W_ABS, 0, 0, 0),
+            insn(JGE_K, 0, 1, X32_BIT),
+            insn(RET_K, 0, 0, ret_enosys),
+            insn(JEQ_K, 0, 1, libc::SYS_add_key as u32),
+            insn(RET_K, 0, 0, ret_eperm),
+            insn(JEQ_K, 0, 1, libc::SYS_keyctl as u32),
+            insn(RET_K, 0, 0, ret_eperm),
+            insn(JEQ_K, 0, 1, libc::SYS_request_key as u32),
+            insn(RET_K, 0, 0, ret_eperm),
             insn(JEQ_K, 1, 0, libc::SYS_setpgid as u32),
             insn(RET_K, 0, 0, RET_ALLOW),
             insn(LD_W_ABS, 0, 0, 16 + 8),
