@@ -290,6 +290,20 @@ impl RunCgroup {
         }
     }
 
+    /// The highest memory the kernel charged to the run (page cache included), for a run it
+    /// stopped at the limit.
+    pub(crate) fn charged_peak_bytes(&self) -> Option<u64> {
+        let file = match self.version {
+            Version::V1 => "memory.max_usage_in_bytes",
+            Version::V2 => "memory.peak",
+        };
+        fs::read_to_string(self.memory_dir.join(file))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     /// Live processes of the run, wherever they moved in the process tree.
     pub(crate) fn members(&self) -> Vec<u32> {
         fs::read_to_string(self.pids_dir.join("cgroup.procs"))

@@ -137,7 +137,7 @@ pub(super) fn spawn(
                 libc::SYS_close_range,
                 3u32,
                 u32::MAX,
-                libc::CLOSE_RANGE_CLOEXEC as u32,
+                libc::CLOSE_RANGE_CLOEXEC,
             );
             if let Some(w) = &report_write {
                 libc::fcntl(w.as_raw_fd(), libc::F_SETFD, 0);

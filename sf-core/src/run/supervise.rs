@@ -124,8 +124,18 @@ pub(super) fn supervise(
             scanned = Instant::now();
         }
         peak_tree = peak_tree.max(run.memory_bytes(run_id, &marked));
+        // The kernel stopped a process of the run at the cgroup's limit: the run is over, as it
+        // is when sf sees the limit passed.
+        let killed_by_kernel = limits.memory_limit.is_some()
+            && !out_of_memory
+            && run.cgroup.as_ref().is_some_and(|c| c.oom_killed());
+        if killed_by_kernel
+            && let Some(charged) = run.cgroup.as_ref().and_then(|c| c.charged_peak_bytes())
+        {
+            peak_tree = peak_tree.max(charged);
+        }
         if let Some(limit) = limits.memory_limit
-            && peak_tree > limit
+            && (peak_tree > limit || killed_by_kernel)
             && !out_of_memory
         {
             tracing::info!(

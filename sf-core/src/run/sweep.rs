@@ -48,13 +48,26 @@ pub(super) fn sweep(pid: u32, run_id: &str, cgroup: Option<&RunCgroup>) -> usize
         }
         return killed;
     }
-    // Without one, they still carry the run's marker.
+    // Without one, they still carry the run's marker. A process caught between leaving the
+    // group and a new program (its environment unreadable for that moment) is missed by one
+    // look: when the group had strays, look again until two looks in a row find nothing.
     if !run_id.is_empty() {
-        let escaped: Vec<u32> = sys::processes_with_env(RUN_ID_VAR, run_id)
-            .into_iter()
-            .filter(|p| *p != pid)
-            .collect();
-        if !escaped.is_empty() {
+        let mut quiet = 0;
+        let rounds_wanted = if strays.is_empty() { 1 } else { 2 };
+        let until = Instant::now() + Duration::from_secs(2);
+        while quiet < rounds_wanted && Instant::now() < until {
+            let escaped: Vec<u32> = sys::processes_with_env(RUN_ID_VAR, run_id)
+                .into_iter()
+                .filter(|p| *p != pid)
+                .collect();
+            if escaped.is_empty() {
+                quiet += 1;
+                if quiet < rounds_wanted {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                continue;
+            }
+            quiet = 0;
             tracing::info!(
                 count = escaped.len(),
                 "killing processes that left the run's process group"
@@ -63,14 +76,7 @@ pub(super) fn sweep(pid: u32, run_id: &str, cgroup: Option<&RunCgroup>) -> usize
                 sys::signal_process(*p, sys::Sig::SIGKILL);
             }
             killed += escaped.len();
-            let until = Instant::now() + Duration::from_secs(2);
-            while Instant::now() < until
-                && sys::processes_with_env(RUN_ID_VAR, run_id)
-                    .iter()
-                    .any(|p| *p != pid)
-            {
-                thread::sleep(POLL_MIN);
-            }
+            thread::sleep(POLL_MIN);
         }
     }
     killed
