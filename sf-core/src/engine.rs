@@ -13,6 +13,7 @@ use crate::run::runner::Runner;
 use crate::script;
 use crate::spec::{KeepWorkspace, TestSpec};
 use crate::workspace::Workspace;
+use sf_vocab::RuntimeInstalls;
 
 /// Runs one script test: creates a workspace, lays out the input data, runs the script in its own
 /// process, applies the checks, writes `result.json`, and returns the result.
@@ -20,6 +21,56 @@ use crate::workspace::Workspace;
 /// Never panics on anything the script does, and never returns an error: a problem with the
 /// script, its data or its interpreter is a FAIL result that says what happened.
 pub fn run(spec: &TestSpec) -> TestResult {
+    let first = run_once(spec);
+    // `pip install` of something the environment lacked, under runtime_installs = "prepare":
+    // prepare it and run the script once more, in the environment that has it.
+    let Some(missing) = first
+        .execution
+        .as_ref()
+        .and_then(|e| e.installs.as_ref())
+        .filter(|i| i.mode == RuntimeInstalls::Prepare.name() && !i.missing.is_empty())
+        .map(|i| i.missing.clone())
+    else {
+        return first;
+    };
+    let already: Vec<&String> = missing
+        .iter()
+        .filter(|m| spec.requirements.specifiers.contains(m))
+        .collect();
+    if !already.is_empty() {
+        // Prepared, and still missing (a pin the installer resolved differently): no loop.
+        return first;
+    }
+    tracing::info!(requirements = %missing.join(", "), "the script asked to install what its environment lacks: preparing it and running again");
+    if let Err(err) = Workspace::at(&first.workspace).remove() {
+        tracing::warn!(err = %error_chain(&err), "cannot remove the first run's workspace");
+    }
+    let again = spec.clone().requirements(missing.iter().cloned());
+    let mut result = run_once(&again);
+    if let Some(installs) = result.execution.as_mut().and_then(|e| e.installs.as_mut()) {
+        installs.prepared = missing.clone();
+    } else if let Some(execution) = result.execution.as_mut() {
+        execution.installs = Some(crate::run::execution::InstallRequests {
+            mode: RuntimeInstalls::Prepare.name().to_owned(),
+            prepared: missing.clone(),
+            ..Default::default()
+        });
+    }
+    result.recommendations.push(format!(
+        "The script runs `pip install {}` while it runs: sf prepared it and ran the script again; \
+         declare it (requirements = [{}] in sf.toml) so the environment is ready before the first run",
+        missing.join(" "),
+        missing
+            .iter()
+            .map(|m| format!("{m:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    result
+}
+
+/// One run of `spec`, with no second chance.
+fn run_once(spec: &TestSpec) -> TestResult {
     let timestamp = Utc::now();
     let name = spec.script_name();
     let _span = tracing::info_span!("script", name = %name).entered();
@@ -150,6 +201,7 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     let mut execution =
         Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files());
     adapter::interpret(&prepared, &mut execution);
+    execution.installs = adapter::read_installs(workspace);
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
 
     let input_changes = snapshot.input_changes(workspace);
@@ -198,7 +250,27 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
             input_changes
         },
     };
-    let recommendations = recommend(&findings);
+    let mut recommendations = recommend(&findings);
+    let (status, error_message) = match execution.installs.as_ref() {
+        Some(i) if !i.missing.is_empty() && i.mode == RuntimeInstalls::Fail.name() => (
+            Status::Fail,
+            Some(format!(
+                "the script asked pip to install {}, which its environment lacks \
+                 (runtime_installs = \"fail\"): declare it with requirements = [...] in sf.toml, \
+                 #[script_test(requirements(...))] or --requirement",
+                i.missing.join(", ")
+            )),
+        ),
+        Some(i) if !i.missing.is_empty() && i.mode == RuntimeInstalls::Skip.name() => {
+            recommendations.push(format!(
+                "The script asked pip to install {}, which its environment lacks; the run went on \
+                 without it (runtime_installs = \"skip\")",
+                i.missing.join(", ")
+            ));
+            (status, error_message)
+        }
+        _ => (status, error_message),
+    };
     TestResult {
         execution_time: execution.wall_time.as_secs_f64(),
         memory_usage: execution.peak_memory_mb(),

@@ -49,7 +49,7 @@ pub use run::adapter::{
 };
 pub use run::context::ExecutionContext;
 pub use run::execution::{
-    ExecutionResult, Outcome, PythonEnvironment, ScriptError, ScriptErrorKind,
+    ExecutionResult, InstallRequests, Outcome, PythonEnvironment, ScriptError, ScriptErrorKind,
 };
 pub use run::runner::{
     Invocation, Limits, LogFiles, REPORT_FD_VAR, RUN_ID_VAR, Runner, shell_quote,
@@ -58,7 +58,9 @@ pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };
-pub use sf_vocab::{InvalidChannelName, RunLayout, UnknownName, Vocabulary, check_channel_name};
+pub use sf_vocab::{
+    InvalidChannelName, RunLayout, RuntimeInstalls, UnknownName, Vocabulary, check_channel_name,
+};
 pub use spec::{
     DEFAULT_INPUT, DEFAULT_OUTPUT, DEFAULT_SEED, DEFAULT_WORKSPACE_ROOT, Expectation,
     KeepWorkspace, TestSpec,

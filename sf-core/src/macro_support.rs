@@ -104,6 +104,14 @@ pub fn requirements_file(spec: TestSpec, file: &str) -> TestSpec {
     spec.requirements_file(file)
 }
 
+/// Sets what `pip install` from inside the run does (a name the macro checked).
+pub fn runtime_installs(mut spec: TestSpec, mode: &str) -> TestSpec {
+    if let Ok(mode) = mode.parse() {
+        spec.runtime_installs = mode;
+    }
+    spec
+}
+
 /// Expects the script to fail.
 pub fn expect_fail(spec: TestSpec) -> TestSpec {
     spec.expect(Expectation::Fail)

@@ -92,6 +92,9 @@ pub struct TestSpec {
     /// Use only Python environments already in the cache; a missing one is a failure that says
     /// what is missing.
     pub offline: bool,
+    /// What `pip install …` from inside the run does: prepare the missing requirements and run
+    /// again (the default), fail the test, or skip the install and warn.
+    pub runtime_installs: sf_vocab::RuntimeInstalls,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -131,6 +134,7 @@ impl TestSpec {
             import_root: None,
             requirements: Default::default(),
             offline: false,
+            runtime_installs: sf_vocab::RuntimeInstalls::default(),
             variant: None,
         }
     }
@@ -452,6 +456,12 @@ impl TestSpec {
         for f in &self.requirements.files {
             cmd.push_str(&format!(" --requirements-file {}", q(&f.to_string_lossy())));
         }
+        if self.runtime_installs != sf_vocab::RuntimeInstalls::default() {
+            cmd.push_str(&format!(
+                " --runtime-installs {}",
+                self.runtime_installs.name()
+            ));
+        }
         cmd
     }
 
@@ -466,6 +476,7 @@ impl TestSpec {
             import_root: self.import_root.clone(),
             requirements: self.requirements.clone(),
             offline: self.offline,
+            runtime_installs: self.runtime_installs,
         }
     }
 }

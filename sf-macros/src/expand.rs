@@ -67,6 +67,9 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
         let reqs = &t.requirements;
         spec = quote! { ::sf::__private::requirements(#spec, &[#(#reqs),*]) };
     }
+    if let Some(mode) = t.runtime_installs {
+        spec = quote! { ::sf::__private::runtime_installs(#spec, #mode) };
+    }
     if let Some(file) = &t.requirements_file {
         spec = quote! { ::sf::__private::requirements_file(#spec, #file) };
     }

@@ -36,6 +36,7 @@ pub(crate) struct Args {
     pub(crate) import_root: Option<LitStr>,
     pub(crate) requirements: Vec<LitStr>,
     pub(crate) requirements_file: Option<LitStr>,
+    pub(crate) runtime_installs: Option<LitStr>,
     pub(crate) ignore: Option<(Span, Option<LitStr>)>,
     pub(crate) env: Vec<(Ident, LitStr)>,
     pub(crate) job_args: Vec<(Ident, ArgValue)>,
@@ -44,7 +45,7 @@ pub(crate) struct Args {
     pub(crate) proptest: Option<PropArgs>,
 }
 
-const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, import_root, requirements(...), requirements_file, proptest(...), ignore";
+const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, import_root, requirements(...), requirements_file, runtime_installs, proptest(...), ignore";
 
 pub(crate) fn parse(attr: TokenStream) -> (Args, Vec<syn::Error>) {
     let mut args = Args::default();
@@ -129,6 +130,11 @@ fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         "timeout" => set(&mut args.timeout, string(meta, "timeout")?, meta),
         "expect" => set(&mut args.expect, string(meta, "expect")?, meta),
         "import_root" => set(&mut args.import_root, string(meta, "import_root")?, meta),
+        "runtime_installs" => set(
+            &mut args.runtime_installs,
+            string(meta, "runtime_installs")?,
+            meta,
+        ),
         "requirements_file" => set(
             &mut args.requirements_file,
             string(meta, "requirements_file")?,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use proc_macro2::Span;
-use sf_vocab::{Expectation, Format, Profile, Size, Vocabulary};
+use sf_vocab::{Expectation, Format, Profile, RuntimeInstalls, Size, Vocabulary};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, ReturnType, Type};
 
@@ -32,6 +32,7 @@ pub(crate) struct Test {
     pub(crate) import_root: Option<String>,
     pub(crate) requirements: Vec<String>,
     pub(crate) requirements_file: Option<String>,
+    pub(crate) runtime_installs: Option<&'static str>,
     pub(crate) ignore: Option<Option<LitStr>>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) job_args: Vec<(String, ArgValue)>,
@@ -71,6 +72,7 @@ pub(crate) fn validate(
     let size = word::<Size>(&args.size, errors);
     let format = word::<Format>(&args.format, errors);
     let expect = word::<Expectation>(&args.expect, errors);
+    let runtime_installs = word::<RuntimeInstalls>(&args.runtime_installs, errors);
     if let (Some(rows), Some(_)) = (&args.rows, &args.size) {
         errors.push(syn::Error::new_spanned(
             rows,
@@ -147,6 +149,7 @@ pub(crate) fn validate(
         import_root: args.import_root.as_ref().map(LitStr::value),
         requirements: args.requirements.iter().map(LitStr::value).collect(),
         requirements_file: args.requirements_file.as_ref().map(LitStr::value),
+        runtime_installs: runtime_installs.map(|r| r.name()),
         ignore: args.ignore.map(|(_, reason)| reason),
         env: args
             .env

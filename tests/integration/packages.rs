@@ -324,3 +324,103 @@ fn requirements_get_a_cached_environment_of_their_own() {
     assert!(message.contains("cannot install sfdemo==9.9"), "{message}");
     assert_eq!(envs(), 1, "a failed build leaves nothing behind");
 }
+
+#[test]
+fn pip_install_inside_a_run_reaches_sf_not_the_network() {
+    let sandbox = Sandbox::new();
+    let cache = sandbox.path().join("cache");
+    let wheels = sandbox.path().join("wheels");
+    std::fs::create_dir_all(&wheels).unwrap();
+    demo_wheel(&wheels, "1.0");
+    // As SageMaker scripts do: install at import, by `python -m pip` or by `pip` on the PATH.
+    std::fs::write(
+        sandbox.path().join("installs.py"),
+        "import importlib, os, subprocess, sys\n\
+         WANT = os.environ['WANT']\n\
+         if os.environ.get('VIA') == 'path':\n    subprocess.check_call(['pip', 'install', '-q', WANT])\n\
+         else:\n    subprocess.check_call([sys.executable, '-m', 'pip', 'install', '--upgrade', WANT])\n\
+         \ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+         name = WANT.split('=')[0].split('>')[0]\n    \
+         version = getattr(importlib.import_module(name), '__version__', '?')\n    \
+         open(os.path.join(output_paths['output'], 'v.txt'), 'w').write(version)\n",
+    )
+    .unwrap();
+    let run = |want: &str, extra: &[&str]| {
+        let out = sandbox
+            .sf()
+            .env("SF_CACHE_DIR", &cache)
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheels)
+            .env("UV_NO_INDEX", "1")
+            .env("UV_FIND_LINKS", &wheels)
+            .args(["test-script", "installs.py", "--output-format", "json"])
+            .args(["--env", &format!("WANT={want}")])
+            .args(extra)
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap_or(-1), json)
+    };
+
+    // Already there (pip itself): the install succeeds at once, and is recorded.
+    for via in ["module", "path"] {
+        let (code, r) = run("pip>=1", &["--env", &format!("VIA={via}")]);
+        assert_eq!(code, 0, "{via}: {r:#}");
+        assert_eq!(
+            r["execution"]["installs"]["satisfied"],
+            serde_json::json!(["pip>=1"]),
+            "{r:#}"
+        );
+    }
+
+    // Missing, runtime_installs = "fail": a FAIL naming it and how to declare it.
+    let (code, r) = run("sfdemo==1.0", &["--runtime-installs", "fail"]);
+    assert_eq!(code, 1, "{r:#}");
+    let message = r["error_message"].as_str().unwrap();
+    assert!(
+        message.contains("asked pip to install sfdemo==1.0") && message.contains("requirements"),
+        "{message}"
+    );
+
+    // Missing, "skip": the install "succeeds", the run goes on without it, and says so.
+    let (code, r) = run("sfdemo==1.0", &["--runtime-installs", "skip"]);
+    assert_eq!(code, 1, "the import fails without it: {r:#}");
+    assert!(
+        r["recommendations"]
+            .to_string()
+            .contains("runtime_installs = \\\"skip\\\""),
+        "{r:#}"
+    );
+
+    // Missing, the default "prepare": sf prepares it from the wheel and runs again.
+    let (code, r) = run("sfdemo==1.0", &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(
+        r["execution"]["installs"]["prepared"],
+        serde_json::json!(["sfdemo==1.0"]),
+        "{r:#}"
+    );
+    let version = std::fs::read_to_string(
+        Path::new(r["workspace"].as_str().unwrap()).join("outputs/output/v.txt"),
+    )
+    .unwrap();
+    assert_eq!(version, "1.0");
+    assert!(
+        r["recommendations"]
+            .to_string()
+            .contains("requirements = [\\\"sfdemo==1.0\\\"]"),
+        "{r:#}"
+    );
+
+    // A pin that cannot be installed is named with the installer's reason.
+    let (code, r) = run("sfdemo==2.0", &[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert!(
+        r["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot install sfdemo==2.0"),
+        "{r:#}"
+    );
+}

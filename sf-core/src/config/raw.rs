@@ -99,6 +99,7 @@ pub(crate) struct RawScript {
     pub(crate) import_root: Option<Spanned<String>>,
     pub(crate) requirements: Option<Vec<String>>,
     pub(crate) requirements_file: Option<Spanned<String>>,
+    pub(crate) runtime_installs: Option<Spanned<String>>,
     pub(crate) layout: Option<Spanned<String>>,
     pub(crate) sagemaker_paths: Option<BTreeMap<String, String>>,
     pub(crate) network: Option<bool>,

@@ -57,6 +57,7 @@ pub(super) fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScri
         import_root: s.import_root.or(d.import_root),
         requirements: s.requirements.or(d.requirements),
         requirements_file: s.requirements_file.or(d.requirements_file),
+        runtime_installs: s.runtime_installs.or(d.runtime_installs),
         layout: s.layout.or(d.layout),
         sagemaker_paths: maps(d.sagemaker_paths, s.sagemaker_paths),
         network: s.network.or(d.network),
@@ -170,6 +171,10 @@ pub(super) fn build_script(
                 ),
             ));
         }
+    }
+    if let Some(mode) = &raw.runtime_installs {
+        spec.runtime_installs =
+            cx.word::<sf_vocab::RuntimeInstalls>(format!("{key}.runtime_installs"), mode)?;
     }
     if let Some(root) = &raw.import_root {
         spec = spec.import_root(root.get_ref());

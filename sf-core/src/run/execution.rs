@@ -159,9 +159,26 @@ pub struct ExecutionResult {
     /// imported (python-main scripts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub python: Option<PythonEnvironment>,
+    /// What the script asked `pip` to install while it ran (sf's pip shim answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installs: Option<InstallRequests>,
     /// What arrived on the report pipe (at most 1 MiB), when the invocation asked for one.
     #[serde(skip)]
     pub report: Option<Vec<u8>>,
+}
+
+/// What a script asked `pip` to install during its run, as sf's pip shim saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallRequests {
+    /// `prepare`, `fail` or `skip` (`runtime_installs`).
+    pub mode: String,
+    /// Requirements the environment already satisfied.
+    pub satisfied: Vec<String>,
+    /// Requirements the environment lacked.
+    pub missing: Vec<String>,
+    /// Requirements sf prepared before running the script again (`prepare`).
+    #[serde(default)]
+    pub prepared: Vec<String>,
 }
 
 /// The Python environment a script ran in, as the runner saw it.

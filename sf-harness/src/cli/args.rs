@@ -295,6 +295,10 @@ pub struct TestScriptArgs {
     /// Use only Python environments already in the cache (also SF_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+    /// What `pip install` from inside the run does: prepare (what the environment lacks, then
+    /// run again), fail, or skip (warn) [default: prepare].
+    #[arg(long, value_name = "MODE", value_parser = vocabulary::<sf_core::RuntimeInstalls>())]
+    pub runtime_installs: Option<sf_core::RuntimeInstalls>,
     /// Run the script without network access (its own network namespace, loopback only).
     #[arg(long)]
     pub no_network: bool,

@@ -49,6 +49,9 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
         spec = spec.requirements_file(file);
     }
     spec.offline = args.offline;
+    if let Some(mode) = args.runtime_installs {
+        spec.runtime_installs = mode;
+    }
     spec.sandbox.network = !args.no_network;
     if args.layout == RunLayout::Sagemaker {
         spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());

@@ -6,5 +6,5 @@ mod prepare;
 mod python;
 
 pub use prepare::{AdapterError, AdapterOptions, channel_env_name};
-pub(crate) use prepare::{interpret, prepare};
+pub(crate) use prepare::{interpret, prepare, read_installs};
 pub use python::{InterpreterError, PythonSource, resolve_python};

@@ -82,6 +82,8 @@ pub struct AdapterOptions {
     pub requirements: crate::run::adapter::environment::Requirements,
     /// Use only environments already in the cache.
     pub offline: bool,
+    /// What `pip install` from inside the run does.
+    pub runtime_installs: sf_vocab::RuntimeInstalls,
 }
 
 /// A process ready to run, plus what the adapter needs to read the result.
@@ -115,6 +117,8 @@ pub(crate) fn prepare(
             (program, args, false)
         }
     };
+    let interpreter = (script.adapter == AdapterKind::PythonMain).then_some(program.as_path());
+    add_pip_shim(workspace, &mut env, interpreter, options.runtime_installs)?;
     let mut invocation = invocation(workspace, options, program, args, env, None, Vec::new());
     invocation.report_pipe = runner_reports;
     Ok(Prepared {
@@ -192,6 +196,13 @@ fn prepare_sagemaker(
         AdapterKind::Command => (container_script.clone(), Vec::new()),
     };
     args.extend(flags.clone());
+    let interpreter = (script.adapter == AdapterKind::PythonMain).then(|| program.clone());
+    add_pip_shim(
+        workspace,
+        &mut env,
+        interpreter.as_deref(),
+        options.runtime_installs,
+    )?;
 
     let mut mounts: Vec<(PathBuf, PathBuf)> = Vec::new();
     if let Some(dir) = script.path.parent() {
@@ -277,6 +288,98 @@ pub fn channel_env_name(prefix: &str, channel: &str) -> String {
         })
         .collect();
     format!("{prefix}{upper}")
+}
+
+/// What the run's pip shim recorded (`None` when the script never ran `pip install`).
+pub(crate) fn read_installs(
+    workspace: &Workspace,
+) -> Option<crate::run::execution::InstallRequests> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        requirement: String,
+        satisfied: bool,
+        mode: String,
+    }
+    let text = std::fs::read_to_string(installs_log(workspace)).ok()?;
+    let mut seen = crate::run::execution::InstallRequests::default();
+    for line in text.lines().take(10_000) {
+        let Ok(l) = serde_json::from_str::<Line>(line) else {
+            continue;
+        };
+        seen.mode = l.mode;
+        let list = if l.satisfied {
+            &mut seen.satisfied
+        } else {
+            &mut seen.missing
+        };
+        if !list.contains(&l.requirement) {
+            list.push(l.requirement);
+        }
+    }
+    (!seen.satisfied.is_empty() || !seen.missing.is_empty()).then_some(seen)
+}
+
+/// The pip shim's source (`python -m pip` and `pip` inside a run).
+const PIP_SHIM: &str = include_str!("pip_shim.py");
+
+/// Where a run's `pip install` requests are recorded (a JSON line each).
+pub(crate) fn installs_log(workspace: &Workspace) -> PathBuf {
+    workspace.logs().join("sf-installs.jsonl")
+}
+
+/// Puts sf's pip in front of the real one for the run: a `pip` package first on `PYTHONPATH`
+/// (for `python -m pip`) and `pip`/`pip3` first on `PATH`; see `pip_shim.py`.
+fn add_pip_shim(
+    workspace: &Workspace,
+    env: &mut Vec<(OsString, OsString)>,
+    interpreter: Option<&std::path::Path>,
+    mode: sf_vocab::RuntimeInstalls,
+) -> Result<(), AdapterError> {
+    use std::os::unix::fs::PermissionsExt;
+    let shim = workspace.internal().join("shim");
+    let io = |path: &std::path::Path| {
+        let path = path.to_owned();
+        move |source| AdapterError::Io { path, source }
+    };
+    let package = shim.join("pip");
+    let bin = shim.join("bin");
+    for dir in [&package, &bin] {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    for (file, text) in [("__init__.py", ""), ("__main__.py", PIP_SHIM)] {
+        let path = package.join(file);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    let python = interpreter.map_or_else(
+        || "python3".to_owned(),
+        |p| crate::run::runner::shell_quote(&p.to_string_lossy()),
+    );
+    for name in ["pip", "pip3"] {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\nexec {python} -m pip \"$@\"\n"))
+            .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)))
+            .map_err(io(&path))?;
+    }
+    let prepend = |name: &str, first: &std::path::Path, env: &mut Vec<(OsString, OsString)>| {
+        let current = env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var_os(name))
+            .filter(|v| !v.is_empty());
+        let mut value = first.as_os_str().to_owned();
+        if let Some(rest) = current {
+            value.push(":");
+            value.push(rest);
+        }
+        env.push((name.into(), value));
+    };
+    prepend("PYTHONPATH", &shim, env);
+    prepend("PATH", &bin, env);
+    env.push(("SF_RUNTIME_INSTALLS".into(), mode.name().into()));
+    env.push(("SF_INSTALLS_LOG".into(), installs_log(workspace).into()));
+    Ok(())
 }
 
 fn common_env(
