@@ -424,3 +424,72 @@ fn pip_install_inside_a_run_reaches_sf_not_the_network() {
         "{r:#}"
     );
 }
+
+#[test]
+fn a_derived_column_agrees_with_its_inputs_in_seeded_and_property_runs() {
+    let sandbox = Sandbox::new();
+    // The script trusts the contract: the two probabilities always sum to one.
+    std::fs::write(
+        sandbox.path().join("metrics.py"),
+        "import csv, glob, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+         rows = 0\n    \
+         for path in glob.glob(os.path.join(input_paths['input'], '*.csv')):\n        \
+         for row in csv.DictReader(open(path, newline='')):\n            \
+         p1, p0 = row['prob_class_1'], row['prob_class_0']\n            \
+         if p1 == '' or p1.lower() in ('nan', 'inf', '-inf'):\n                \
+         assert p0 == '', (p1, p0)\n                continue\n            \
+         assert abs(float(p0) + float(p1) - 1) <= 1e-5 * max(1, abs(float(p1))), (p0, p1)\n            \
+         rows += 1\n    \
+         open(os.path.join(output_paths['output'], 'rows.txt'), 'w').write(str(rows))\n",
+    )
+    .unwrap();
+    let config = sandbox.path().join("sf.toml");
+    let write = |expr: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[scripts.metrics]\npath = \"metrics.py\"\nproptest = {{ cases = 24, max_rows = 20 }}\n\
+                 [scripts.metrics.inputs.input]\nrows = 50\ncolumns = [\n  \
+                 {{ name = \"prob_class_1\", type = \"uniform\", min = 0.0, max = 1.0, null_rate = 0.1 }},\n  \
+                 {{ name = \"prob_class_0\", expr = {expr:?} }},\n]\n"
+            ),
+        )
+        .unwrap();
+    };
+    write("1 - prob_class_1");
+    let out = sandbox
+        .sf()
+        .args(["test", "--output-format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let names: Vec<_> = list.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["metrics::proptest", "metrics::rows_50"],
+        "{list:#?}"
+    );
+    for entry in &list {
+        assert_eq!(entry["result"]["status"], "PASS", "{entry:#}");
+    }
+
+    // A derived column that reads a missing or later column is an error naming the column.
+    write("1 - prob_class_2");
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains("column `prob_class_0`: expr reads `prob_class_2`, which is not a column before this one"));
+    write("(1 - prob_class_1");
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains("expr does not parse"));
+}

@@ -160,9 +160,10 @@ pub(crate) struct RawTarEntry {
 pub(crate) struct RawColumn {
     pub(crate) name: String,
     #[serde(rename = "type")]
-    pub(crate) kind: Spanned<String>,
+    pub(crate) kind: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) null_rate: f64,
+    pub(crate) expr: Option<String>,
     pub(crate) min: Option<toml::Value>,
     pub(crate) max: Option<toml::Value>,
     pub(crate) mean: Option<f64>,

@@ -88,8 +88,27 @@ fn build_column(cx: &Cx<'_>, key: &str, col: &Spanned<RawColumn>) -> Result<Colu
         })
     };
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid constant date");
-    let type_name = c.kind.get_ref().as_str();
+    // A column with `expr` is derived; `type = "derived"` may say so.
+    let type_name = match (&c.kind, &c.expr) {
+        (Some(kind), _) => kind.get_ref().as_str(),
+        (None, Some(_)) => "derived",
+        (None, None) => {
+            return Err(bad(
+                "type",
+                "a column needs a `type` (int, float, uniform, category, bool, date, string, id) or an `expr`".to_owned(),
+            ));
+        }
+    };
     let (kind, allowed): (ColumnKind, &[&str]) = match type_name {
+        "derived" => (
+            ColumnKind::Derived {
+                expr: c
+                    .expr
+                    .clone()
+                    .ok_or_else(|| bad("expr", "a `derived` column needs `expr`".to_owned()))?,
+            },
+            &["expr"],
+        ),
         "int" => (
             ColumnKind::Int {
                 min: int(&c.min, "min", 0)?,
@@ -155,8 +174,8 @@ fn build_column(cx: &Cx<'_>, key: &str, col: &Spanned<RawColumn>) -> Result<Colu
         other => {
             return Err(cx.err(
                 format!("{key}.type"),
-                Some(c.kind.span()),
-                format!("unknown column type `{other}`; expected int, float, uniform, category, bool, date, string or id"),
+                c.kind.as_ref().map(Spanned::span),
+                format!("unknown column type `{other}`; expected int, float, uniform, category, bool, date, string, id or derived"),
             ));
         }
     };
@@ -174,6 +193,7 @@ fn build_column(cx: &Cx<'_>, key: &str, col: &Spanned<RawColumn>) -> Result<Colu
         ("prefix", c.prefix.is_some()),
         ("format", c.format.is_some()),
         ("pattern", c.pattern.is_some()),
+        ("expr", c.expr.is_some()),
     ];
     if let Some((k, _)) = present.iter().find(|(k, p)| *p && !allowed.contains(k)) {
         return Err(bad(

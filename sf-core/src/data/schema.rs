@@ -106,6 +106,14 @@ pub enum ColumnKind {
         /// The pattern.
         pattern: String,
     },
+    /// A number computed, row by row, from earlier numeric columns of the schema by `expr`
+    /// (`1 - prob_class_1`, `amount * rate`, `max(a, b)`; evalexpr syntax): missing where a
+    /// column it reads is missing or the result is not a finite number, rounded to six decimals.
+    /// Property runs keep it too: it always agrees with its columns.
+    Derived {
+        /// The expression over earlier columns' names.
+        expr: String,
+    },
     /// A sequence `start, start + step, …`, optionally as text with a prefix (`ID-1`, `ID-2`).
     Id {
         /// First value.
@@ -224,6 +232,18 @@ pub enum ColumnProblem {
     /// `other_than` names a category with no second value to choose.
     #[error("`{0}` has fewer than two distinct values to choose another from")]
     OtherThanTooFew(String),
+    /// A derived column's expression does not parse.
+    #[error("expr does not parse: {0}")]
+    DerivedExpr(String),
+    /// A derived column reads a column that is not an earlier one.
+    #[error("expr reads `{0}`, which is not a column before this one")]
+    DerivedUnknown(String),
+    /// A derived column reads a column that is not numeric.
+    #[error("expr reads `{0}`, which is not numeric")]
+    DerivedNotNumeric(String),
+    /// A derived column that reads no column is a constant.
+    #[error("expr reads no column (a constant is not a derived column)")]
+    DerivedReadsNothing,
     /// A `p_true` that is not a probability.
     #[error("p_true {0} is outside 0–1")]
     Probability(f64),
@@ -317,6 +337,9 @@ impl Schema {
             if let ColumnKind::OtherThan { column: other } = &column.kind {
                 self.validate_other_than(other, i).map_err(problem)?;
             }
+            if let ColumnKind::Derived { expr } = &column.kind {
+                self.validate_derived(expr, i).map_err(problem)?;
+            }
         }
         if let Some(label) = &self.label {
             self.validate_label(label)?;
@@ -334,6 +357,25 @@ impl Schema {
         };
         if values.iter().all(|v| *v == values[0]) {
             return Err(ColumnProblem::OtherThanTooFew(other.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// `expr` must parse and read only numeric columns before column `index`.
+    fn validate_derived(&self, expr: &str, index: usize) -> Result<(), ColumnProblem> {
+        let tree = parse_expr(expr)?;
+        let mut reads = 0;
+        for name in tree.iter_variable_identifiers() {
+            reads += 1;
+            let Some(spec) = self.columns[..index].iter().find(|c| c.name == name) else {
+                return Err(ColumnProblem::DerivedUnknown(name.to_owned()));
+            };
+            if !spec.kind.is_numeric() {
+                return Err(ColumnProblem::DerivedNotNumeric(name.to_owned()));
+            }
+        }
+        if reads == 0 {
+            return Err(ColumnProblem::DerivedReadsNothing);
         }
         Ok(())
     }
@@ -421,6 +463,7 @@ impl Schema {
                     };
                     other_than(self.categories_of(column), of, rows, &mut rng)
                 }
+                ColumnKind::Derived { expr } => derived(expr, &table, rows),
                 kind => kind.generate(rows, &mut rng),
             };
             if spec.null_rate > 0.0 {
@@ -439,6 +482,51 @@ impl Schema {
         }
         table
     }
+}
+
+/// `expr` as an operator tree.
+fn parse_expr(expr: &str) -> Result<evalexpr::Node, ColumnProblem> {
+    evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(expr)
+        .map_err(|err| ColumnProblem::DerivedExpr(err.to_string()))
+}
+
+/// The values of a derived column over the columns of `table` generated so far: missing where
+/// a column it reads is missing, or the result is not a finite number.
+pub(crate) fn derived(expr: &str, table: &Table, rows: usize) -> Column {
+    use evalexpr::{ContextWithMutableVariables, HashMapContext, Value};
+    let Ok(tree) = parse_expr(expr) else {
+        return Column::Float(vec![None; rows]);
+    };
+    let inputs: Vec<(String, Option<&Column>)> = tree
+        .iter_variable_identifiers()
+        .map(|name| (name.to_owned(), table.column(name)))
+        .collect();
+    let value_at = |column: Option<&Column>, row: usize| -> Option<f64> {
+        match column? {
+            Column::Int(v) => v.get(row).copied().flatten().map(|x| x as f64),
+            Column::Float(v) => v.get(row).copied().flatten(),
+            Column::Bool(v) => v
+                .get(row)
+                .copied()
+                .flatten()
+                .map(|b| f64::from(u8::from(b))),
+            Column::Text(_) => None,
+        }
+    };
+    Column::Float(
+        (0..rows)
+            .map(|row| {
+                let mut context = HashMapContext::<evalexpr::DefaultNumericTypes>::new();
+                for (name, column) in &inputs {
+                    context
+                        .set_value(name.clone(), Value::Float(value_at(*column, row)?))
+                        .ok()?;
+                }
+                let x = tree.eval_with_context(&context).ok()?.as_number().ok()?;
+                x.is_finite().then(|| round6(x))
+            })
+            .collect(),
+    )
 }
 
 /// A generator for one column's stream: `seed` as in the profiles, then the stream number.
@@ -596,6 +684,7 @@ impl ColumnKind {
             | ColumnKind::Normal { .. }
             | ColumnKind::Uniform { .. }
             | ColumnKind::Decimal { .. }
+            | ColumnKind::Derived { .. }
             | ColumnKind::Bool { .. } => true,
             ColumnKind::Id { prefix, .. } => prefix.is_none(),
             ColumnKind::Category { .. }
@@ -712,7 +801,7 @@ impl ColumnKind {
                 parse_pattern(pattern)?;
             }
             // Checked against the other columns by `Schema::validate`.
-            ColumnKind::OtherThan { .. } | ColumnKind::Id { .. } => {}
+            ColumnKind::OtherThan { .. } | ColumnKind::Id { .. } | ColumnKind::Derived { .. } => {}
         }
         Ok(())
     }
@@ -780,8 +869,9 @@ impl ColumnKind {
             ColumnKind::Category { values, weights } => {
                 Column::Text(pick_categories(values, weights.as_deref(), rows, rng))
             }
-            // Drawn by `Schema::generate`, which has the column it depends on.
+            // Drawn by `Schema::generate`, which has the columns they depend on.
             ColumnKind::OtherThan { .. } => Column::Text(vec![None; rows]),
+            ColumnKind::Derived { .. } => Column::Float(vec![None; rows]),
             ColumnKind::Bool { p_true } => {
                 let p = p_true.clamp(0.0, 1.0);
                 Column::Bool((0..rows).map(|_| Some(rng.random::<f64>() < p)).collect())

@@ -121,6 +121,11 @@ enum Shape {
         of: String,
         values: Vec<String>,
     },
+    /// Computed from the row's other columns by `expr`: never drawn, so it always agrees with
+    /// them (a case no real upstream could produce is no case).
+    Derived {
+        expr: String,
+    },
 }
 
 /// One drawn value. `Next` is the row's own value of a [`Shape::Sequence`]; `Other(k)` the k-th
@@ -317,7 +322,12 @@ fn schema_columns(schema: &Schema) -> Vec<ColumnGen> {
                 Shape::Bool => Cell::Bool(None),
                 Shape::Int => Cell::Int(None),
                 Shape::Text | Shape::Sequence { .. } | Shape::OtherThan { .. } => Cell::Text(None),
+                Shape::Derived { .. } => Cell::Float(None),
             };
+            if let Shape::Derived { .. } = shape {
+                // Missing only where its inputs are: no nulls or edge values of its own.
+                return ColumnGen::new(spec.name.clone(), shape, normal);
+            }
             let cells = cells(normal, edges, Some((weight, null)));
             ColumnGen::new(spec.name.clone(), shape, cells)
         })
@@ -399,6 +409,11 @@ fn schema_column(schema: &Schema, kind: &ColumnKind) -> (Shape, BoxedStrategy<Ce
             Shape::Text,
             one_of_texts(values.clone()),
             text_edges(&unseen(values)),
+        ),
+        ColumnKind::Derived { expr } => (
+            Shape::Derived { expr: expr.clone() },
+            Just(Cell::Float(None)).boxed(),
+            Vec::new(),
         ),
         ColumnKind::OtherThan { column } => {
             let values = match schema.columns.iter().find(|c| c.name == *column) {
@@ -558,6 +573,7 @@ fn build(shapes: &[(String, Shape)], rows: &[Vec<Cell>], empty: Option<usize>) -
                     })
                     .collect(),
             ),
+            Shape::Derived { expr } => super::schema::derived(expr, &table, rows.len()),
             Shape::OtherThan { of, values } => {
                 let taken = match table.column(of) {
                     Some(Column::Text(v)) => v.as_slice(),
@@ -608,7 +624,8 @@ fn build(shapes: &[(String, Shape)], rows: &[Vec<Cell>], empty: Option<usize>) -
                 }
             }
         };
-        if empty == Some(j) {
+        // A derived column follows its inputs, never a lost field of its own.
+        if empty == Some(j) && !matches!(shape, Shape::Derived { .. }) {
             column = column.all_missing();
         }
         table.push(name.clone(), column);
