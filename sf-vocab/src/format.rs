@@ -12,6 +12,12 @@ vocabulary! {
         Tsv = "tsv",
         /// One JSON object per line.
         Jsonl = "jsonl" | "json-lines" | "jsonlines" | "ndjson",
+        /// A NumPy array (`np.load`): the numeric columns as a 2-D float64 array, a missing
+        /// value as NaN (needs sf's `npy` feature).
+        Npy = "npy",
+        /// NumPy arrays in one file (`np.load(...)["data"]`): `data` as for `npy`, and each
+        /// numeric column as its own 1-D array (needs sf's `npy` feature).
+        Npz = "npz",
     }
 }
 
@@ -19,5 +25,10 @@ impl Format {
     /// The file extension, without the dot.
     pub fn extension(self) -> &'static str {
         self.name()
+    }
+
+    /// Whether files of this format hold text rows (and can be gzipped, split or counted).
+    pub fn is_text(self) -> bool {
+        !matches!(self, Format::Npy | Format::Npz)
     }
 }

@@ -241,6 +241,26 @@ fn build_generated(
         Some(f) => cx.word::<Format>(format!("{key}.format"), f)?,
         None => Format::Csv,
     };
+    if !format.is_text() {
+        let span = c.format.as_ref().map(Spanned::span);
+        if !crate::data::NUMPY {
+            return Err(cx.err(
+                format!("{key}.format"),
+                span,
+                format!(
+                    "`{}` files need sf built with its `npy` feature (features = [\"npy\"])",
+                    format.name()
+                ),
+            ));
+        }
+        if c.gzip == Some(true) {
+            return Err(cx.err(
+                format!("{key}.gzip"),
+                span,
+                format!("`{}` files are binary: gzip does not apply", format.name()),
+            ));
+        }
+    }
     let layout_kind = match &c.layout {
         Some(l) => cx.word::<LayoutKind>(format!("{key}.layout"), l)?,
         None if c.shards.is_some() => LayoutKind::Shards,

@@ -271,6 +271,25 @@ columns = ["id"]
     }
 
     #[test]
+    fn numpy_inputs_need_the_npy_feature_and_are_never_gzipped() {
+        let dir = repo();
+        let text = "[scripts.alpha.inputs.input]\ndata = \"generic\"\nformat = \"npy\"\n";
+        match load(&dir, text) {
+            Ok(_) => assert!(crate::data::NUMPY),
+            Err(err) => {
+                assert!(!crate::data::NUMPY);
+                assert!(err.to_string().contains("`npy` feature"), "{err}");
+            }
+        }
+        let gz = format!("{text}gzip = true\n");
+        let err = load(&dir, &gz).unwrap_err().to_string();
+        assert!(
+            err.contains("gzip does not apply") || err.contains("`npy` feature"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_missing_configuration_says_how_to_make_one() {
         let dir = tempfile::tempdir().unwrap();
         let err = super::load(&dir.path().join(CONFIG_FILE))

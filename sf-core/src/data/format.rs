@@ -12,7 +12,88 @@ pub fn write_table<W: Write>(table: &Table, format: Format, out: W) -> io::Resul
         Format::Csv => write_delimited(table, b',', out),
         Format::Tsv => write_delimited(table, b'\t', out),
         Format::Jsonl => write_jsonl(table, out),
+        Format::Npy | Format::Npz => write_numpy(table, format, out),
     }
+}
+
+/// Whether this build writes NumPy files (the `npy` feature).
+pub(crate) const NUMPY: bool = cfg!(feature = "npy");
+
+/// The numeric columns of `table` (numbers, and booleans as 0 / 1), with their names.
+#[cfg_attr(not(feature = "npy"), allow(dead_code))]
+fn numeric_columns(table: &Table) -> Vec<(&str, Vec<f64>)> {
+    table
+        .names()
+        .iter()
+        .zip(table.columns())
+        .filter_map(|(name, column)| {
+            let values: Vec<f64> = match column {
+                Column::Int(v) => v.iter().map(|x| x.map_or(f64::NAN, |x| x as f64)).collect(),
+                Column::Float(v) => v.iter().map(|x| x.unwrap_or(f64::NAN)).collect(),
+                Column::Bool(v) => v
+                    .iter()
+                    .map(|x| x.map_or(f64::NAN, |b| f64::from(u8::from(b))))
+                    .collect(),
+                Column::Text(_) => return None,
+            };
+            Some((name.as_str(), values))
+        })
+        .collect()
+}
+
+#[cfg(feature = "npy")]
+fn npy_bytes(shape: &[u64], values: impl IntoIterator<Item = f64>) -> io::Result<Vec<u8>> {
+    use npyz::WriterBuilder as _;
+    let mut buf = Vec::new();
+    let mut writer = npyz::WriteOptions::<f64>::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(&mut buf)
+        .begin_nd()?;
+    writer.extend(values)?;
+    writer.finish()?;
+    Ok(buf)
+}
+
+#[cfg(feature = "npy")]
+fn write_numpy<W: Write>(table: &Table, format: Format, mut out: W) -> io::Result<()> {
+    let columns = numeric_columns(table);
+    let rows = table.rows();
+    // Row-major: row 0's values, then row 1's, …
+    let data = npy_bytes(
+        &[rows as u64, columns.len() as u64],
+        (0..rows).flat_map(|r| columns.iter().map(move |(_, v)| v[r])),
+    )?;
+    if format == Format::Npy {
+        return out.write_all(&data);
+    }
+    let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut member = |name: &str, bytes: &[u8]| -> io::Result<()> {
+        zip.start_file(format!("{name}.npy"), stored)
+            .map_err(io::Error::other)?;
+        zip.write_all(bytes)
+    };
+    member("data", &data)?;
+    for (name, values) in &columns {
+        if *name != "data" {
+            member(name, &npy_bytes(&[rows as u64], values.iter().copied())?)?;
+        }
+    }
+    let bytes = zip.finish().map_err(io::Error::other)?.into_inner();
+    out.write_all(&bytes)
+}
+
+#[cfg(not(feature = "npy"))]
+fn write_numpy<W: Write>(_: &Table, format: Format, _: W) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "this sf was built without the `npy` feature, so it cannot write `.{}` files",
+            format.extension()
+        ),
+    ))
 }
 
 fn write_delimited<W: Write>(table: &Table, delimiter: u8, out: W) -> io::Result<()> {
@@ -145,6 +226,72 @@ fn write_jsonl<W: Write>(table: &Table, out: W) -> io::Result<()> {
         out.write_all(b"}\n")?;
     }
     out.flush()
+}
+
+#[cfg(all(test, feature = "npy"))]
+mod numpy_tests {
+    use super::*;
+
+    fn table() -> Table {
+        let mut t = Table::new();
+        t.push("id", Column::Int(vec![Some(1), Some(2), None]));
+        t.push("name", Column::Text(vec![Some("a".into()), None, None]));
+        t.push("p", Column::Float(vec![Some(0.25), None, Some(-1.5)]));
+        t.push("ok", Column::Bool(vec![Some(true), Some(false), None]));
+        t
+    }
+
+    fn floats(bytes: &[u8]) -> (Vec<u64>, Vec<f64>) {
+        let npy = npyz::NpyFile::new(bytes).unwrap();
+        let shape = npy.shape().to_vec();
+        let values: Vec<f64> = npy.into_vec().unwrap();
+        (shape, values)
+    }
+
+    #[test]
+    fn npy_holds_the_numeric_columns_row_by_row_with_nan_for_missing() {
+        let mut out = Vec::new();
+        write_table(&table(), Format::Npy, &mut out).unwrap();
+        let (shape, values) = floats(&out);
+        assert_eq!(shape, [3, 3], "id, p, ok: text is left out");
+        let nan_is = |v: f64, want: Option<f64>| want.map_or(v.is_nan(), |w| v == w);
+        let want = [
+            Some(1.0),
+            Some(0.25),
+            Some(1.0),
+            Some(2.0),
+            None,
+            Some(0.0),
+            None,
+            Some(-1.5),
+            None,
+        ];
+        for (v, w) in values.iter().zip(want) {
+            assert!(nan_is(*v, w), "{values:?}");
+        }
+    }
+
+    #[test]
+    fn npz_holds_the_data_array_and_one_array_per_numeric_column() {
+        use std::io::Read;
+        let mut out = Vec::new();
+        write_table(&table(), Format::Npz, &mut out).unwrap();
+        let mut zip = zip::ZipArchive::new(io::Cursor::new(out)).unwrap();
+        let mut names: Vec<String> = (0..zip.len())
+            .map(|i| zip.by_index(i).unwrap().name().unwrap().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["data.npy", "id.npy", "ok.npy", "p.npy"]);
+        let mut bytes = Vec::new();
+        zip.by_name("p.npy")
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        let (shape, values) = floats(&bytes);
+        assert_eq!(shape, [3]);
+        assert_eq!(values[0], 0.25);
+        assert!(values[1].is_nan());
+    }
 }
 
 #[cfg(test)]

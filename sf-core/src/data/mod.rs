@@ -17,6 +17,7 @@ mod testing;
 
 pub use archive::{EntryContent, TarEntry};
 pub use files::MaterializedFile;
+pub(crate) use format::NUMPY;
 pub use format::{Format, write_table};
 pub use generated::{GeneratedData, TableSource};
 pub use layout::{Layout, Split};
