@@ -274,12 +274,10 @@ columns = ["id"]
     fn numpy_inputs_need_the_npy_feature_and_are_never_gzipped() {
         let dir = repo();
         let text = "[scripts.alpha.inputs.input]\ndata = \"generic\"\nformat = \"npy\"\n";
-        match load(&dir, text) {
-            Ok(_) => assert!(crate::data::NUMPY),
-            Err(err) => {
-                assert!(!crate::data::NUMPY);
-                assert!(err.to_string().contains("`npy` feature"), "{err}");
-            }
+        let loaded = load(&dir, text);
+        assert_eq!(loaded.is_ok(), crate::data::NUMPY);
+        if let Err(err) = loaded {
+            assert!(err.to_string().contains("`npy` feature"), "{err}");
         }
         let gz = format!("{text}gzip = true\n");
         let err = load(&dir, &gz).unwrap_err().to_string();
