@@ -207,7 +207,21 @@ pub fn prepare(
     tracing::info!(requirements = %requirements.describe(), dir = %dir.display(), "preparing a Python environment (once; cached)");
     let building = envs.join(format!("{key}.building-{}", std::process::id()));
     let _ = fs::remove_dir_all(&building);
+    // Building takes seconds to minutes: on a terminal, a spinner says what is going on.
+    let spinner = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!(
+            "sf: preparing a Python environment for {} (once; cached in {})",
+            requirements.describe(),
+            cache.display()
+        ));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
     let result = build(interpreter, requirements, &building);
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
     if let Err(err) = result {
         let _ = fs::remove_dir_all(&building);
         return Err(err);
