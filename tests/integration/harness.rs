@@ -188,7 +188,7 @@ fn configuration_mistakes_fail_loudly_naming_file_line_and_key() {
     for (config, expected) in [
         (
             "[scripts.raises]\ntimeout = 5\ntimout = 6\n",
-            "sf.toml:3:1: unknown field `timout`",
+            "sf.toml:3:1: `scripts.raises.timout`: unknown key `timout`: did you mean `timeout`?",
         ),
         (
             "[discover]\nglobs = [\"nothing/*.py\"]\n",

@@ -20,7 +20,11 @@ pub(super) type Built = (Vec<Entry>, Vec<Entry>, PathBuf);
 
 pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        ConfigError::new(file, e.message().trim_end_matches('\n').to_owned()).at(text, e.span())
+        let error = ConfigError::new(file, super::words::reword(e.message())).at(text, e.span());
+        match e.span().and_then(|s| super::words::key_at(text, s.start)) {
+            Some(key) => error.key(key),
+            None => error,
+        }
     })?;
     let cx = Cx { file, text, root };
     let defaults = raw.defaults.map(Spanned::into_inner).unwrap_or_default();

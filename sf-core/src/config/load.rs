@@ -181,7 +181,7 @@ job_args = { job_type = "training", n = 3 }
             "{e}"
         );
         let e = error("[scripts.alpha]\nproptest = { cases = 8, shrink = 3 }\n");
-        assert!(e.contains("unknown field `shrink`"), "{e}");
+        assert!(e.contains("unknown key `shrink`"), "{e}");
     }
 
     #[test]
@@ -300,7 +300,18 @@ columns = ["id"]
     #[test]
     fn unknown_keys_are_errors_with_their_line() {
         let e = error("[scripts.alpha]\ntimeout = 5\ntimout = 6\n");
-        assert!(e.starts_with(":3:1: unknown field `timout`"), "{e}");
+        assert!(
+            e.starts_with(
+                ":3:1: `scripts.alpha.timout`: unknown key `timout`: did you mean `timeout`?"
+            ),
+            "{e}"
+        );
+        // Types in words, never a Rust type.
+        let e = error("[scripts.alpha]\nseed = \"forty-two\"\n");
+        assert_eq!(
+            e,
+            ":2:8: `scripts.alpha.seed`: expected a whole number (0 or more), found the text \"forty-two\""
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod pipelines;
 mod raw;
 mod schema;
 mod script;
+mod words;
 
 pub use error::ConfigError;
 pub use load::{load, parse};
