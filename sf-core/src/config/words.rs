@@ -35,14 +35,14 @@ pub(super) fn key_at(text: &str, offset: usize) -> Option<String> {
 /// The TOML reader's `message`, reworded.
 pub(super) fn reword(message: &str) -> String {
     let message = message.trim_end_matches('\n');
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!(
-                "expected {}, found {}",
-                describe_expected(expected),
-                describe_found(found)
-            );
-        }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return format!(
+            "expected {}, found {}",
+            describe_expected(expected),
+            describe_found(found)
+        );
     }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((unknown, expected)) = rest.split_once("`, expected ") {
