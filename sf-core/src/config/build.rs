@@ -18,14 +18,61 @@ use crate::suite::Entry;
 /// The entries of a configuration (scripts, then pipelines) and its workspace root.
 pub(super) type Built = (Vec<Entry>, Vec<Entry>, PathBuf);
 
-pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+/// Reads the TOML into the raw configuration. The reader stops at the first mistake; to report
+/// every mistake of the file at once, the line of each is blanked out and the file read again
+/// (at most 20 times), and all are returned in file order.
+fn read(file: &Path, text: &str) -> Result<RawConfig> {
+    let describe = |text: &str, e: &toml::de::Error| {
         let error = ConfigError::new(file, super::words::reword(e.message())).at(text, e.span());
         match e.span().and_then(|s| super::words::key_at(text, s.start)) {
             Some(key) => error.key(key),
             None => error,
         }
-    })?;
+    };
+    let first = match toml::from_str::<RawConfig>(text) {
+        Ok(raw) => return Ok(raw),
+        Err(e) => e,
+    };
+    let mut errors = vec![describe(text, &first)];
+    let mut patched = text.to_owned();
+    let mut current = first;
+    for _ in 0..20 {
+        let Some(span) = current.span() else { break };
+        let start = patched[..span.start.min(patched.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = patched[start..]
+            .find('\n')
+            .map_or(patched.len(), |i| start + i);
+        // A table header cannot be left out without changing what the rest means.
+        if patched[start..end].trim_start().starts_with('[') || start == end {
+            break;
+        }
+        patched.replace_range(start..end, &" ".repeat(end - start));
+        match toml::from_str::<RawConfig>(&patched) {
+            Ok(_) => break,
+            Err(e) => {
+                let error = describe(&patched, &e);
+                if errors
+                    .iter()
+                    .any(|seen| seen.position == error.position && seen.message == error.message)
+                {
+                    break;
+                }
+                errors.push(error);
+                current = e;
+            }
+        }
+    }
+    errors.sort_by_key(|e| e.position);
+    let mut errors = errors.into_iter();
+    let mut first = errors.next().expect("one error at least");
+    first.more = errors.collect();
+    Err(first)
+}
+
+pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
+    let raw: RawConfig = read(file, text)?;
     let cx = Cx { file, text, root };
     let defaults = raw.defaults.map(Spanned::into_inner).unwrap_or_default();
     if let Some(path) = &defaults.path {

@@ -14,6 +14,8 @@ pub struct ConfigError {
     pub key: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// Further mistakes found in the same file, in file order (each printed on its own line).
+    pub more: Vec<ConfigError>,
 }
 
 impl ConfigError {
@@ -23,6 +25,7 @@ impl ConfigError {
             position: None,
             key: None,
             message: message.into(),
+            more: Vec::new(),
         }
     }
 
@@ -46,7 +49,11 @@ impl fmt::Display for ConfigError {
         if let Some(key) = &self.key {
             write!(f, ": `{key}`")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        for more in &self.more {
+            write!(f, "\n{more}")?;
+        }
+        Ok(())
     }
 }
 

@@ -306,6 +306,16 @@ columns = ["id"]
             ),
             "{e}"
         );
+        // Every such mistake of the file at once, in file order.
+        let e = error("[scripts.alpha]\nnetwork = \"no\"\ntimout = 6\n[scripts.beta]\nseed = -1\n");
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(
+            lines[0].starts_with(":2:11: `scripts.alpha.network`: expected true or false"),
+            "{e}"
+        );
+        assert!(lines[1].contains(":3:1: `scripts.alpha.timout`"), "{e}");
+        assert!(lines[2].contains(":5:8: `scripts.beta.seed`: expected a whole number (0 or more), found the whole number -1"), "{e}");
         // Types in words, never a Rust type.
         let e = error("[scripts.alpha]\nseed = \"forty-two\"\n");
         assert_eq!(

@@ -35,7 +35,9 @@ pub(super) fn key_at(text: &str, offset: usize) -> Option<String> {
 /// The TOML reader's `message`, reworded.
 pub(super) fn reword(message: &str) -> String {
     let message = message.trim_end_matches('\n');
-    if let Some(rest) = message.strip_prefix("invalid type: ")
+    if let Some(rest) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
         && let Some((found, expected)) = rest.split_once(", expected ")
     {
         return format!(
