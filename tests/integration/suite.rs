@@ -80,7 +80,15 @@ fn the_examples_all_pass_with_a_summary_table() {
         .arg(examples_config())
         .assert()
         .code(0)
-        .stdout(contains("STATUS  TEST").and(contains("10 passed, 0 failed, 0 skipped")));
+        .stdout(
+            contains("STATUS  TEST")
+                .and(contains("10 passed, 0 failed, 0 skipped"))
+                // The failure strict_loader's test asks for is a PASS, marked as such.
+                .and(
+                    predicates::str::is_match(r"PASS +strict_loader::rows_0 .*\(expected fail\)")
+                        .unwrap(),
+                ),
+        );
 }
 
 #[test]
@@ -111,6 +119,15 @@ fn list_filter_and_exact_select_tests() {
         .arg("currency")
         .assert()
         .success()
+        .stdout("currency_conversion::medium: test\ncurrency_conversion::small: test\n\n2 tests\n");
+    // `--format terse`, as for a harness or any Rust test binary: the names only.
+    sandbox
+        .sf()
+        .args(["test", "--list", "--format", "terse", "--config"])
+        .arg(examples_config())
+        .arg("currency")
+        .assert()
+        .success()
         .stdout("currency_conversion::medium: test\ncurrency_conversion::small: test\n");
     sandbox
         .sf()
@@ -119,7 +136,7 @@ fn list_filter_and_exact_select_tests() {
         .arg("currency_conversion::small")
         .assert()
         .success()
-        .stdout("currency_conversion::small: test\n");
+        .stdout("currency_conversion::small: test\n\n1 test\n");
     // Several filters, as `cargo test a b` takes them.
     sandbox
         .sf()
@@ -128,7 +145,7 @@ fn list_filter_and_exact_select_tests() {
         .args(["currency_conversion::small", "strict_loader"])
         .assert()
         .success()
-        .stdout("currency_conversion::small: test\nstrict_loader::rows_0: test\n");
+        .stdout("currency_conversion::small: test\nstrict_loader::rows_0: test\n\n2 tests\n");
 }
 
 #[test]

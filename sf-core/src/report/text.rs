@@ -203,9 +203,12 @@ pub fn render_summary(
                     Status::Fail => failed += 1,
                     Status::Skip => skipped += 1,
                 }
+                // A failure the test asked for is a PASS, and the table says which kind.
+                let expected_fail =
+                    r.status == Status::Pass && r.expected == crate::spec::Expectation::Fail;
                 let _ = writeln!(
                     out,
-                    "{} {:<width$}  {:>7.2} s  {:>7.1} MB",
+                    "{} {:<width$}  {:>7.2} s  {:>7.1} MB{}",
                     paint(
                         &format!("{:<7}", r.status.as_str()),
                         status_style(r.status),
@@ -213,7 +216,12 @@ pub fn render_summary(
                     ),
                     e.name,
                     r.execution_time,
-                    r.memory_usage
+                    r.memory_usage,
+                    if expected_fail {
+                        "  (expected fail)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

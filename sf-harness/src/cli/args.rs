@@ -102,6 +102,10 @@ pub struct TestArgs {
     /// List the tests instead of running them.
     #[arg(long)]
     pub list: bool,
+    /// With --list, as libtest: `terse` prints only `NAME: test` lines, `pretty` (the default)
+    /// adds a count.
+    #[arg(long, value_name = "FORMAT", value_parser = ["pretty", "terse"], requires = "list")]
+    pub format: Option<String>,
     /// Tests run at once (default: the number of CPUs).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,

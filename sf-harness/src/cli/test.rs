@@ -58,6 +58,10 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         for (t, _) in &selected {
             println!("{}: test", t.name);
         }
+        if args.format.as_deref() != Some("terse") {
+            let n = selected.len();
+            println!("\n{n} {}", if n == 1 { "test" } else { "tests" });
+        }
         return Ok(exit_code::PASS);
     }
     let to_run: Vec<&Entry> = selected
