@@ -428,7 +428,7 @@ mod tests {
         let err = generate_data(&["generic", "--format", "xlsx"]).unwrap_err();
         assert!(
             err.to_string()
-                .contains("[possible values: csv, tsv, jsonl]"),
+                .contains("[possible values: csv, tsv, jsonl, npy, npz]"),
             "{err}"
         );
     }
