@@ -6,14 +6,23 @@ use predicates::str::contains;
 
 use crate::support::Sandbox;
 
-const SCRIPT: &str = r#"import os
+const SCRIPT: &str = r#"import argparse
+import os
 
 
 def main(input_paths, output_paths, environ_vars, job_args):
+    label = environ_vars.get("LABEL_FIELD", "label")
+    bins = job_args.n_bins if hasattr(job_args, "n_bins") else 10
     rows = open(os.path.join(input_paths["input_data"], "data.csv")).read().count("\n")
     sig = input_paths.get('signature')
     with open(os.path.join(output_paths["processed_data"], "rows.txt"), "w") as f:
         f.write(str(rows))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--job-type", type=str, required=True)
+    parser.add_argument("--n-bins", type=int, default=10)
 "#;
 
 #[test]
@@ -41,12 +50,34 @@ fn init_scaffolds_config_harness_and_manifest_that_then_pass() {
         config.contains("[scripts.risk_preprocessing.outputs.processed_data]\nnon_empty = true"),
         "{config}"
     );
+    // What else the script reads is written as placeholders to fill in.
+    assert!(
+        config.contains("# env = { LABEL_FIELD = \"\" }"),
+        "{config}"
+    );
+    assert!(
+        config.contains("# job_args = { job_type = \"\", n_bins = \"\" }"),
+        "{config}"
+    );
     let harness = fs::read_to_string(sandbox.path().join("tests/scripts.rs")).unwrap();
     assert!(harness.contains("sf::harness::main()"));
     let manifest = fs::read_to_string(sandbox.path().join("Cargo.toml")).unwrap();
     let doc: toml::Table = toml::from_str(&manifest).unwrap();
     let sf = doc["dev-dependencies"]["sf"].as_table().expect(&manifest);
-    assert!(sf.contains_key("path"), "{manifest}");
+    // A path relative to the repository: it works on a teammate's machine with the same layout,
+    // never an absolute path of this one.
+    let path = sf["path"].as_str().expect(&manifest);
+    assert!(std::path::Path::new(path).is_relative(), "{manifest}");
+    assert!(
+        sandbox.path().join(path).join("src/lib.rs").is_file(),
+        "{manifest}"
+    );
+    // What cargo and sf's runs write stays out of version control.
+    let ignore = fs::read_to_string(sandbox.path().join(".gitignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l == "target/") && ignore.lines().any(|l| l == "pipeline_testing/"),
+        "{ignore}"
+    );
     // The harness, without the command line's dependencies.
     assert_eq!(sf["default-features"].as_bool(), Some(false), "{manifest}");
     assert_eq!(

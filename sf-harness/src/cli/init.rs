@@ -16,10 +16,20 @@ pub(crate) const HARNESS_SOURCE: &str = "//! Every script of sf.toml as a test c
 /// Channel names a Python script uses: the string keys of `input_paths[...]`,
 /// `input_paths.get(...)`, `output_paths[...]` and `output_paths.get(...)` in its source.
 pub(crate) fn guess_channels(source: &str, map: &str) -> BTreeSet<String> {
+    quoted_keys(
+        source,
+        &[&format!("{map}["), &format!("{map}.get(")],
+        |key| !key.contains('{') && sf_core::check_channel_name(key).is_ok(),
+    )
+}
+
+/// The string literals that follow any of `openers` in `source` (`environ_vars["KEY"]`), kept
+/// when `accept` says so.
+fn quoted_keys(source: &str, openers: &[&str], accept: impl Fn(&str) -> bool) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    for opener in [format!("{map}["), format!("{map}.get(")] {
+    for opener in openers {
         let mut rest = source;
-        while let Some(at) = rest.find(&opener) {
+        while let Some(at) = rest.find(opener) {
             rest = &rest[at + opener.len()..];
             let trimmed = rest.trim_start();
             let Some(quote) = trimmed.chars().next().filter(|c| *c == '"' || *c == '\'') else {
@@ -27,10 +37,58 @@ pub(crate) fn guess_channels(source: &str, map: &str) -> BTreeSet<String> {
             };
             if let Some(end) = trimmed[1..].find(quote) {
                 let key = &trimmed[1..1 + end];
-                if !key.contains('{') && sf_core::check_channel_name(key).is_ok() {
+                if accept(key) {
                     found.insert(key.to_owned());
                 }
             }
+        }
+    }
+    found
+}
+
+fn identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Environment variables a script reads: `environ_vars[...]`, `environ_vars.get(...)`,
+/// `os.environ[...]`, `os.environ.get(...)`, `os.getenv(...)`.
+pub(crate) fn env_vars_read(source: &str) -> BTreeSet<String> {
+    quoted_keys(
+        source,
+        &[
+            "environ_vars[",
+            "environ_vars.get(",
+            "os.environ[",
+            "os.environ.get(",
+            "os.getenv(",
+        ],
+        identifier,
+    )
+}
+
+/// Job arguments a script reads: `job_args.NAME` in `main`, and the options its `__main__` block
+/// declares (`parser.add_argument("--job-type", ...)` → `job_type`).
+pub(crate) fn job_args_read(source: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("job_args.") {
+        rest = &rest[at + "job_args.".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if identifier(&name) {
+            found.insert(name);
+        }
+    }
+    for option in quoted_keys(source, &["add_argument("], |k| k.starts_with("--")) {
+        let name = option.trim_start_matches('-').replace('-', "_");
+        if identifier(&name) {
+            found.insert(name);
         }
     }
     found
@@ -88,6 +146,27 @@ fn config_text(dir: &Path, scripts: &[PathBuf]) -> anyhow::Result<String> {
         if inputs.is_empty() && outputs.is_empty() {
             note.push_str("# No input_paths[...] / output_paths[...] keys found: sf uses channels `input` and `output`.\n");
         }
+        // What else the script reads, for the user to give values to.
+        let env = env_vars_read(&source);
+        let job_args = job_args_read(&source);
+        let placeholders = |keys: &BTreeSet<String>| {
+            keys.iter()
+                .map(|k| format!("{} = \"\"", comment_text(k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !env.is_empty() {
+            note.push_str(&format!(
+                "# The script reads these environment variables; give them values:\n# env = {{ {} }}\n",
+                placeholders(&env)
+            ));
+        }
+        if !job_args.is_empty() {
+            note.push_str(&format!(
+                "# The script reads these job arguments; give them values:\n# job_args = {{ {} }}\n",
+                placeholders(&job_args)
+            ));
+        }
         section.decor_mut().set_prefix(note);
         let profile = Profile::guess(&name);
         for (kind, channels) in [("inputs", &inputs), ("outputs", &outputs)] {
@@ -127,21 +206,63 @@ fn comment_text(text: &str) -> String {
         .collect()
 }
 
-/// The dependency line for `sf`: this sf's own source tree when it is still there, else the
-/// registry version; with the harness and without the command line, which a script repository
-/// does not build.
-fn sf_dependency() -> toml_edit::Item {
+/// The dependency line for `sf`: this sf's own source tree when it is still there, as a path
+/// relative to the repository (so it works on a teammate's machine with the same checkout
+/// layout, never an absolute path of this one), else the registry version; with the harness and
+/// without the command line, which a script repository does not build.
+fn sf_dependency(dir: &Path) -> toml_edit::Item {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .map(Path::to_owned);
+        .filter(|p| p.join("Cargo.toml").is_file() && p.join("src/lib.rs").is_file())
+        .and_then(|p| p.canonicalize().ok());
+    let relative = source.and_then(|source| {
+        let dir = dir.canonicalize().ok()?;
+        pathdiff::diff_paths(source, dir)
+    });
     let mut t = toml_edit::InlineTable::new();
-    match source.filter(|p| p.join("Cargo.toml").is_file() && p.join("src/lib.rs").is_file()) {
-        Some(path) => t.insert("path", path.display().to_string().into()),
-        None => t.insert("version", env!("CARGO_PKG_VERSION").into()),
+    match relative {
+        Some(path) if path.is_relative() => t.insert("path", path.display().to_string().into()),
+        _ => t.insert("version", env!("CARGO_PKG_VERSION").into()),
     };
     t.insert("default-features", false.into());
     t.insert("features", toml_edit::Array::from_iter(["harness"]).into());
     toml_edit::value(t)
+}
+
+/// Adds what sf and cargo write (`target/`, the workspaces) to the repository's `.gitignore`,
+/// creating it when there is none; lines already there are left as they are.
+fn ignore_outputs(dir: &Path, written: &mut Vec<String>) -> anyhow::Result<()> {
+    let path = dir.join(".gitignore");
+    let existing = fs::read_to_string(&path).unwrap_or_default();
+    let have: BTreeSet<&str> = existing.lines().map(str::trim).collect();
+    let wanted =
+        ["target/", &format!("{}/", sf_core::DEFAULT_WORKSPACE_ROOT)].map(|s| s.to_string());
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !have.contains(w.as_str()) && !have.contains(w.trim_end_matches('/')))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut text = existing.clone();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if text.is_empty() {
+        text.push_str("# Written by `sf init`: what cargo and sf's runs write.\n");
+    }
+    for m in &missing {
+        text.push_str(m);
+        text.push('\n');
+    }
+    sf_core::write_atomic(&path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    written.push(if existing.is_empty() {
+        ".gitignore (created)".to_owned()
+    } else {
+        ".gitignore (added target/ and the workspaces)".to_owned()
+    });
+    Ok(())
 }
 
 fn edit_manifest(dir: &Path, written: &mut Vec<String>) -> anyhow::Result<()> {
@@ -179,7 +300,7 @@ fn edit_manifest(dir: &Path, written: &mut Vec<String>) -> anyhow::Result<()> {
         .as_table_mut()
         .context("[dev-dependencies] is not a table")?;
     if !deps.contains_key("sf") {
-        deps.insert("sf", sf_dependency());
+        deps.insert("sf", sf_dependency(dir));
         changed = true;
     }
     let tests = doc
@@ -237,6 +358,7 @@ pub(crate) fn run(args: InitArgs) -> anyhow::Result<u8> {
     sf_core::write_atomic(&harness, HARNESS_SOURCE.as_bytes())?;
     written.push("tests/scripts.rs".to_owned());
     edit_manifest(dir, &mut written)?;
+    ignore_outputs(dir, &mut written)?;
     for w in &written {
         println!("wrote {w}");
     }
