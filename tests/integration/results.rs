@@ -67,3 +67,44 @@ fn listing_a_missing_root_says_so() {
         .success()
         .stdout(contains("does not exist"));
 }
+
+#[test]
+fn attribute_test_results_are_listed_with_the_others_by_default() {
+    let sandbox = Sandbox::new();
+    sandbox.test_script("exit_0", &[]);
+    // Where a crate's #[script_test] functions keep their workspaces.
+    sandbox
+        .sf()
+        .args([
+            "test-script",
+            "raises",
+            "--workspace-dir",
+            "target/tmp/sf-workspaces",
+        ])
+        .arg("--scripts-dir")
+        .arg(crate::support::fixtures())
+        .assert()
+        .code(1);
+    let listed = |args: &[&str]| {
+        let out = sandbox
+            .sf()
+            .args(["list-results", "--output-format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        list.iter()
+            .map(|r| r["script_name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(&[]),
+        ["raises", "exit_0"],
+        "newest first, both places"
+    );
+    assert_eq!(
+        listed(&["--workspace-dir", "pipeline_testing"]),
+        ["exit_0"],
+        "a chosen place only"
+    );
+}
