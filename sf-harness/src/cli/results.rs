@@ -28,7 +28,7 @@ pub(crate) fn run(args: ListResultsArgs) -> anyhow::Result<u8> {
         listing.unreadable.extend(more.unreadable);
         listing
             .results
-            .sort_by(|a, b| b.result.timestamp.cmp(&a.result.timestamp));
+            .sort_by_key(|r| std::cmp::Reverse(r.result.timestamp));
         return print(listing, &args.output_format, &workspace_dir);
     }
     if !workspace_dir.exists() {
