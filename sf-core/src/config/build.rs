@@ -92,15 +92,19 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
     let mut tests = Vec::new();
     // Each script's spec before variants: what pipeline steps start from.
     let mut bases: BTreeMap<String, TestSpec> = BTreeMap::new();
+    // A mistake in one script's section does not hide those of the others: every section is
+    // built, and their errors are reported together, in file order.
+    let mut errors: Vec<ConfigError> = Vec::new();
     for name in names {
         let key = format!("scripts.{name}");
-        let section = raw.scripts.get(name);
-        let script = merge(&defaults, section.map(Spanned::get_ref));
-        let path = match (&script.path, discovered.get(name)) {
-            (Some(p), _) => {
-                let full = cx.path(p.get_ref());
-                if full.is_dir() {
-                    return Err(cx.err(
+        let built = (|| -> Result<(TestSpec, Vec<Entry>)> {
+            let section = raw.scripts.get(name);
+            let script = merge(&defaults, section.map(Spanned::get_ref));
+            let path = match (&script.path, discovered.get(name)) {
+                (Some(p), _) => {
+                    let full = cx.path(p.get_ref());
+                    if full.is_dir() {
+                        return Err(cx.err(
                         format!("{key}.path"),
                         Some(p.span()),
                         format!(
@@ -109,32 +113,45 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
                             p.get_ref().trim_end_matches('/')
                         ),
                     ));
+                    }
+                    if !full.is_file() {
+                        return Err(cx.err(
+                            format!("{key}.path"),
+                            Some(p.span()),
+                            format!(
+                                "{} does not exist (paths are relative to {})",
+                                p.get_ref(),
+                                root.display()
+                            ),
+                        ));
+                    }
+                    full
                 }
-                if !full.is_file() {
+                (None, Some(found)) => found.clone(),
+                (None, None) => {
                     return Err(cx.err(
-                        format!("{key}.path"),
-                        Some(p.span()),
-                        format!(
-                            "{} does not exist (paths are relative to {})",
-                            p.get_ref(),
-                            root.display()
-                        ),
+                        &key,
+                        section.map(Spanned::span),
+                        format!("no `path` given and no discovered script is called `{name}`"),
                     ));
                 }
-                full
+            };
+            build_script(&cx, &key, &path, &script, &workspace_root)
+        })();
+        match built {
+            Ok((base, variants)) => {
+                bases.insert(name.clone(), base);
+                tests.extend(variants);
             }
-            (None, Some(found)) => found.clone(),
-            (None, None) => {
-                return Err(cx.err(
-                    &key,
-                    section.map(Spanned::span),
-                    format!("no `path` given and no discovered script is called `{name}`"),
-                ));
-            }
-        };
-        let (base, variants) = build_script(&cx, &key, &path, &script, &workspace_root)?;
-        bases.insert(name.clone(), base);
-        tests.extend(variants);
+            Err(err) => errors.push(err),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.position);
+        let mut errors = errors.into_iter();
+        let mut first = errors.next().expect("one error at least");
+        first.more.extend(errors);
+        return Err(first);
     }
     tests.sort_by(|a, b| a.name.cmp(&b.name));
     for pair in tests.windows(2) {

@@ -316,6 +316,20 @@ columns = ["id"]
         );
         assert!(lines[1].contains(":3:1: `scripts.alpha.timout`"), "{e}");
         assert!(lines[2].contains(":5:8: `scripts.beta.seed`: expected a whole number (0 or more), found the whole number -1"), "{e}");
+        // Mistakes in different scripts' sections, found while building them, come together too.
+        let e = error(
+            "[scripts.alpha]\nexpect = \"sometimes\"\n[scripts.beta]\nprofiles = [\"images\"]\n",
+        );
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(
+            lines[0].contains("`scripts.alpha.expect`: unknown expectation"),
+            "{e}"
+        );
+        assert!(
+            lines[1].contains("`scripts.beta.profiles`: unknown profile `images`"),
+            "{e}"
+        );
         // Types in words, never a Rust type.
         let e = error("[scripts.alpha]\nseed = \"forty-two\"\n");
         assert_eq!(
