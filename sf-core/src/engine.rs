@@ -21,46 +21,75 @@ use sf_vocab::RuntimeInstalls;
 /// Never panics on anything the script does, and never returns an error: a problem with the
 /// script, its data or its interpreter is a FAIL result that says what happened.
 pub fn run(spec: &TestSpec) -> TestResult {
-    let first = run_once(spec);
-    // `pip install` of something the environment lacked, under runtime_installs = "prepare":
-    // prepare it and run the script once more, in the environment that has it.
-    let Some(missing) = first
-        .execution
-        .as_ref()
-        .and_then(|e| e.installs.as_ref())
-        .filter(|i| i.mode == RuntimeInstalls::Prepare.name() && !i.missing.is_empty())
-        .map(|i| i.missing.clone())
-    else {
-        return first;
-    };
-    let already: Vec<&String> = missing
-        .iter()
-        .filter(|m| spec.requirements.specifiers.contains(m))
-        .collect();
-    if !already.is_empty() {
-        // Prepared, and still missing (a pin the installer resolved differently): no loop.
-        return first;
+    let mut spec = spec.clone();
+    let mut result = run_once(&spec);
+    // `pip install` of what the environment lacked, under runtime_installs = "prepare": prepare
+    // it and run the script again in the environment that has it — a few times at most, for a
+    // script that installs one package after another.
+    let mut prepared: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        if spec.runtime_installs != RuntimeInstalls::Prepare
+            || crate::run::interrupt::interrupted().is_some()
+        {
+            break;
+        }
+        let Some(missing) = result
+            .execution
+            .as_ref()
+            .and_then(|e| e.installs.as_ref())
+            .map(|i| i.missing.clone())
+            .filter(|m| !m.is_empty())
+        else {
+            break;
+        };
+        let (plain, other): (Vec<String>, Vec<String>) = missing
+            .into_iter()
+            .partition(|m| crate::run::adapter::environment::is_plain_requirement(m));
+        let new: Vec<String> = plain
+            .into_iter()
+            .filter(|m| !spec.requirements.specifiers.contains(m))
+            .collect();
+        if !other.is_empty() {
+            result.recommendations.push(format!(
+                "The script asked pip to install {}: sf prepares only requirements by name and \
+                 version (no paths, URLs, options or markers); declare what it needs with \
+                 requirements = [...] or a requirements_file",
+                other.join(", ")
+            ));
+        }
+        if new.is_empty() {
+            // Prepared, and still missing (a pin the installer resolved otherwise): no loop.
+            break;
+        }
+        tracing::info!(requirements = %new.join(", "), "the script asked to install what its environment lacks: preparing it and running again");
+        if let Err(err) = Workspace::at(&result.workspace).remove() {
+            tracing::warn!(err = %error_chain(&err), "cannot remove the earlier run's workspace");
+        }
+        spec = spec.requirements(new.iter().cloned());
+        // What a script asks for is installed from wheels only: no code of its runs outside
+        // the run's container while it is installed.
+        spec.requirements.wheels_only = true;
+        prepared.extend(new);
+        result = run_once(&spec);
     }
-    tracing::info!(requirements = %missing.join(", "), "the script asked to install what its environment lacks: preparing it and running again");
-    if let Err(err) = Workspace::at(&first.workspace).remove() {
-        tracing::warn!(err = %error_chain(&err), "cannot remove the first run's workspace");
+    if prepared.is_empty() {
+        return result;
     }
-    let again = spec.clone().requirements(missing.iter().cloned());
-    let mut result = run_once(&again);
-    if let Some(installs) = result.execution.as_mut().and_then(|e| e.installs.as_mut()) {
-        installs.prepared = missing.clone();
-    } else if let Some(execution) = result.execution.as_mut() {
-        execution.installs = Some(crate::run::execution::InstallRequests {
-            mode: RuntimeInstalls::Prepare.name().to_owned(),
-            prepared: missing.clone(),
-            ..Default::default()
-        });
+    if let Some(execution) = result.execution.as_mut() {
+        let installs =
+            execution
+                .installs
+                .get_or_insert_with(|| crate::run::execution::InstallRequests {
+                    mode: RuntimeInstalls::Prepare.name().to_owned(),
+                    ..Default::default()
+                });
+        installs.prepared = prepared.clone();
     }
     result.recommendations.push(format!(
         "The script runs `pip install {}` while it runs: sf prepared it and ran the script again; \
          declare it (requirements = [{}] in sf.toml) so the environment is ready before the first run",
-        missing.join(" "),
-        missing
+        prepared.join(" "),
+        prepared
             .iter()
             .map(|m| format!("{m:?}"))
             .collect::<Vec<_>>()
@@ -201,7 +230,7 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
     let mut execution =
         Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files());
     adapter::interpret(&prepared, &mut execution);
-    execution.installs = adapter::read_installs(workspace);
+    execution.installs = adapter::read_installs(workspace, spec.runtime_installs);
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
 
     let input_changes = snapshot.input_changes(workspace);
@@ -251,8 +280,9 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
         },
     };
     let mut recommendations = recommend(&findings);
+    // The mode is the test's, whatever the run's log says.
     let (status, error_message) = match execution.installs.as_ref() {
-        Some(i) if !i.missing.is_empty() && i.mode == RuntimeInstalls::Fail.name() => (
+        Some(i) if !i.missing.is_empty() && spec.runtime_installs == RuntimeInstalls::Fail => (
             Status::Fail,
             Some(format!(
                 "the script asked pip to install {}, which its environment lacks \
@@ -261,7 +291,7 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
                 i.missing.join(", ")
             )),
         ),
-        Some(i) if !i.missing.is_empty() && i.mode == RuntimeInstalls::Skip.name() => {
+        Some(i) if !i.missing.is_empty() && spec.runtime_installs == RuntimeInstalls::Skip => {
             recommendations.push(format!(
                 "The script asked pip to install {}, which its environment lacks; the run went on \
                  without it (runtime_installs = \"skip\")",

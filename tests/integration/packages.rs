@@ -493,3 +493,85 @@ fn a_derived_column_agrees_with_its_inputs_in_seeded_and_property_runs() {
         .code(2)
         .stderr(contains("expr does not parse"));
 }
+
+#[test]
+fn what_a_script_asks_pip_for_is_checked_before_sf_acts_on_it() {
+    let sandbox = Sandbox::new();
+    let cache = sandbox.path().join("cache");
+    let wheels = sandbox.path().join("wheels");
+    std::fs::create_dir_all(&wheels).unwrap();
+    demo_wheel(&wheels, "1.0");
+    let escaped = sandbox.path().join("escaped");
+    // A forged line in the install log (the script can write its logs folder) must never
+    // become an installer option outside the run.
+    std::fs::write(
+        sandbox.path().join("forges.py"),
+        format!(
+            "import json, os, pip\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+             assert pip.__version__, 'the real pip package stays importable'\n    \
+             with open(os.environ['SF_INSTALLS_LOG'], 'a') as f:\n        \
+             f.write(json.dumps({{'requirement': '--target={}', 'satisfied': False, 'mode': 'prepare'}}) + '\\n')\n",
+            escaped.display()
+        ),
+    )
+    .unwrap();
+    let out = sandbox
+        .sf()
+        .env("SF_CACHE_DIR", &cache)
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_FIND_LINKS", &wheels)
+        .args(["test-script", "forges.py", "--output-format", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["status"], "PASS", "{r:#}");
+    assert!(
+        !escaped.exists(),
+        "sf installed into a folder the script chose"
+    );
+    assert!(
+        r["recommendations"]
+            .to_string()
+            .contains("sf prepares only requirements by name"),
+        "{r:#}"
+    );
+    assert!(
+        !cache.join("envs").exists() || std::fs::read_dir(cache.join("envs")).unwrap().count() == 0
+    );
+}
+
+#[test]
+fn import_root_never_tests_another_copy_of_the_package() {
+    let sandbox = Sandbox::new();
+    // The script under test, in a folder without __init__.py (a namespace package)…
+    let root = sandbox.path().join("src");
+    std::fs::create_dir_all(root.join("acme")).unwrap();
+    std::fs::write(
+        root.join("acme/step.py"),
+        "def main(input_paths, output_paths, environ_vars, job_args):\n    raise RuntimeError('the script under test')\n",
+    )
+    .unwrap();
+    // …and an installed regular package of the same name, which Python prefers.
+    let installed = sandbox.path().join("site");
+    std::fs::create_dir_all(installed.join("acme")).unwrap();
+    std::fs::write(installed.join("acme/__init__.py"), "").unwrap();
+    std::fs::write(
+        installed.join("acme/step.py"),
+        "def main(input_paths, output_paths, environ_vars, job_args):\n    pass\n",
+    )
+    .unwrap();
+    let out = sandbox
+        .sf()
+        .arg("test-script")
+        .arg(root.join("acme/step.py"))
+        .args(["--import-root", "src", "--output-format", "json", "--env"])
+        .arg(format!("PYTHONPATH={}", installed.display()))
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["status"], "FAIL", "{r:#}");
+    assert!(
+        r["error_message"].as_str().unwrap().contains("not from"),
+        "{r:#}"
+    );
+}

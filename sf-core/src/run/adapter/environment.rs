@@ -7,6 +7,7 @@
 //! nothing; what the requirements add goes into the environment only — the interpreter itself is
 //! never modified.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,10 @@ pub struct Requirements {
     pub specifiers: Vec<String>,
     /// Requirements files (`requirements.txt`), read by the installer.
     pub files: Vec<PathBuf>,
+    /// Install wheels only, never build from source: set for what a script asked for while it
+    /// ran, so that installing it runs no code of its outside the run's container.
+    #[serde(default)]
+    pub wheels_only: bool,
 }
 
 impl Requirements {
@@ -39,6 +44,7 @@ impl Requirements {
         Requirements {
             specifiers,
             files: self.files.clone(),
+            wheels_only: self.wheels_only,
         }
     }
 
@@ -48,6 +54,51 @@ impl Requirements {
         parts.extend(self.files.iter().map(|f| f.display().to_string()));
         parts.join(", ")
     }
+}
+
+/// Whether `text` is a plain, name-based requirement (`pandas`, `xgboost==1.7.6`,
+/// `scikit-learn[extra]>=1.2,<2`): no URL, path, option or marker. Only such requirements, asked
+/// for by a script while it ran, are prepared for it; anything else could make the installer run
+/// outside the run's container what the script chose.
+pub fn is_plain_requirement(text: &str) -> bool {
+    let text = text.trim();
+    let name_end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+        .unwrap_or(text.len());
+    let (name, mut rest) = text.split_at(name_end);
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    if let Some(extras) = rest.strip_prefix('[') {
+        let Some((inside, after)) = extras.split_once(']') else {
+            return false;
+        };
+        if !inside
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-, ".contains(c))
+        {
+            return false;
+        }
+        rest = after;
+    }
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return true;
+    }
+    rest.split(',').all(|clause| {
+        let clause = clause.trim();
+        let op_len = ["===", "~=", "==", "!=", "<=", ">=", "<", ">"]
+            .iter()
+            .find(|op| clause.starts_with(*op))
+            .map(|op| op.len());
+        op_len.is_some_and(|n| {
+            let version = clause[n..].trim();
+            !version.is_empty()
+                && version
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".*+!_-".contains(c))
+        })
+    })
 }
 
 /// Why an environment could not be had.
@@ -99,7 +150,8 @@ pub struct Environment {
 /// The cache directory: `SF_CACHE_DIR`, else `$XDG_CACHE_HOME/sf`, else `~/.cache/sf`.
 pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("SF_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
+        // A relative directory would mean another place for every run's working directory.
+        return std::path::absolute(&dir).unwrap_or_else(|_| PathBuf::from(dir));
     }
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("sf");
@@ -132,13 +184,34 @@ fn key(interpreter: &Path, requirements: &Requirements) -> Result<String, Enviro
         hash.update(b"\0spec\0");
         hash.update(s.as_bytes());
     }
-    for file in &requirements.files {
-        let text = fs::read(file).map_err(|source| EnvironmentError::Io {
+    if requirements.wheels_only {
+        hash.update(b"\0wheels-only\0");
+    }
+    // Each file, and the files it includes (`-r`, `-c`), by content and by place: a relative
+    // entry (`-e .`, `./pkg`) means something else in another folder.
+    let mut pending: Vec<PathBuf> = requirements.files.clone();
+    let mut seen = BTreeSet::new();
+    while let Some(file) = pending.pop() {
+        let file = std::path::absolute(&file).unwrap_or(file);
+        if !seen.insert(file.clone()) || seen.len() > 100 {
+            continue;
+        }
+        let text = fs::read_to_string(&file).map_err(|source| EnvironmentError::Io {
             path: file.clone(),
             source,
         })?;
         hash.update(b"\0file\0");
-        hash.update(&text);
+        hash.update(file.as_os_str().as_encoded_bytes());
+        hash.update(text.as_bytes());
+        for line in text.lines() {
+            let line = line.trim();
+            for prefix in ["-r ", "--requirement ", "-c ", "--constraint "] {
+                if let Some(nested) = line.strip_prefix(prefix) {
+                    let dir = file.parent().unwrap_or(Path::new("."));
+                    pending.push(dir.join(nested.trim()));
+                }
+            }
+        }
     }
     Ok(hash
         .finalize()
@@ -177,7 +250,13 @@ pub fn prepare(
             built: false,
         });
     }
-    if offline || std::env::var_os("SF_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0") {
+    let offline_env = std::env::var("SF_OFFLINE").is_ok_and(|v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "" | "0" | "false" | "no"
+        )
+    });
+    if offline || offline_env {
         return Err(EnvironmentError::NotCached {
             requirements: requirements.describe(),
             cache: cache.to_owned(),
@@ -205,9 +284,12 @@ pub fn prepare(
         });
     }
     tracing::info!(requirements = %requirements.describe(), dir = %dir.display(), "preparing a Python environment (once; cached)");
-    let building = envs.join(format!("{key}.building-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&building);
-    // Building takes seconds to minutes: on a terminal, a spinner says what is going on.
+    // Built in place, under the lock: scripts an environment installs name its own
+    // interpreter in their first line, so it cannot be moved once built. The ready file, written
+    // last, says it is complete; a folder without it is what an interrupted build left.
+    if dir.exists() {
+        fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+    }
     let spinner = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_message(format!(
@@ -218,12 +300,12 @@ pub fn prepare(
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     });
-    let result = build(interpreter, requirements, &building);
+    let result = build(interpreter, requirements, &dir);
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }
     if let Err(err) = result {
-        let _ = fs::remove_dir_all(&building);
+        let _ = fs::remove_dir_all(&dir);
         return Err(err);
     }
     let record = serde_json::json!({
@@ -231,11 +313,8 @@ pub fn prepare(
         "requirements": requirements,
         "installer": if uv().is_some() { "uv" } else { "pip" },
     });
-    let ready_file = building.join(READY);
-    fs::write(&ready_file, record.to_string()).map_err(io_err(&ready_file))?;
-    // A half-built environment from an interrupted build is replaced.
-    let _ = fs::remove_dir_all(&dir);
-    fs::rename(&building, &dir).map_err(io_err(&dir))?;
+    let ready_file = dir.join(READY);
+    crate::write_atomic(&ready_file, record.to_string().as_bytes()).map_err(io_err(&ready_file))?;
     Ok(Environment {
         python,
         dir,
@@ -257,12 +336,28 @@ fn build(
     dir: &Path,
 ) -> Result<(), EnvironmentError> {
     let python = dir.join("bin/python");
-    let mut install_args: Vec<String> = requirements.specifiers.clone();
+    let mut install_args: Vec<String> = Vec::new();
     for file in &requirements.files {
         install_args.push("-r".to_owned());
         install_args.push(file.display().to_string());
     }
-    let steps: Vec<Command> = match uv() {
+    let uv_tool = uv();
+    if requirements.wheels_only {
+        install_args.push(
+            if uv_tool.is_some() {
+                "--no-build"
+            } else {
+                "--only-binary=:all:"
+            }
+            .to_owned(),
+        );
+    }
+    // Specifiers last, after `--`: none is ever read as an option.
+    if !requirements.specifiers.is_empty() {
+        install_args.push("--".to_owned());
+        install_args.extend(requirements.specifiers.iter().cloned());
+    }
+    let steps: Vec<Command> = match uv_tool {
         Some(uv) => {
             let mut venv = Command::new(&uv);
             venv.args(["venv", "--quiet", "--system-site-packages", "--python"])
@@ -333,10 +428,12 @@ mod tests {
         let a = Requirements {
             specifiers: vec!["b".into(), "a>=1".into()],
             files: vec![],
+            ..Default::default()
         };
         let b = Requirements {
             specifiers: vec!["a>=1".into(), "b".into()],
             files: vec![],
+            ..Default::default()
         };
         assert_eq!(
             key(&interpreter, &a).unwrap(),
@@ -347,10 +444,36 @@ mod tests {
         let with_file = Requirements {
             specifiers: vec![],
             files: vec![file.clone()],
+            ..Default::default()
         };
         let first = key(&interpreter, &with_file).unwrap();
         fs::write(&file, "x==2\n").unwrap();
         assert_ne!(first, key(&interpreter, &with_file).unwrap());
+    }
+
+    #[test]
+    fn only_plain_requirements_are_prepared_for_a_script() {
+        for ok in [
+            "pandas",
+            "xgboost==1.7.6",
+            "scikit-learn[a,b]>=1.2, <2",
+            "numpy~=1.26.0",
+            "x==1.*",
+        ] {
+            assert!(is_plain_requirement(ok), "{ok}");
+        }
+        for bad in [
+            "--target=/tmp/x",
+            "-e .",
+            "git+https://example.invalid/x.git",
+            "./local/pkg",
+            "x==1; python_version<'3'",
+            "x @ https://example.invalid/x.whl",
+            "x==1 --index-url http://evil",
+            "",
+        ] {
+            assert!(!is_plain_requirement(bad), "{bad}");
+        }
     }
 
     #[test]
@@ -361,6 +484,7 @@ mod tests {
         let req = Requirements {
             specifiers: vec!["pandas>=2".into()],
             files: vec![],
+            ..Default::default()
         };
         let err = prepare(&interpreter, &req, dir.path(), true).unwrap_err();
         let text = err.to_string();

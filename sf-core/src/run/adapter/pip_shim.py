@@ -24,6 +24,8 @@ WITH_VALUE = {
     "--implementation", "--abi", "--src", "--progress-bar", "--exists-action", "--cert",
     "--client-cert", "--upgrade-strategy", "--only-binary", "--no-binary", "--config-settings",
     "-C", "--global-option", "--install-option", "--report", "--python-path",
+    "--root-user-action", "--hash", "--use-feature", "--use-deprecated", "--keyring-provider",
+    "--extra-index", "--index",
 }
 
 REQUIREMENT = re.compile(
@@ -120,16 +122,54 @@ def installed_version(name):
     return None
 
 
+def marker_holds(marker):
+    """Whether an environment marker (``python_version < "3.8"``) holds here; an expression this
+    small evaluator does not know counts as holding, as pip would then try to install it."""
+    import platform
+
+    values = {
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "python_full_version": platform.python_version(),
+        "sys_platform": sys.platform,
+        "platform_system": platform.system(),
+        "platform_machine": platform.machine(),
+        "os_name": os.name,
+        "implementation_name": sys.implementation.name,
+    }
+    clauses = re.split(r"\s+and\s+", marker.strip())
+    for clause in clauses:
+        m = re.match(r"^\s*(\w+)\s*(===|~=|==|!=|<=|>=|<|>|not in|in)\s*['\"]([^'\"]*)['\"]\s*$", clause)
+        if not m or m.group(1) not in values or " or " in clause:
+            return True
+        have, op, want = values[m.group(1)], m.group(2), m.group(3)
+        if m.group(1).startswith("python"):
+            ok = holds(have, op + want) if op not in ("in", "not in") else (have in want) == (op == "in")
+        elif op in ("==", "!="):
+            ok = (have == want) == (op == "==")
+        elif op in ("in", "not in"):
+            ok = (have in want) == (op == "in")
+        else:
+            return True
+        if not ok:
+            return False
+    return True
+
+
 def check(raw):
-    """The record of one requirement: whether the environment satisfies it."""
+    """The record of one requirement: whether the environment satisfies it; ``None`` when its
+    marker says it does not apply here."""
     m = REQUIREMENT.match(raw)
+    if m and m.group(4) and not marker_holds(m.group(4)[1:]):
+        return None
     if not m:
         # A path, a URL, an editable: nothing sf can check.
         return {"requirement": raw, "name": None, "installed": None, "satisfied": False}
     name, spec = m.group(1), m.group(3)
     installed = installed_version(name)
     satisfied = installed is not None and all(holds(installed, c) for c in spec.split(","))
-    return {"requirement": raw.strip(), "name": name, "installed": installed, "satisfied": satisfied}
+    # Recorded without its marker (it applies here), extras kept.
+    requirement = (name + (m.group(2) or "") + spec.strip()).strip()
+    return {"requirement": requirement, "name": name, "installed": installed, "satisfied": satisfied}
 
 
 def read_requirements(path, seen=None):
@@ -140,14 +180,19 @@ def read_requirements(path, seen=None):
     seen.add(path)
     found = []
     with open(path, encoding="utf-8") as f:
-        for line in f:
+        # Lines continued with a backslash are one line; hashes and per-line options are not
+        # requirements.
+        text = re.sub(r"\\\r?\n", " ", f.read())
+        for line in text.splitlines():
             line = line.split(" #")[0].strip()
             if not line or line.startswith("#"):
                 continue
             if line.startswith(("-r ", "--requirement ")):
-                nested = line.split(None, 1)[1]
+                nested = line.split(None, 1)[1].strip()
                 found += read_requirements(os.path.join(os.path.dirname(path), nested), seen)
-            elif not line.startswith("-"):
+                continue
+            line = re.sub(r"\s--?[a-z][a-z-]*(=\S+|\s+\S+)?", "", " " + line).strip()
+            if line and not line.startswith("-"):
                 found.append(line)
     return found
 
@@ -194,7 +239,7 @@ def main(argv):
     if command != "install":
         return real_pip(argv)
     mode = os.environ.get("SF_RUNTIME_INSTALLS", "prepare")
-    records = [check(r) for r in requirements_of(argv[i + 1:])]
+    records = [r for r in (check(r) for r in requirements_of(argv[i + 1:])) if r is not None]
     log = os.environ.get("SF_INSTALLS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as f:

@@ -117,8 +117,20 @@ pub(crate) fn prepare(
             (program, args, false)
         }
     };
-    let interpreter = (script.adapter == AdapterKind::PythonMain).then_some(program.as_path());
-    add_pip_shim(workspace, &mut env, interpreter, options.runtime_installs)?;
+    // A command script with requirements runs with the prepared environment first on its PATH.
+    let interpreter = match script.adapter {
+        AdapterKind::PythonMain => Some(program.clone()),
+        AdapterKind::Command if !options.requirements.is_empty() => {
+            Some(python::interpreter(options)?)
+        }
+        AdapterKind::Command => None,
+    };
+    add_pip_shim(
+        workspace,
+        &mut env,
+        interpreter.as_deref(),
+        options.runtime_installs,
+    )?;
     let mut invocation = invocation(workspace, options, program, args, env, None, Vec::new());
     invocation.report_pipe = runner_reports;
     Ok(Prepared {
@@ -293,6 +305,7 @@ pub fn channel_env_name(prefix: &str, channel: &str) -> String {
 /// What the run's pip shim recorded (`None` when the script never ran `pip install`).
 pub(crate) fn read_installs(
     workspace: &Workspace,
+    mode: sf_vocab::RuntimeInstalls,
 ) -> Option<crate::run::execution::InstallRequests> {
     #[derive(serde::Deserialize)]
     struct Line {
@@ -301,12 +314,16 @@ pub(crate) fn read_installs(
         mode: String,
     }
     let text = std::fs::read_to_string(installs_log(workspace)).ok()?;
-    let mut seen = crate::run::execution::InstallRequests::default();
+    // The log is in a folder the script writes: it says what was asked, never how sf acts.
+    let mut seen = crate::run::execution::InstallRequests {
+        mode: mode.name().to_owned(),
+        ..Default::default()
+    };
     for line in text.lines().take(10_000) {
         let Ok(l) = serde_json::from_str::<Line>(line) else {
             continue;
         };
-        seen.mode = l.mode;
+        let _ = l.mode;
         let list = if l.satisfied {
             &mut seen.satisfied
         } else {
@@ -321,6 +338,24 @@ pub(crate) fn read_installs(
 
 /// The pip shim's source (`python -m pip` and `pip` inside a run).
 const PIP_SHIM: &str = include_str!("pip_shim.py");
+
+/// The shim package's `__init__.py`: the real pip's package, with the shim's `__main__` in front,
+/// so `import pip`, `pip.__version__` and `pip._internal` are the real ones.
+const PIP_SHIM_INIT: &str = r#""""sf's pip: the real pip package, whose `python -m pip` reaches sf's shim first."""
+import importlib.machinery as _machinery
+import os as _os
+import sys as _sys
+
+_here = _os.path.dirname(_os.path.abspath(__file__))
+_root = _os.path.dirname(_here)
+_spec = _machinery.PathFinder.find_spec(
+    "pip", [p for p in _sys.path if _os.path.abspath(p or ".") != _root]
+)
+if _spec is not None and _spec.submodule_search_locations and _spec.origin:
+    __path__ = [_here] + list(_spec.submodule_search_locations)
+    with open(_spec.origin, encoding="utf-8") as _f:
+        exec(compile(_f.read(), _spec.origin, "exec"), globals())
+"#;
 
 /// Where a run's `pip install` requests are recorded (a JSON line each).
 pub(crate) fn installs_log(workspace: &Workspace) -> PathBuf {
@@ -346,7 +381,7 @@ fn add_pip_shim(
     for dir in [&package, &bin] {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    for (file, text) in [("__init__.py", ""), ("__main__.py", PIP_SHIM)] {
+    for (file, text) in [("__init__.py", PIP_SHIM_INIT), ("__main__.py", PIP_SHIM)] {
         let path = package.join(file);
         std::fs::write(&path, text).map_err(io(&path))?;
     }
@@ -354,8 +389,13 @@ fn add_pip_shim(
         || "python3".to_owned(),
         |p| crate::run::runner::shell_quote(&p.to_string_lossy()),
     );
-    for name in ["pip", "pip3"] {
-        let path = bin.join(name);
+    // Every name a pip console script goes by (`pip3.11` too), so none reaches the real pip.
+    let names = ["pip", "pip3"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain((6..=20).map(|minor| format!("pip3.{minor}")));
+    for name in names {
+        let path = bin.join(&name);
         std::fs::write(&path, format!("#!/bin/sh\nexec {python} -m pip \"$@\"\n"))
             .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)))
             .map_err(io(&path))?;
@@ -376,6 +416,16 @@ fn add_pip_shim(
         env.push((name.into(), value));
     };
     prepend("PYTHONPATH", &shim, env);
+    // A prepared environment's programs (its `python3`, its console scripts) come right after
+    // the shim, for shell scripts and `subprocess` calls alike.
+    if let Some(venv) = interpreter
+        .and_then(|p| p.parent())
+        .and_then(|bin| bin.parent())
+        .filter(|dir| dir.join("pyvenv.cfg").is_file())
+    {
+        prepend("PATH", &venv.join("bin"), env);
+        env.push(("VIRTUAL_ENV".into(), venv.into()));
+    }
     prepend("PATH", &bin, env);
     env.push(("SF_RUNTIME_INSTALLS".into(), mode.name().into()));
     env.push(("SF_INSTALLS_LOG".into(), installs_log(workspace).into()));

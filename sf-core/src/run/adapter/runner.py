@@ -168,7 +168,17 @@ def load(script, module_name, import_root):
     dotted name, so that its package and relative imports are the real ones."""
     if import_root is not None:
         sys.path.insert(0, import_root)
-        return importlib.import_module(module_name)
+        module = importlib.import_module(module_name)
+        loaded = os.path.realpath(getattr(module, "__file__", None) or "")
+        if loaded != os.path.realpath(script):
+            # Another package of that name (an installed copy) came first: that is not the
+            # script under test.
+            raise ImportError(
+                f"import_root: `{module_name}` was imported from {loaded or 'nowhere'}, not from "
+                f"{script}; another package called `{module_name.split('.')[0]}` comes first on "
+                f"sys.path (give the folder an __init__.py, or uninstall the other copy)"
+            )
+        return module
     sys.path.insert(0, os.path.dirname(script))
     spec = importlib.util.spec_from_file_location(module_name, script)
     module = importlib.util.module_from_spec(spec)
@@ -241,7 +251,10 @@ def environment():
     for name, module in sorted(list(sys.modules.items())):
         if "." in name or name in stdlib or name.startswith(("_", "sf_script_")):
             continue
-        version = getattr(module, "__version__", None)
+        try:
+            version = getattr(module, "__version__", None)
+        except BaseException:  # noqa: BLE001 - a module's __getattr__ must not lose the report
+            continue
         if isinstance(version, str) and len(version) < 64:
             seen["packages"][name] = version
     return seen
@@ -249,7 +262,10 @@ def environment():
 
 if __name__ == "__main__":
     outcome = run(*sys.argv[1:5])
-    outcome["environment"] = environment()
+    try:
+        outcome["environment"] = environment()
+    except BaseException:  # noqa: BLE001 - the environment is a note, never the verdict
+        pass
     try:
         sys.stdout.flush()
         sys.stderr.flush()
