@@ -491,7 +491,15 @@ fn a_derived_column_agrees_with_its_inputs_in_seeded_and_property_runs() {
         .arg(&config)
         .assert()
         .code(2)
-        .stderr(contains("expr does not parse"));
+        .stderr(contains("expr is not a numeric expression"));
+    write("prob_class_1 > 0.5");
+    sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains("not a number"));
 }
 
 #[test]

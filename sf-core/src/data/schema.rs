@@ -232,8 +232,8 @@ pub enum ColumnProblem {
     /// `other_than` names a category with no second value to choose.
     #[error("`{0}` has fewer than two distinct values to choose another from")]
     OtherThanTooFew(String),
-    /// A derived column's expression does not parse.
-    #[error("expr does not parse: {0}")]
+    /// A derived column's expression does not parse or gives no number.
+    #[error("expr is not a numeric expression: {0}")]
     DerivedExpr(String),
     /// A derived column reads a column that is not an earlier one.
     #[error("expr reads `{0}`, which is not a column before this one")]
@@ -377,7 +377,20 @@ impl Schema {
         if reads == 0 {
             return Err(ColumnProblem::DerivedReadsNothing);
         }
-        Ok(())
+        // Tried once with every input at 1: an expression that gives no number (a comparison,
+        // text, an unknown function) would make a column of nothing.
+        use evalexpr::{ContextWithMutableVariables, HashMapContext, Value};
+        let mut context = HashMapContext::<evalexpr::DefaultNumericTypes>::new();
+        for name in tree.iter_variable_identifiers() {
+            let _ = context.set_value(name.to_owned(), Value::Float(1.0));
+        }
+        match tree.eval_with_context(&context) {
+            Ok(v) if v.as_number().is_ok() => Ok(()),
+            Ok(v) => Err(ColumnProblem::DerivedExpr(format!(
+                "it gives {v}, not a number"
+            ))),
+            Err(err) => Err(ColumnProblem::DerivedExpr(err.to_string())),
+        }
     }
 
     /// The values an `other_than` column draws from: those of the category column it names.
