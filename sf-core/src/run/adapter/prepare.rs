@@ -117,20 +117,7 @@ pub(crate) fn prepare(
             (program, args, false)
         }
     };
-    // A command script with requirements runs with the prepared environment first on its PATH.
-    let interpreter = match script.adapter {
-        AdapterKind::PythonMain => Some(program.clone()),
-        AdapterKind::Command if !options.requirements.is_empty() => {
-            Some(python::interpreter(options)?)
-        }
-        AdapterKind::Command => None,
-    };
-    add_pip_shim(
-        workspace,
-        &mut env,
-        interpreter.as_deref(),
-        options.runtime_installs,
-    )?;
+    add_pip_shim(workspace, &mut env, script, &program, options)?;
     let mut invocation = invocation(workspace, options, program, args, env, None, Vec::new());
     invocation.report_pipe = runner_reports;
     Ok(Prepared {
@@ -208,13 +195,7 @@ fn prepare_sagemaker(
         AdapterKind::Command => (container_script.clone(), Vec::new()),
     };
     args.extend(flags.clone());
-    let interpreter = (script.adapter == AdapterKind::PythonMain).then(|| program.clone());
-    add_pip_shim(
-        workspace,
-        &mut env,
-        interpreter.as_deref(),
-        options.runtime_installs,
-    )?;
+    add_pip_shim(workspace, &mut env, script, &program, options)?;
 
     let mut mounts: Vec<(PathBuf, PathBuf)> = Vec::new();
     if let Some(dir) = script.path.parent() {
@@ -367,9 +348,21 @@ pub(crate) fn installs_log(workspace: &Workspace) -> PathBuf {
 fn add_pip_shim(
     workspace: &Workspace,
     env: &mut Vec<(OsString, OsString)>,
-    interpreter: Option<&std::path::Path>,
-    mode: sf_vocab::RuntimeInstalls,
+    script: &Script,
+    program: &std::path::Path,
+    options: &AdapterOptions,
 ) -> Result<(), AdapterError> {
+    // The run's interpreter; a command script with requirements gets the prepared environment
+    // first on its PATH.
+    let interpreter = match script.adapter {
+        AdapterKind::PythonMain => Some(program.to_owned()),
+        AdapterKind::Command if !options.requirements.is_empty() => {
+            Some(python::interpreter(options)?)
+        }
+        AdapterKind::Command => None,
+    };
+    let interpreter = interpreter.as_deref();
+    let mode = options.runtime_installs;
     use std::os::unix::fs::PermissionsExt;
     let shim = workspace.internal().join("shim");
     let io = |path: &std::path::Path| {
