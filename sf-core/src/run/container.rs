@@ -240,19 +240,29 @@ impl ContainerPlan {
 
         // Every path the run names, in its arguments and environment (PATH, PYTHONPATH, …), as
         // written and with links resolved: the entries of /tmp they lie in are brought back.
-        let mut named: Vec<PathBuf> = vec![needs.program.to_owned(), needs.cwd.to_owned()];
-        named.extend(needs.writable.iter().cloned());
-        named.extend(needs.mount_sources.iter().map(|p| p.to_path_buf()));
+        // What the run cannot do without (its program, its folders) and what it only mentions
+        // (arguments, environment: `PATH`, `PYTHONPATH`, an inherited `TMPDIR=/tmp`, …). A
+        // needed path that is `/tmp` itself leaves the run without a private /tmp; a mentioned
+        // one is simply not brought back.
+        let mut needed: Vec<PathBuf> = vec![needs.program.to_owned(), needs.cwd.to_owned()];
+        needed.extend(needs.writable.iter().cloned());
+        needed.extend(needs.mount_sources.iter().map(|p| p.to_path_buf()));
+        let overridden: Vec<&std::ffi::OsString> = needs.env.iter().map(|(k, _)| k).collect();
         let values = needs
             .args
             .iter()
             .map(|a| a.as_os_str().to_owned())
             .chain(needs.env.iter().map(|(_, v)| v.clone()))
-            .chain(std::env::vars_os().map(|(_, v)| v));
+            .chain(
+                std::env::vars_os()
+                    .filter(|(k, _)| !overridden.contains(&k))
+                    .map(|(_, v)| v),
+            );
+        let mut mentioned: Vec<PathBuf> = Vec::new();
         for value in values {
             for part in value.as_bytes().split(|b| *b == b':' || *b == b'=') {
                 if part.starts_with(b"/") {
-                    named.push(PathBuf::from(OsStr::from_bytes(part)));
+                    mentioned.push(PathBuf::from(OsStr::from_bytes(part)));
                 }
             }
         }
@@ -262,13 +272,18 @@ impl ContainerPlan {
         if !tmp_is_dir {
             no_private_tmp = Some("/tmp is not a directory on this machine");
         }
-        for path in &named {
+        let all = needed
+            .iter()
+            .map(|p| (p, true))
+            .chain(mentioned.iter().map(|p| (p, false)));
+        for (path, is_needed) in all {
             let resolved = std::fs::canonicalize(path).ok();
             for p in std::iter::once(path.as_path()).chain(resolved.as_deref()) {
                 match tmp_entry(p) {
                     Ok(Some(entry)) if !entries.contains(&entry) => entries.push(entry),
                     Ok(_) => {}
-                    Err(()) => no_private_tmp = Some("the run needs /tmp itself"),
+                    Err(()) if is_needed => no_private_tmp = Some("the run needs /tmp itself"),
+                    Err(()) => {}
                 }
             }
         }
@@ -919,6 +934,34 @@ mod tests {
         assert_eq!(tmp_entry(Path::new("/tmpx/a")), Ok(None));
         assert_eq!(tmp_entry(Path::new("/work/tmp/a")), Ok(None));
         assert_eq!(tmp_entry(Path::new("tmp/a")), Ok(None));
+    }
+
+    #[test]
+    fn only_a_needed_tmp_costs_the_private_tmp() {
+        let dir = tempfile::tempdir_in("/tmp").unwrap();
+        let needs = |cwd: &Path, env: Vec<(std::ffi::OsString, std::ffi::OsString)>| {
+            let plan = ContainerPlan::new(&Needs {
+                program: Path::new("/bin/sh"),
+                args: &[],
+                env: &env,
+                cwd,
+                writable: &[],
+                mount_sources: Vec::new(),
+                tmpfs_bytes: None,
+                network_off: false,
+            })
+            .unwrap();
+            (plan.no_private_tmp(), plan.tmp_entries.len())
+        };
+        // A variable that names /tmp (an inherited TMPDIR=/tmp) is no reason to give it up.
+        let (why, entries) = needs(dir.path(), vec![("X".into(), "/tmp".into())]);
+        assert_eq!(why, None);
+        assert!(
+            entries >= 1,
+            "the workspace's entry of /tmp is brought back"
+        );
+        // A run whose working directory is /tmp itself keeps the machine's /tmp.
+        assert!(needs(Path::new("/tmp"), Vec::new()).0.is_some());
     }
 
     #[test]
