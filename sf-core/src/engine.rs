@@ -47,7 +47,10 @@ pub fn run(spec: &TestSpec) -> TestResult {
             .partition(|m| crate::run::adapter::environment::is_plain_requirement(m));
         let new: Vec<String> = plain
             .into_iter()
-            .filter(|m| !spec.requirements.specifiers.contains(m))
+            .filter(|m| {
+                !spec.requirements.specifiers.contains(m)
+                    && !spec.requirements.asked_at_run.contains(m)
+            })
             .collect();
         if !other.is_empty() {
             result.recommendations.push(format!(
@@ -65,10 +68,9 @@ pub fn run(spec: &TestSpec) -> TestResult {
         if let Err(err) = Workspace::at(&result.workspace).remove() {
             tracing::warn!(err = %error_chain(&err), "cannot remove the earlier run's workspace");
         }
-        spec = spec.requirements(new.iter().cloned());
-        // What a script asks for is installed from wheels only: no code of its runs outside
-        // the run's container while it is installed.
-        spec.requirements.wheels_only = true;
+        // Installed from wheels only: no code of the script's choosing runs outside the run's
+        // container while it is installed.
+        spec.requirements.asked_at_run.extend(new.iter().cloned());
         prepared.extend(new);
         result = run_once(&spec);
     }

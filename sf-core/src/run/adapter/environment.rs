@@ -23,34 +23,23 @@ pub struct Requirements {
     pub specifiers: Vec<String>,
     /// Requirements files (`requirements.txt`), read by the installer.
     pub files: Vec<PathBuf>,
-    /// Install wheels only, never build from source: set for what a script asked for while it
-    /// ran, so that installing it runs no code of its outside the run's container.
+    /// What a script asked `pip` for while it ran (plain name-and-version requirements),
+    /// installed after the rest and from wheels only, never built from source: installing it
+    /// runs no code of the script's choosing outside the run's container.
     #[serde(default)]
-    pub wheels_only: bool,
+    pub asked_at_run: Vec<String>,
 }
 
 impl Requirements {
     /// Whether nothing is asked for.
     pub fn is_empty(&self) -> bool {
-        self.specifiers.is_empty() && self.files.is_empty()
-    }
-
-    /// The set with `more` specifiers added (kept sorted and without duplicates).
-    pub fn with(&self, more: &[String]) -> Requirements {
-        let mut specifiers = self.specifiers.clone();
-        specifiers.extend(more.iter().cloned());
-        specifiers.sort();
-        specifiers.dedup();
-        Requirements {
-            specifiers,
-            files: self.files.clone(),
-            wheels_only: self.wheels_only,
-        }
+        self.specifiers.is_empty() && self.files.is_empty() && self.asked_at_run.is_empty()
     }
 
     /// `pandas>=2, xgboost and requirements.txt`.
     pub fn describe(&self) -> String {
         let mut parts = self.specifiers.clone();
+        parts.extend(self.asked_at_run.iter().cloned());
         parts.extend(self.files.iter().map(|f| f.display().to_string()));
         parts.join(", ")
     }
@@ -184,8 +173,11 @@ fn key(interpreter: &Path, requirements: &Requirements) -> Result<String, Enviro
         hash.update(b"\0spec\0");
         hash.update(s.as_bytes());
     }
-    if requirements.wheels_only {
-        hash.update(b"\0wheels-only\0");
+    let mut asked = requirements.asked_at_run.clone();
+    asked.sort();
+    for s in &asked {
+        hash.update(b"\0asked\0");
+        hash.update(s.as_bytes());
     }
     // Each file, and the files it includes (`-r`, `-c`), by content and by place: a relative
     // entry (`-e .`, `./pkg`) means something else in another folder.
@@ -336,14 +328,21 @@ fn build(
     dir: &Path,
 ) -> Result<(), EnvironmentError> {
     let python = dir.join("bin/python");
-    let mut install_args: Vec<String> = Vec::new();
-    for file in &requirements.files {
-        install_args.push("-r".to_owned());
-        install_args.push(file.display().to_string());
-    }
     let uv_tool = uv();
-    if requirements.wheels_only {
-        install_args.push(
+    // The environment, then what the configuration asks for (files, then specifiers after `--`,
+    // so none is read as an option), then what the script asked for, from wheels only.
+    let mut declared: Vec<String> = Vec::new();
+    for file in &requirements.files {
+        declared.push("-r".to_owned());
+        declared.push(file.display().to_string());
+    }
+    if !requirements.specifiers.is_empty() {
+        declared.push("--".to_owned());
+        declared.extend(requirements.specifiers.iter().cloned());
+    }
+    let mut asked: Vec<String> = Vec::new();
+    if !requirements.asked_at_run.is_empty() {
+        asked.push(
             if uv_tool.is_some() {
                 "--no-build"
             } else {
@@ -351,31 +350,21 @@ fn build(
             }
             .to_owned(),
         );
+        asked.push("--".to_owned());
+        asked.extend(requirements.asked_at_run.iter().cloned());
     }
-    // Specifiers last, after `--`: none is ever read as an option.
-    if !requirements.specifiers.is_empty() {
-        install_args.push("--".to_owned());
-        install_args.extend(requirements.specifiers.iter().cloned());
-    }
-    let steps: Vec<Command> = match uv_tool {
-        Some(uv) => {
-            let mut venv = Command::new(&uv);
-            venv.args(["venv", "--quiet", "--system-site-packages", "--python"])
-                .arg(interpreter)
-                .arg(dir);
-            let mut install = Command::new(&uv);
-            install
-                .args(["pip", "install", "--quiet", "--python"])
-                .arg(&python)
-                .args(&install_args);
-            vec![venv, install]
-        }
-        None => {
-            let mut venv = Command::new(interpreter);
-            venv.args(["-m", "venv", "--system-site-packages"]).arg(dir);
-            let mut install = Command::new(&python);
-            install
-                .args([
+    let install = |args: &[String]| -> Command {
+        match &uv_tool {
+            Some(uv) => {
+                let mut c = Command::new(uv);
+                c.args(["pip", "install", "--quiet", "--python"])
+                    .arg(&python)
+                    .args(args);
+                c
+            }
+            None => {
+                let mut c = Command::new(&python);
+                c.args([
                     "-m",
                     "pip",
                     "install",
@@ -383,14 +372,34 @@ fn build(
                     "--disable-pip-version-check",
                     "--no-input",
                 ])
-                .args(&install_args);
-            vec![venv, install]
+                .args(args);
+                c
+            }
         }
     };
-    for mut step in steps {
-        if install_args.is_empty() && step.get_args().any(|a| a == "install") {
-            continue;
+    let venv = match &uv_tool {
+        Some(uv) => {
+            let mut c = Command::new(uv);
+            c.args(["venv", "--quiet", "--system-site-packages", "--python"])
+                .arg(interpreter)
+                .arg(dir);
+            c
         }
+        None => {
+            let mut c = Command::new(interpreter);
+            c.args(["-m", "venv", "--system-site-packages"]).arg(dir);
+            c
+        }
+    };
+    let steps: Vec<Command> = std::iter::once(venv)
+        .chain(
+            [&declared, &asked]
+                .into_iter()
+                .filter(|a| !a.is_empty())
+                .map(|a| install(a)),
+        )
+        .collect();
+    for mut step in steps {
         let out = step
             .stdin(Stdio::null())
             .output()

@@ -292,7 +292,6 @@ pub(crate) fn read_installs(
     struct Line {
         requirement: String,
         satisfied: bool,
-        mode: String,
     }
     let text = std::fs::read_to_string(installs_log(workspace)).ok()?;
     // The log is in a folder the script writes: it says what was asked, never how sf acts.
@@ -304,7 +303,6 @@ pub(crate) fn read_installs(
         let Ok(l) = serde_json::from_str::<Line>(line) else {
             continue;
         };
-        let _ = l.mode;
         let list = if l.satisfied {
             &mut seen.satisfied
         } else {
