@@ -222,6 +222,18 @@ fn the_result_records_the_interpreter_and_the_versions_of_imported_modules() {
     );
 }
 
+/// sf's environment for tests that build Python environments: its own cache, and an installer
+/// that finds packages in `wheels` and nowhere else (no network), pip or uv alike.
+fn local_index(cache: &Path, wheels: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![
+        ("SF_CACHE_DIR", cache.into()),
+        ("PIP_NO_INDEX", "1".into()),
+        ("PIP_FIND_LINKS", wheels.into()),
+        ("UV_NO_INDEX", "1".into()),
+        ("UV_FIND_LINKS", wheels.into()),
+    ]
+}
+
 /// Builds `sfdemo-VERSION-py3-none-any.whl` (a module declaring its version) into `dir`.
 fn demo_wheel(dir: &Path, version: &str) {
     let script = format!(
@@ -265,12 +277,7 @@ fn requirements_get_a_cached_environment_of_their_own() {
     let run = |extra: &[&str]| {
         let out = sandbox
             .sf()
-            .env("SF_CACHE_DIR", &cache)
-            // The installer finds the wheel here and nowhere else: no network.
-            .env("PIP_NO_INDEX", "1")
-            .env("PIP_FIND_LINKS", &wheels)
-            .env("UV_NO_INDEX", "1")
-            .env("UV_FIND_LINKS", &wheels)
+            .envs(local_index(&cache, &wheels))
             .args(["test-script", "uses_demo.py", "--output-format", "json"])
             .args(extra)
             .output()
@@ -348,11 +355,7 @@ fn pip_install_inside_a_run_reaches_sf_not_the_network() {
     let run = |want: &str, extra: &[&str]| {
         let out = sandbox
             .sf()
-            .env("SF_CACHE_DIR", &cache)
-            .env("PIP_NO_INDEX", "1")
-            .env("PIP_FIND_LINKS", &wheels)
-            .env("UV_NO_INDEX", "1")
-            .env("UV_FIND_LINKS", &wheels)
+            .envs(local_index(&cache, &wheels))
             .args(["test-script", "installs.py", "--output-format", "json"])
             .args(["--env", &format!("WANT={want}")])
             .args(extra)
@@ -475,31 +478,25 @@ fn a_derived_column_agrees_with_its_inputs_in_seeded_and_property_runs() {
         assert_eq!(entry["result"]["status"], "PASS", "{entry:#}");
     }
 
-    // A derived column that reads a missing or later column is an error naming the column.
-    write("1 - prob_class_2");
-    sandbox
-        .sf()
-        .args(["test", "--config"])
-        .arg(&config)
-        .assert()
-        .code(2)
-        .stderr(contains("column `prob_class_0`: expr reads `prob_class_2`, which is not a column before this one"));
-    write("(1 - prob_class_1");
-    sandbox
-        .sf()
-        .args(["test", "--config"])
-        .arg(&config)
-        .assert()
-        .code(2)
-        .stderr(contains("expr is not a numeric expression"));
-    write("prob_class_1 > 0.5");
-    sandbox
-        .sf()
-        .args(["test", "--config"])
-        .arg(&config)
-        .assert()
-        .code(2)
-        .stderr(contains("not a number"));
+    // A derived column that reads a missing or later column, does not parse, or gives no
+    // number, is an error saying which.
+    for (expr, says) in [
+        (
+            "1 - prob_class_2",
+            "column `prob_class_0`: expr reads `prob_class_2`, which is not a column before this one",
+        ),
+        ("(1 - prob_class_1", "expr is not a numeric expression"),
+        ("prob_class_1 > 0.5", "not a number"),
+    ] {
+        write(expr);
+        sandbox
+            .sf()
+            .args(["test", "--config"])
+            .arg(&config)
+            .assert()
+            .code(2)
+            .stderr(contains(says));
+    }
 }
 
 #[test]
@@ -525,9 +522,7 @@ fn what_a_script_asks_pip_for_is_checked_before_sf_acts_on_it() {
     .unwrap();
     let out = sandbox
         .sf()
-        .env("SF_CACHE_DIR", &cache)
-        .env("PIP_NO_INDEX", "1")
-        .env("PIP_FIND_LINKS", &wheels)
+        .envs(local_index(&cache, &wheels))
         .args(["test-script", "forges.py", "--output-format", "json"])
         .output()
         .unwrap();
