@@ -130,8 +130,9 @@ impl Runner {
             tmpfs: running.container.as_ref().is_some_and(|c| c.tmpfs),
             cgroup: running.cgroup.clone(),
         };
-        // A container's processes never leave it: no marker to look for.
-        let run_id = if processes.init.is_some() {
+        // A container's processes never leave it, and a cgroup lists them and measures their
+        // memory: then there is no marker to look for.
+        let run_id = if processes.init.is_some() || processes.cgroup.is_some() {
             ""
         } else {
             invocation.run_id.as_str()
