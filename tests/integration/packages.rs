@@ -24,8 +24,7 @@ fn test_script(sandbox: &Sandbox, extra: &[&str]) -> (i32, serde_json::Value) {
         .args(extra)
         .output()
         .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap();
-    (out.status.code().unwrap_or(-1), json)
+    crate::support::json_result(&out)
 }
 
 #[test]
@@ -282,9 +281,7 @@ fn requirements_get_a_cached_environment_of_their_own() {
             .args(extra)
             .output()
             .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap_or(-1), json)
+        crate::support::json_result(&out)
     };
     // Without the requirement the module is missing.
     let (code, r) = run(&[]);
@@ -361,9 +358,7 @@ fn pip_install_inside_a_run_reaches_sf_not_the_network() {
             .args(extra)
             .output()
             .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap_or(-1), json)
+        crate::support::json_result(&out)
     };
 
     // Already there (pip itself): the install succeeds at once, and is recorded.

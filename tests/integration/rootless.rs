@@ -82,15 +82,7 @@ fn sf_unprivileged(dir: &Path, script: &str, extra: &[&str]) -> (i32, Value) {
 }
 
 fn run_json(mut cmd: Command) -> (i32, Value) {
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "sf did not print a JSON result ({e}); stdout:\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), json)
+    crate::support::json_result(&cmd.output().unwrap())
 }
 
 #[test]

@@ -62,15 +62,20 @@ impl Sandbox {
             .args(args)
             .output()
             .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "sf did not print a JSON result ({e}); stdout:\n{stdout}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap_or(-1), json)
+        json_result(&out)
     }
+}
+
+/// The exit code of an `sf … --output-format json` run and the result it printed.
+pub(crate) fn json_result(out: &std::process::Output) -> (i32, Value) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "sf did not print a JSON result ({e}); stdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
 }
 
 /// A test binary of the `sf-examples` package, built (if needed) by cargo.
