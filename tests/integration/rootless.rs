@@ -3,7 +3,7 @@
 //! and marker mechanisms, and a result that says exactly what was missing).
 
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -51,18 +51,36 @@ fn unprivileged_user() -> (u32, u32) {
 }
 
 /// `sf test-script SCRIPT --output-format json` as an ordinary user, writing its workspaces into
-/// `dir` (which that user owns).
+/// `dir` (which that user owns). The checkout may be closed to other users (a clone in a
+/// `mktemp -d` folder is): sf and the fixture script are copied into `dir` for them.
 fn sf_unprivileged(dir: &Path, script: &str, extra: &[&str]) -> (i32, Value) {
-    let sf = env!("CARGO_BIN_EXE_sf");
+    let (program, scripts) = if is_root() {
+        let own = |p: &Path| {
+            let (uid, gid) = unprivileged_user();
+            std::os::unix::fs::chown(p, Some(uid), Some(gid)).unwrap();
+        };
+        own(dir);
+        let sf = dir.join("sf");
+        if !sf.exists() {
+            std::fs::copy(env!("CARGO_BIN_EXE_sf"), &sf).unwrap();
+        }
+        let scripts = dir.join("scripts");
+        std::fs::create_dir_all(&scripts).unwrap();
+        own(&scripts);
+        let file = format!("{script}.py");
+        std::fs::copy(fixtures().join(&file), scripts.join(&file)).unwrap();
+        own(&scripts.join(&file));
+        (sf, scripts)
+    } else {
+        (PathBuf::from(env!("CARGO_BIN_EXE_sf")), fixtures())
+    };
     let mut cmd = if is_root() {
-        let (uid, gid) = unprivileged_user();
-        std::os::unix::fs::chown(dir, Some(uid), Some(gid)).unwrap();
         let mut cmd = Command::new("setpriv");
         cmd.args(["--reuid", USER, "--regid", USER, "--clear-groups", "--"])
-            .arg(sf);
+            .arg(&program);
         cmd
     } else {
-        Command::new(sf)
+        Command::new(&program)
     };
     cmd.env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
@@ -76,7 +94,7 @@ fn sf_unprivileged(dir: &Path, script: &str, extra: &[&str]) -> (i32, Value) {
             "json",
             "--scripts-dir",
         ])
-        .arg(fixtures())
+        .arg(&scripts)
         .args(extra);
     run_json(cmd)
 }
