@@ -21,8 +21,18 @@ use sf_vocab::RuntimeInstalls;
 /// Never panics on anything the script does, and never returns an error: a problem with the
 /// script, its data or its interpreter is a FAIL result that says what happened.
 pub fn run(spec: &TestSpec) -> TestResult {
+    run_with(spec, None)
+}
+
+/// Runs one script test as [`run`] does; a python-main script is forked from `warm`'s
+/// interpreter for it (started on first use) when there is one, as isolated as a cold run.
+pub fn run_warm(spec: &TestSpec, warm: &crate::run::warm::WarmPool) -> TestResult {
+    run_with(spec, Some(warm))
+}
+
+fn run_with(spec: &TestSpec, warm: Option<&crate::run::warm::WarmPool>) -> TestResult {
     let mut spec = spec.clone();
-    let mut result = run_once(&spec);
+    let mut result = run_once(&spec, warm);
     // `pip install` of what the environment lacked, under runtime_installs = "prepare": prepare
     // it and run the script again in the environment that has it — a few times at most, for a
     // script that installs one package after another.
@@ -72,7 +82,7 @@ pub fn run(spec: &TestSpec) -> TestResult {
         // container while it is installed.
         spec.requirements.asked_at_run.extend(new.iter().cloned());
         prepared.extend(new);
-        result = run_once(&spec);
+        result = run_once(&spec, warm);
     }
     if prepared.is_empty() {
         return result;
@@ -101,7 +111,7 @@ pub fn run(spec: &TestSpec) -> TestResult {
 }
 
 /// One run of `spec`, with no second chance.
-fn run_once(spec: &TestSpec) -> TestResult {
+fn run_once(spec: &TestSpec, warm: Option<&crate::run::warm::WarmPool>) -> TestResult {
     let timestamp = Utc::now();
     let name = spec.script_name();
     let _span = tracing::info_span!("script", name = %name).entered();
@@ -122,7 +132,7 @@ fn run_once(spec: &TestSpec) -> TestResult {
         }
     };
     tracing::debug!(workspace = %workspace.path().display(), "workspace created");
-    let result = run_in(spec, &workspace, timestamp);
+    let result = run_in(spec, &workspace, timestamp, warm);
     if let Err(err) = write_json_atomic(&workspace.result_file(), &result) {
         tracing::warn!(%err, path = %workspace.result_file().display(), "cannot write result.json");
     }
@@ -135,7 +145,12 @@ fn run_once(spec: &TestSpec) -> TestResult {
     result
 }
 
-fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> TestResult {
+fn run_in(
+    spec: &TestSpec,
+    workspace: &Workspace,
+    timestamp: DateTime<Utc>,
+    warm: Option<&crate::run::warm::WarmPool>,
+) -> TestResult {
     let ws_path = workspace.path().to_owned();
     let script = match script::find(&spec.script, &spec.base_dir, &spec.scripts_dirs) {
         Ok(s) => s,
@@ -229,8 +244,23 @@ fn run_in(spec: &TestSpec, workspace: &Workspace, timestamp: DateTime<Utc>) -> T
         }
     };
     let snapshot = Snapshot::take(workspace);
-    let mut execution =
-        Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files());
+    let mut execution = match warm {
+        Some(pool) if script.adapter == crate::script::AdapterKind::PythonMain => pool.run(
+            &prepared.invocation,
+            &workspace.log_files(),
+            &spec.limits,
+            workspace.path(),
+            &spec.workspace_root,
+        ),
+        Some(_) => {
+            let mut execution =
+                Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files());
+            execution.start =
+                crate::run::warm::Start::cold("warm starts are for python-main scripts");
+            execution
+        }
+        None => Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files()),
+    };
     adapter::interpret(&prepared, &mut execution);
     execution.installs = adapter::read_installs(workspace, spec.runtime_installs);
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");

@@ -31,7 +31,7 @@ mod workspace;
 
 pub use data::strategy;
 pub use run::adapter::environment;
-pub use run::{interrupt, sagemaker, sandbox};
+pub use run::{interrupt, sagemaker, sandbox, warm};
 
 pub use atomic::{write_atomic, write_json_atomic};
 pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
@@ -55,6 +55,7 @@ pub use run::runner::{
     Invocation, Limits, LogFiles, REPORT_FD_VAR, RUN_ID_VAR, Runner, shell_quote,
 };
 pub use run::sandbox::{Mechanism, SandboxOptions, SandboxReport};
+pub use run::warm::{Start, StartKind, WarmPool};
 pub use script::{
     AdapterKind, CONVENTIONAL_DIRS, Script, ScriptNotFound, ScriptRef, find as find_script,
 };

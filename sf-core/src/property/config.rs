@@ -28,6 +28,14 @@ pub struct PropertyConfig {
     pub bundle_dir: PathBuf,
     /// Seed of the case generator: the same seed explores the same datasets.
     pub seed: u64,
+    /// Fork python-main cases from a warm interpreter that loaded the script's imports once
+    /// (true by default); false starts every case cold.
+    #[serde(default = "yes")]
+    pub warm: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl PropertyConfig {
@@ -63,6 +71,7 @@ impl Default for PropertyConfig {
             max_rows: 50,
             bundle_dir: PathBuf::from("sf-regressions"),
             seed: DEFAULT_SEED,
+            warm: true,
         }
     }
 }

@@ -216,6 +216,7 @@ mod tests {
             max_rows: 8,
             bundle_dir: s.dir.path().join("bundles"),
             seed: 7,
+            ..PropertyConfig::default()
         };
         let options = PipelineOptions {
             jobs: 1,

@@ -24,14 +24,40 @@ use crate::workspace::{Workspace, is_workspace, remove_workspace};
 /// failing run keeps its workspace, as a failing plain run does.
 pub fn run_property(spec: &TestSpec, config: &PropertyConfig) -> PropertyReport {
     let _span = tracing::info_span!("property", test = %spec.test_name()).entered();
-    super::core::run(&ScriptSubject(spec), config)
+    let warm = config.warm.then(crate::run::warm::WarmPool::new);
+    super::core::run(
+        &ScriptSubject {
+            spec,
+            warm: warm.as_ref(),
+        },
+        config,
+    )
 }
 
-struct ScriptSubject<'a>(&'a TestSpec);
+struct ScriptSubject<'a> {
+    spec: &'a TestSpec,
+    /// Where python-main cases are forked from, unless the run is cold.
+    warm: Option<&'a crate::run::warm::WarmPool>,
+}
+
+impl ScriptSubject<'_> {
+    fn run(&self, spec: &TestSpec) -> TestResult {
+        match self.warm {
+            Some(pool) => crate::engine::run_warm(spec, pool),
+            None => {
+                let mut result = crate::engine::run(spec);
+                if let Some(execution) = result.execution.as_mut() {
+                    execution.start = crate::run::warm::Start::cold("warm = false");
+                }
+                result
+            }
+        }
+    }
+}
 
 impl ScriptSubject<'_> {
     fn not_run(&self, message: String) -> TestResult {
-        let spec = self.0;
+        let spec = self.spec;
         TestResult::not_run(
             spec.script_name(),
             spec.seed,
@@ -47,26 +73,26 @@ impl Subject for ScriptSubject<'_> {
     type Result = TestResult;
 
     fn test_name(&self) -> String {
-        self.0.test_name()
+        self.spec.test_name()
     }
 
     fn bundle_prefix(&self) -> String {
-        crate::workspace::file_name_component(&self.0.test_name(), "property")
+        crate::workspace::file_name_component(&self.spec.test_name(), "property")
     }
 
     fn sources(&self) -> Result<Vec<Source>, (TestResult, Option<String>)> {
         let mut sources = Vec::new();
-        for (channel, plan) in &self.0.data.channels {
+        for (channel, plan) in &self.spec.data.channels {
             let ChannelPlan::Generated(data) = plan else {
                 continue;
             };
             if let Err(err) = data.check() {
                 // No dataset can be laid out; the plain run says why, in the usual words.
-                let spec = self.0.clone().keep_workspace(KeepWorkspace::OnFailure);
+                let spec = self.spec.clone().keep_workspace(KeepWorkspace::OnFailure);
                 let note = format!(
                     "no bundle written: input channel `{channel}` cannot be generated: {err}"
                 );
-                return Err((crate::engine::run(&spec), Some(note)));
+                return Err((self.run(&spec), Some(note)));
             }
             sources.push(Source {
                 label: channel.clone(),
@@ -78,7 +104,7 @@ impl Subject for ScriptSubject<'_> {
     }
 
     fn run_case(&self, case_dir: &Path) -> TestResult {
-        let mut spec = self.0.clone().keep_workspace(KeepWorkspace::OnFailure);
+        let mut spec = self.spec.clone().keep_workspace(KeepWorkspace::OnFailure);
         for (channel, plan) in spec.data.channels.iter_mut() {
             if matches!(plan, ChannelPlan::Generated(_)) {
                 *plan = ChannelPlan::Fixture {
@@ -86,7 +112,7 @@ impl Subject for ScriptSubject<'_> {
                 };
             }
         }
-        crate::engine::run(&spec)
+        self.run(&spec)
     }
 
     fn case_not_laid_out(&self, reason: String) -> TestResult {
@@ -122,10 +148,8 @@ impl Subject for ScriptSubject<'_> {
             // A pipeline's bundle in the same folder: its channels are named after steps.
             return None;
         }
-        match self.0.clone().data_from(dir) {
-            Ok(spec) => Some(crate::engine::run(
-                &spec.keep_workspace(KeepWorkspace::OnFailure),
-            )),
+        match self.spec.clone().data_from(dir) {
+            Ok(spec) => Some(self.run(&spec.keep_workspace(KeepWorkspace::OnFailure))),
             Err(err) => {
                 tracing::warn!(%err, bundle = %dir.display(), "skipping an unreadable failure bundle");
                 None
@@ -134,7 +158,7 @@ impl Subject for ScriptSubject<'_> {
     }
 
     fn replay_command(&self, result: &TestResult, dir: &Path) -> String {
-        self.0.replay_command(result.script_path.as_deref(), dir)
+        self.spec.replay_command(result.script_path.as_deref(), dir)
     }
 
     fn fill_bundle(
@@ -144,7 +168,7 @@ impl Subject for ScriptSubject<'_> {
         tables: &[Table],
         result: &TestResult,
     ) -> io::Result<()> {
-        let spec = self.0;
+        let spec = self.spec;
         let workspace = is_workspace(&result.workspace).then(|| Workspace::at(&result.workspace));
         let inputs = dir.join(BUNDLE_INPUTS);
         fs::create_dir_all(&inputs)?;
@@ -186,9 +210,9 @@ impl Subject for ScriptSubject<'_> {
                 result
                     .script_path
                     .as_ref()
-                    .map_or_else(|| self.0.script_name(), |p| p.display().to_string()),
+                    .map_or_else(|| self.spec.script_name(), |p| p.display().to_string()),
             ),
-            data_seed: Some(self.0.seed),
+            data_seed: Some(self.spec.seed),
             ..Manifest::default()
         }
     }

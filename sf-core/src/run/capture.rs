@@ -65,7 +65,6 @@ impl Capture {
         tail_len: usize,
         limit: u64,
     ) -> Capture {
-        let (done_tx, done_rx) = mpsc::channel();
         let streams = [
             child
                 .stdout
@@ -76,6 +75,18 @@ impl Capture {
                 .take()
                 .map(|s| Box::new(s) as Box<dyn Read + Send>),
         ];
+        Capture::streams(streams, stdout_file, stderr_file, tail_len, limit)
+    }
+
+    /// Starts copying `streams` (stdout, stderr) into their log files, as [`Capture::start`].
+    pub(super) fn streams(
+        streams: [Option<Box<dyn Read + Send>>; 2],
+        stdout_file: File,
+        stderr_file: File,
+        tail_len: usize,
+        limit: u64,
+    ) -> Capture {
+        let (done_tx, done_rx) = mpsc::channel();
         let mut progress = Vec::new();
         let mut readers = 0;
         for (i, (stream, file)) in streams

@@ -263,6 +263,11 @@ impl RunCgroup {
 
     /// Whether the kernel killed a process of the run for passing the memory limit.
     pub(crate) fn oom_killed(&self) -> bool {
+        self.oom_kills() > 0
+    }
+
+    /// How many processes of the run the kernel has killed for passing the memory limit.
+    pub(crate) fn oom_kills(&self) -> u64 {
         let file = match self.version {
             Version::V1 => "memory.oom_control",
             Version::V2 => "memory.events",
@@ -271,7 +276,8 @@ impl RunCgroup {
             .unwrap_or_default()
             .lines()
             .filter_map(|l| l.strip_prefix("oom_kill "))
-            .any(|n| n.trim().parse::<u64>().unwrap_or(0) > 0)
+            .map(|n| n.trim().parse::<u64>().unwrap_or(0))
+            .sum()
     }
 
     /// The run's memory now: its anonymous memory and its shared memory (tmpfs, `/dev/shm`,

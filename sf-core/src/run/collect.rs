@@ -110,6 +110,7 @@ pub(super) fn collect(
         report: report.map(crate::run::spawn::read_report),
         stray_processes_killed,
         sandbox,
+        start: Default::default(),
     }
 }
 
@@ -132,5 +133,6 @@ pub(super) fn not_run(logs: &LogFiles, outcome: Outcome) -> ExecutionResult {
         report: None,
         stray_processes_killed: 0,
         sandbox: SandboxReport::default(),
+        start: Default::default(),
     }
 }

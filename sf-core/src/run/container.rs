@@ -192,7 +192,7 @@ fn cstring(bytes: &[u8]) -> io::Result<CString> {
 
 /// The top-level entry of `/tmp` that `path` lies in (`/tmp/x` for `/tmp/x/y`), `Err(())` when
 /// `path` is `/tmp` itself.
-fn tmp_entry(path: &Path) -> Result<Option<PathBuf>, ()> {
+pub(crate) fn tmp_entry(path: &Path) -> Result<Option<PathBuf>, ()> {
     let mut parts = path.components();
     if parts.next() != Some(Component::RootDir) {
         return Ok(None);
@@ -576,13 +576,11 @@ impl ContainerPlan {
         }
         // What Docker grants a container by default, less CAP_MKNOD: there is no device cgroup
         // here to make device nodes harmless.
-        const KEEP: [libc::c_int; 12] = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 29];
-        const SETFCAP: libc::c_int = 31;
         // SAFETY: prctl calls with integer arguments.
         unsafe {
             let mut ok = true;
             for cap in 0..64 {
-                if KEEP.contains(&cap) || cap == SETFCAP {
+                if ROOT_CAPABILITIES.contains(&cap) {
                     continue;
                 }
                 if libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno() != libc::EINVAL
@@ -601,6 +599,11 @@ impl ContainerPlan {
         }
     }
 }
+
+/// What Docker grants a container by default, less `CAP_MKNOD` (there is no device cgroup here to
+/// make device nodes harmless): the capabilities a script running as root keeps.
+pub(crate) const ROOT_CAPABILITIES: [libc::c_int; 13] =
+    [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 29, 31];
 
 impl IdMaps {
     /// Maps the user and group onto themselves in the new user namespace.

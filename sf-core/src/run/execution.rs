@@ -165,6 +165,9 @@ pub struct ExecutionResult {
     /// What arrived on the report pipe (at most 1 MiB), when the invocation asked for one.
     #[serde(skip)]
     pub report: Option<Vec<u8>>,
+    /// How the run was started: forked from a warm interpreter, or cold.
+    #[serde(default)]
+    pub start: crate::run::warm::Start,
 }
 
 /// What a script asked `pip` to install during its run, as sf's pip shim saw it.

@@ -18,3 +18,4 @@ mod spawn;
 mod supervise;
 mod sweep;
 pub(crate) mod sys;
+pub mod warm;

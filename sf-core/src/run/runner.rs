@@ -120,7 +120,7 @@ impl Runner {
     /// Runs `invocation` to completion, writing `stdout.log` and `stderr.log` into `logs`.
     /// Never panics on anything the script does; a process that cannot start is an outcome.
     pub fn run(&self, invocation: &Invocation, logs: &LogFiles) -> ExecutionResult {
-        let running = match spawn(invocation, logs, &self.limits) {
+        let running = match spawn(invocation, logs, &self.limits, Default::default()) {
             Ok(running) => running,
             Err(outcome) => return not_run(logs, outcome),
         };

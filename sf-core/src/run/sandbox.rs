@@ -255,6 +255,8 @@ const CGROUP_OK: u32 = 16;
 #[derive(Debug)]
 pub(crate) struct Plan<'a> {
     pub(crate) options: SandboxOptions,
+    /// Whether the process itself gets the Landlock ruleset (a warm interpreter does not).
+    pub(crate) landlock: bool,
     pub(crate) writable: &'a [PathBuf],
     pub(crate) mounts: Option<std::io::Result<crate::run::sagemaker::MountPlan>>,
     pub(crate) needs: Option<crate::run::container::Needs<'a>>,
@@ -269,6 +271,7 @@ pub(crate) struct Plan<'a> {
 pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
     let Plan {
         options,
+        landlock,
         writable,
         mounts,
         needs,
@@ -293,7 +296,7 @@ pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
         Some(Err(err)) => (None, Some(Err(err))),
     };
     let landlock_abi = landlock_abi();
-    let ruleset = if options.filesystem && landlock_abi.is_ok() {
+    let ruleset = if options.filesystem && landlock && landlock_abi.is_ok() {
         match build_ruleset(writable) {
             Ok(r) => Some(r),
             Err(err) => {
@@ -351,6 +354,26 @@ pub(crate) fn prepare(plan: Plan<'_>) -> (ChildSetup, ParentView) {
     )
 }
 
+/// The devices a sandboxed script may write to.
+pub(crate) const WRITABLE_DEVICES: &[&str] = &[
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/tty",
+    "/dev/ptmx",
+    "/dev/pts",
+];
+
+/// Landlock's access bits as numbers, for a ruleset made outside Rust (a warm case's): the
+/// rights handled, the write rights of a writable folder, and those of a writable device.
+pub(crate) fn write_access_bits() -> (u64, u64, u64) {
+    let write = AccessFs::from_write(ABI::V3);
+    let device = AccessFs::WriteFile | AccessFs::Truncate;
+    (write.bits(), write.bits(), device.bits())
+}
+
 fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::RulesetError> {
     // V3 covers every write-type right that matters here (including truncate) without handling
     // device ioctls, which would surprise scripts that talk to terminals or GPUs.
@@ -367,16 +390,7 @@ fn build_ruleset(writable: &[PathBuf]) -> Result<RulesetCreated, landlock::Rules
         // where a write could reach sf itself (its oom_score_adj, say) or another process of the
         // machine. (In a container, its own /dev gets its rule in the child.)
         .add_rules(path_beneath_rules(
-            [
-                "/dev/null",
-                "/dev/zero",
-                "/dev/full",
-                "/dev/random",
-                "/dev/urandom",
-                "/dev/tty",
-                "/dev/ptmx",
-                "/dev/pts",
-            ],
+            WRITABLE_DEVICES,
             AccessFs::WriteFile | AccessFs::Truncate,
         ))?
         .add_rules(path_beneath_rules(["/dev/shm"], write))

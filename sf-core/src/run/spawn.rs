@@ -37,6 +37,16 @@ pub(super) struct Running {
     pub(super) registered: Registered,
 }
 
+/// What a warm interpreter's start needs beyond an ordinary run's.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Extras {
+    /// A descriptor the process keeps (its number is in `SF_WARM_FD`).
+    pub(super) control: Option<std::os::fd::RawFd>,
+    /// No Landlock for the process itself: Landlock forbids the mounts each case makes, and
+    /// each case applies its own ruleset.
+    pub(super) no_landlock: bool,
+}
+
 /// Starts `invocation` with its output going to `logs`. A run that cannot start
 /// (log files that cannot be created, a missing program, an interrupt before the spawn) is the
 /// outcome to report instead.
@@ -44,6 +54,7 @@ pub(super) fn spawn(
     invocation: &Invocation,
     logs: &LogFiles,
     limits: &Limits,
+    extras: Extras,
 ) -> Result<Running, Outcome> {
     let (stdout_file, stderr_file) = match (File::create(&logs.stdout), File::create(&logs.stderr))
     {
@@ -62,6 +73,9 @@ pub(super) fn spawn(
     let mut command = Command::new(&invocation.program);
     if !invocation.run_id.is_empty() {
         command.env(RUN_ID_VAR, &invocation.run_id);
+    }
+    if let Some(fd) = extras.control {
+        command.env("SF_WARM_FD", fd.to_string());
     }
     let (report_read, report_write) = if invocation.report_pipe {
         match report_pipe() {
@@ -111,6 +125,7 @@ pub(super) fn spawn(
     };
     let (mut setup, view) = crate::run::sandbox::prepare(crate::run::sandbox::Plan {
         options: invocation.sandbox,
+        landlock: !extras.no_landlock,
         writable: &invocation.writable,
         mounts,
         needs: Some(needs),
@@ -141,6 +156,9 @@ pub(super) fn spawn(
             );
             if let Some(w) = &report_write {
                 libc::fcntl(w.as_raw_fd(), libc::F_SETFD, 0);
+            }
+            if let Some(fd) = extras.control {
+                libc::fcntl(fd, libc::F_SETFD, 0);
             }
             Ok(())
         });

@@ -78,7 +78,7 @@ impl RunProcesses {
     /// Memory of the run: with a cgroup, the anonymous and shared memory (tmpfs, memfd) the
     /// kernel charged to it, each page once; without, the proportional share of its processes
     /// plus what it keeps in its private tmpfs mounts.
-    fn memory_bytes(&self, run_id: &str, orphans: &[u32]) -> u64 {
+    pub(super) fn memory_bytes(&self, run_id: &str, orphans: &[u32]) -> u64 {
         if let Some(bytes) = self.cgroup.as_ref().and_then(|c| c.memory_bytes()) {
             return bytes;
         }

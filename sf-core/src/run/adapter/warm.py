@@ -1,0 +1,424 @@
+"""sf's warm interpreter for python-main scripts.
+
+Usage: SF_WARM_FD=N python warm.py SCRIPT [IMPORT_ROOT]
+
+Imports, once, the installed modules SCRIPT imports (pandas, sklearn, ...), never the script
+itself nor anything beside it, then serves cases sent by sf over the socket N, one at a time:
+
+    warm interpreter ── G  (unshares a user, mount, PID and IPC namespace; private /tmp, /dev/shm)
+                         └── I  PID 1 of the case (mounts its /proc, reaps, ends the rest)
+                              └── S  the case: Landlock, capabilities cut, own session, then
+                                     sf's runner.py exactly as a fresh interpreter would run it
+
+S runs the script from its file: its module-level code runs in every case, with the case's
+environment and arguments; only the imports it finds already loaded are warm. Nothing a case does
+reaches the warm interpreter or the next case: each is a fork of the interpreter as it was after
+warm-up. Each message is one JSON document; a case request carries three descriptors (stdout,
+stderr, report pipe), all of them sf's.
+"""
+import ast
+import ctypes
+import importlib.util
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+
+# Taken before any import of the script's can change them.
+_fork, _exit, _waitpid, _close, _write, _read = os.fork, os._exit, os.waitpid, os.close, os.write, os.read
+ORIGINAL_PATH = list(sys.path)[1:]
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWIPC = 0x20000, 0x10000000, 0x20000000, 0x08000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+OPEN_TREE_CLONE, AT_RECURSIVE, MOVE_MOUNT_F_EMPTY_PATH = 1, 0x8000, 4
+AT_FDCWD = -100
+SYS_OPEN_TREE, SYS_MOVE_MOUNT = 428, 429
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_RULE_PATH_BENEATH = 1
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 24, 47, 4
+PR_SET_PDEATHSIG = 1
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+
+def check(result, what):
+    if result < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+    return result
+
+
+def mount(source, target, fstype, flags, data):
+    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+    check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+
+
+# --- warm-up ---------------------------------------------------------------------------------
+
+def imported_names(script):
+    """Absolute module names the script imports anywhere (top-level packages first)."""
+    with open(script, "rb") as f:
+        tree = ast.parse(f.read(), script)
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    seen = []
+    for name in names:
+        if name != "__future__" and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def outside(path, folders):
+    real = os.path.realpath(path)
+    return not any(real == f or real.startswith(f + os.sep) for f in folders)
+
+
+def warm_up(script, import_root):
+    """Imports what the script imports, when it is installed (not the script's own folder or
+    import root: that is the script's code, which runs per case)."""
+    folders = [os.path.realpath(os.path.dirname(script))]
+    if import_root:
+        folders.append(os.path.realpath(import_root))
+    loaded, skipped = [], []
+    try:
+        names = imported_names(script)
+    except (OSError, SyntaxError, ValueError) as exc:
+        return loaded, [f"the script cannot be read: {exc}"]
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name.split(".")[0])
+        except BaseException:  # noqa: BLE001 - a module that cannot be found is the case's problem
+            spec = None
+        origin = getattr(spec, "origin", None) or ""
+        locations = list(getattr(spec, "submodule_search_locations", None) or [])
+        if spec is None or not all(outside(p, folders) for p in [origin, *locations] if p and p not in ("built-in", "frozen")):
+            skipped.append(name)
+            continue
+        try:
+            __import__(name)
+            loaded.append(name)
+        except BaseException:  # noqa: BLE001 - the case meets the same failure, and reports it
+            skipped.append(name)
+    return loaded, skipped
+
+
+def threads():
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+# --- one case --------------------------------------------------------------------------------
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[_write(fd, view):]
+
+
+def read_all(fd):
+    chunks = []
+    while True:
+        chunk = _read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def isolate(req, took):
+    """In G: the case's own namespaces and mounts."""
+    uid, gid = os.geteuid(), os.getegid()
+    check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"{uid} {uid} 1\n")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"{gid} {gid} 1\n")
+    took["namespaces"] = True
+    mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    if req.get("private_tmp"):
+        kept = []
+        for entry, is_dir in req.get("tmp_entries", []):
+            fd = libc.syscall(SYS_OPEN_TREE, AT_FDCWD, os.fsencode(entry), OPEN_TREE_CLONE | AT_RECURSIVE | os.O_CLOEXEC)
+            kept.append((entry, is_dir, check(fd, f"open_tree {entry}")))
+        opts = "mode=1777" + (f",size={req['tmpfs_bytes']}" if req.get("tmpfs_bytes") else "")
+        mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts)
+        for entry, is_dir, fd in kept:
+            if is_dir:
+                os.makedirs(entry, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(entry), exist_ok=True)
+                _close(os.open(entry, os.O_CREAT | os.O_WRONLY, 0o600))
+            check(libc.syscall(SYS_MOVE_MOUNT, fd, b"", AT_FDCWD, os.fsencode(entry), MOVE_MOUNT_F_EMPTY_PATH), f"move_mount {entry}")
+            _close(fd)
+        took["tmp"] = True
+    if req.get("private_shm") and os.path.isdir("/dev/shm"):
+        mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+        took["shm"] = True
+    # Writes at the mount level too: the case's own folders stay writable, the rest of the
+    # folder the warm interpreter may write under becomes read-only.
+    for path in req.get("writable", []):
+        mount(path, path, None, MS_BIND | MS_REC, None)
+    for path in req.get("read_only", []):
+        try:
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+        except OSError:
+            pass
+
+
+def landlock(rules, handled):
+    class Attr(ctypes.Structure):
+        _fields_ = [("handled_access_fs", ctypes.c_uint64)]
+
+    class Beneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    attr = Attr(handled)
+    ruleset = check(libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.sizeof(attr), 0), "landlock")
+    for path, access in rules:
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue
+        rule = Beneath(access & handled, fd)
+        libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
+        _close(fd)
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    check(libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0), "landlock_restrict_self")
+    _close(ruleset)
+
+
+def drop_capabilities(keep):
+    """Only `keep` (Docker's default set for root, nothing otherwise) survives, in every set."""
+    for cap in range(64):
+        if cap not in keep:
+            libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    mask = sum(1 << c for c in keep)
+    data = (Data * 2)(Data(mask & 0xFFFFFFFF, mask & 0xFFFFFFFF, 0), Data(mask >> 32, mask >> 32, 0))
+    check(libc.capset(ctypes.byref(Header(0x20080522, 0)), data), "capset")
+
+
+def script_process(req, out_w, err_w, rep_w):
+    """S: becomes the case, then runs sf's runner as `python runner.py ...` would."""
+    os.setsid()
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    keep = {0, 1, 2, rep_w}
+    for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
+        if fd not in keep:
+            try:
+                _close(fd)
+            except OSError:
+                pass
+    os.set_inheritable(rep_w, False)
+    ll = req.get("landlock")
+    if ll:
+        landlock(ll["rules"], ll["handled"])
+    drop_capabilities(req.get("capabilities", []))
+    os.chdir(req["cwd"])
+    os.environ.clear()
+    os.environ.update(req["env"])
+    os.environ["SF_REPORT_FD"] = str(rep_w)
+    # What a fresh interpreter would have computed from this environment and these arguments.
+    argv = req["argv"]
+    sys.argv = list(argv[1:])
+    sys.path[:] = [os.path.dirname(os.path.realpath(argv[1]))] + ORIGINAL_PATH
+    reseed()
+    import runpy
+
+    code = 0
+    try:
+        runpy.run_path(argv[1], run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+    except BaseException:  # noqa: BLE001 - as the interpreter would: traceback, status 1
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    try:
+        import atexit
+
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001
+        pass
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+    _exit(code & 0xFF)
+
+
+def reseed():
+    """Random generators seeded at warm-up would give every case the same numbers."""
+    for name, call in (("random", "seed"), ("numpy.random", "seed")):
+        module = sys.modules.get(name)
+        if module is not None:
+            try:
+                getattr(module, call)()
+            except BaseException:  # noqa: BLE001
+                pass
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile.tempdir = None
+
+
+def init_process(req, fds, status_w):
+    """I: PID 1 of the case. Mounts its /proc, starts S, reaps, and when S ends, ends the rest."""
+    out_w, err_w, rep_w = fds
+    took = {}
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    try:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+        took["proc"] = True
+    except OSError as exc:
+        took["proc_error"] = str(exc)
+    script = _fork()
+    if script == 0:
+        _close(status_w)
+        try:
+            script_process(req, out_w, err_w, rep_w)
+        except BaseException as exc:  # noqa: BLE001 - a case that cannot start says why
+            try:
+                os.write(2, f"sf: the warm case could not start: {type(exc).__name__}: {exc}\n".encode())
+            except OSError:
+                pass
+        _exit(127)
+    for fd in fds:
+        _close(fd)
+    status = None
+    while status is None:
+        try:
+            pid, st = _waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == script:
+            status = st
+    # Whatever is left is the case's: every process of this namespace dies, and, orphaned, comes
+    # to PID 1 to be reaped and counted.
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    strays = 0
+    while True:
+        try:
+            _waitpid(-1, 0)
+            strays += 1
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+    end = {"strays": strays, **took}
+    if status is None:
+        end["lost"] = True
+    elif os.WIFSIGNALED(status):
+        end["signal"] = os.WTERMSIG(status)
+        end["core"] = bool(os.WCOREDUMP(status))
+    else:
+        end["code"] = os.WEXITSTATUS(status)
+    write_all(status_w, json.dumps(end).encode())
+    _exit(0)
+
+
+def case_process(req, fds, result_w):
+    """G: isolates, starts I, and passes on how the case ended."""
+    took = {}
+    isolate(req, took)
+    status_r, status_w = os.pipe()
+    init = _fork()
+    if init == 0:
+        _close(status_r)
+        _close(result_w)
+        try:
+            init_process(req, fds, status_w)
+        finally:
+            _exit(127)
+    for fd in fds:
+        _close(fd)
+    _close(status_w)
+    data = read_all(status_r)
+    _waitpid(init, 0)
+    end = json.loads(data) if data else {"lost": True}
+    end.update(took)
+    write_all(result_w, json.dumps(end).encode())
+
+
+def serve_case(req, fds):
+    result_r, result_w = os.pipe()
+    child = _fork()
+    if child == 0:
+        _close(result_r)
+        try:
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            case_process(req, fds, result_w)
+        except BaseException as exc:  # noqa: BLE001 - sf starts this case cold instead
+            try:
+                write_all(result_w, json.dumps({"setup_failed": f"{type(exc).__name__}: {exc}"}).encode())
+            except OSError:
+                pass
+        _exit(0)
+    for fd in fds:
+        _close(fd)
+    _close(result_w)
+    data = read_all(result_r)
+    _close(result_r)
+    _waitpid(child, 0)
+    try:
+        return json.loads(data)
+    except ValueError:
+        return {"setup_failed": "the case's process ended without saying how the case went"}
+
+
+def main():
+    control = socket.socket(fileno=int(os.environ.pop("SF_WARM_FD")))
+    script = sys.argv[1]
+    import_root = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+    loaded, skipped = warm_up(script, import_root)
+    hello = {"ready": True, "loaded": loaded, "skipped": skipped, "threads": threads()}
+    control.sendall(json.dumps(hello).encode())
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 3)
+        except OSError:
+            return
+        if not msg:
+            return
+        req = json.loads(msg)
+        if len(fds) != 3:
+            for fd in fds:
+                _close(fd)
+            control.sendall(json.dumps({"setup_failed": "a case request came without its descriptors"}).encode())
+            continue
+        control.sendall(json.dumps(serve_case(req, fds)).encode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1027 @@
+//! Warm starts: one interpreter per script imports what the script imports (pandas, sklearn,
+//! ...) once, in a container of its own, and forks one isolated process per case.
+//!
+//! ```text
+//! sf ── warm container (as any run's: host read-only, private /tmp, seccomp, cgroup)
+//!         └── warm interpreter (warm.py: the script's installed imports, loaded once)
+//!               └── G: user, mount, PID and IPC namespaces of the case; private /tmp, /dev/shm
+//!                     └── I: PID 1 of the case (own /proc), reaps, ends the rest
+//!                           └── S: Landlock, capabilities cut, own session → runner.py
+//! ```
+//!
+//! sf hands each case its own stdout, stderr and report pipes (over a socket, as descriptors),
+//! watches the time and memory, and stops a case itself: SIGTERM to the case's session, then
+//! SIGKILL to its PID 1, which ends every process of the case. The interpreter only forks; when
+//! it cannot serve a case (it died, it could not isolate one, it does not answer), the case runs
+//! cold and its result says why.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, IoSlice, Read};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use nix::sys::socket::{
+    AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType, sendmsg, socketpair,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::run::capture::{Capture, LogFiles};
+use crate::run::execution::{ExecutionResult, Outcome};
+use crate::run::runner::{Invocation, Limits, Runner};
+use crate::run::sandbox::{Mechanism, SandboxReport};
+use crate::run::spawn::{Extras, Running, spawn};
+use crate::run::supervise::{POLL_MIN, RunProcesses};
+use crate::run::sys;
+
+/// The warm interpreter shipped inside sf.
+pub(crate) const WARM_SOURCE: &str = include_str!("adapter/warm.py");
+
+/// How a run was started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Start {
+    /// `warm` (forked from an interpreter that had the script's imports loaded) or `cold` (a
+    /// fresh process).
+    pub kind: StartKind,
+    /// Why a run that could have been warm was cold, or what the warm interpreter had loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `warm` or `cold`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartKind {
+    /// A fresh process.
+    #[default]
+    Cold,
+    /// Forked from a warm interpreter.
+    Warm,
+}
+
+impl std::fmt::Display for StartKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StartKind::Cold => "cold",
+            StartKind::Warm => "warm",
+        })
+    }
+}
+
+impl Start {
+    /// A cold start, with the reason it was not warm.
+    pub fn cold(note: impl Into<String>) -> Start {
+        Start {
+            kind: StartKind::Cold,
+            note: Some(note.into()),
+        }
+    }
+}
+
+/// Warm interpreters of one property run (or any series of runs of the same scripts), one per
+/// script and setting; they end when the pool is dropped.
+#[derive(Debug, Default)]
+pub struct WarmPool {
+    servers: Mutex<HashMap<String, Slot>>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Ready(Box<Server>),
+    /// Cases of this key start cold, for this reason.
+    Cold(String),
+}
+
+impl WarmPool {
+    /// An empty pool.
+    pub fn new() -> WarmPool {
+        WarmPool::default()
+    }
+
+    /// Runs `invocation` (a python-main run prepared in `workspace_root`) forked from the warm
+    /// interpreter of its script, starting one when there is none; cold, with the reason, when
+    /// that cannot be done.
+    pub(crate) fn run(
+        &self,
+        invocation: &Invocation,
+        logs: &LogFiles,
+        limits: &Limits,
+        workspace: &Path,
+        workspace_root: &Path,
+    ) -> ExecutionResult {
+        let key = key(invocation, limits, workspace, workspace_root);
+        let mut servers = match self.servers.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if !servers.contains_key(&key) {
+            let slot = match Server::start(invocation, limits, workspace, workspace_root) {
+                Ok(server) => Slot::Ready(Box::new(server)),
+                Err(reason) => {
+                    tracing::info!(%reason, "no warm start: the cases run cold");
+                    Slot::Cold(reason)
+                }
+            };
+            servers.insert(key.clone(), slot);
+        }
+        let reason = match servers.get_mut(&key) {
+            Some(Slot::Ready(server)) => match server.run(invocation, logs, limits, workspace) {
+                Ok(result) => return result,
+                Err(reason) => reason,
+            },
+            Some(Slot::Cold(reason)) => {
+                let reason = reason.clone();
+                drop(servers);
+                return cold(invocation, logs, limits, reason);
+            }
+            None => "the warm interpreter went missing".to_owned(),
+        };
+        // The interpreter failed this case: it is done for; this case and later ones run cold.
+        tracing::warn!(%reason, "the warm interpreter failed a case: running it cold");
+        servers.insert(key, Slot::Cold(reason.clone()));
+        drop(servers);
+        cold(
+            invocation,
+            logs,
+            limits,
+            format!("{reason}; the case ran cold"),
+        )
+    }
+}
+
+fn cold(
+    invocation: &Invocation,
+    logs: &LogFiles,
+    limits: &Limits,
+    note: String,
+) -> ExecutionResult {
+    let mut result = Runner::new(limits.clone()).run(invocation, logs);
+    result.start = Start::cold(note);
+    result
+}
+
+/// What must be equal for two cases to share a warm interpreter: everything the interpreter's
+/// start reads (program, script, import root, environment, isolation, limits), with the case's
+/// own paths left out.
+fn key(invocation: &Invocation, limits: &Limits, workspace: &Path, root: &Path) -> String {
+    let own = workspace.as_os_str().as_bytes();
+    let mine = |v: &OsString| v.as_bytes().windows(own.len().max(1)).any(|w| w == own);
+    let env: Vec<String> = invocation
+        .env
+        .iter()
+        .filter(|(_, v)| !mine(v))
+        .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
+        .collect();
+    let args: Vec<String> = invocation
+        .args
+        .iter()
+        .skip(1)
+        .filter(|a| !mine(a))
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    format!(
+        "{}\0{}\0{}\0{:?}\0{:?}\0{}",
+        invocation.program.display(),
+        args.join("\0"),
+        env.join("\0"),
+        invocation.sandbox,
+        limits.memory_limit,
+        root.display()
+    )
+}
+
+/// One warm interpreter in its container.
+#[derive(Debug)]
+struct Server {
+    running: Option<Running>,
+    processes: RunProcesses,
+    control: OwnedFd,
+    /// The interpreter's own workspace (its logs, its working directory).
+    home: crate::workspace::Workspace,
+    /// What the interpreter had loaded.
+    loaded: Vec<String>,
+    /// How many process-ID namespaces deep the interpreter is, from sf's view.
+    depth: usize,
+    sandbox: SandboxReport,
+    private_tmp: bool,
+    root: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+struct Hello {
+    #[serde(default)]
+    loaded: Vec<String>,
+    #[serde(default)]
+    threads: usize,
+}
+
+/// How a case ended, as the warm interpreter's processes saw it.
+#[derive(Debug, Default, Deserialize)]
+struct End {
+    code: Option<i32>,
+    signal: Option<i32>,
+    #[serde(default)]
+    core: bool,
+    #[serde(default)]
+    strays: usize,
+    setup_failed: Option<String>,
+    #[serde(default)]
+    proc: bool,
+    #[serde(default)]
+    tmp: bool,
+}
+
+/// Longest a warm interpreter may take to load the script's imports.
+const WARM_UP: Duration = Duration::from_secs(120);
+
+impl Server {
+    fn start(
+        first: &Invocation,
+        limits: &Limits,
+        workspace: &Path,
+        root: &Path,
+    ) -> Result<Server, String> {
+        if first.mounts.is_some() {
+            return Err("the SageMaker layout mounts each run's own paths".to_owned());
+        }
+        if !first.sandbox.filesystem {
+            return Err("cases are isolated only with the sandbox on".to_owned());
+        }
+        let script = first.args.get(1).ok_or("the run names no script")?.clone();
+        let import_root = first.args.get(4).cloned().unwrap_or_default();
+        let home = crate::workspace::Workspace::create(root, "warm-interpreter")
+            .map_err(|e| format!("cannot make the warm interpreter's folder: {e}"))?;
+        let warm_py = home.internal().join("warm.py");
+        std::fs::write(&warm_py, WARM_SOURCE)
+            .map_err(|e| format!("cannot write {}: {e}", warm_py.display()))?;
+        let (ours, theirs) = socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )
+        .map_err(|e| format!("cannot make the warm interpreter's socket: {e}"))?;
+        let own = workspace.as_os_str().as_bytes();
+        let env: Vec<(OsString, OsString)> = first
+            .env
+            .iter()
+            .map(|(k, v)| {
+                let mine = v.as_bytes().windows(own.len().max(1)).any(|w| w == own);
+                let v = if mine {
+                    // HOME, TMPDIR and the like: the interpreter's own folder.
+                    OsString::from(String::from_utf8_lossy(v.as_bytes()).replace(
+                        &*workspace.to_string_lossy(),
+                        &home.path().to_string_lossy(),
+                    ))
+                } else {
+                    v.clone()
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        let invocation = Invocation {
+            program: first.program.clone(),
+            args: vec![warm_py.into_os_string(), script, import_root],
+            env,
+            cwd: home.path().to_owned(),
+            run_id: format!("{}-warm", first.run_id),
+            sandbox: first.sandbox,
+            writable: vec![root.to_owned()],
+            mounts: None,
+            report_pipe: false,
+        };
+        let logs = home.log_files();
+        let running = spawn(
+            &invocation,
+            &logs,
+            limits,
+            Extras {
+                control: Some(theirs.as_raw_fd()),
+                no_landlock: true,
+            },
+        )
+        .map_err(|o| format!("the warm interpreter did not start: {}", o.describe()))?;
+        drop(theirs);
+        let processes = RunProcesses {
+            pid: running.pid,
+            init: running.container.as_ref().map(|c| c.init),
+            tmpfs: running.container.as_ref().is_some_and(|c| c.tmpfs),
+            cgroup: running.cgroup.clone(),
+        };
+        let private_tmp = running.container.as_ref().is_some_and(|c| c.tmpfs);
+        let sandbox = running.sandbox.clone();
+        let mut server = Server {
+            running: Some(running),
+            processes,
+            control: ours,
+            home,
+            loaded: Vec::new(),
+            depth: 0,
+            sandbox,
+            private_tmp,
+            root: root.to_owned(),
+        };
+        if !matches!(server.sandbox.processes, Mechanism::Enforced { .. }) {
+            return Err(format!(
+                "the warm interpreter has no container of its own ({}), so its cases could not \
+                 have one",
+                server.sandbox.processes.describe()
+            ));
+        }
+        let hello = server
+            .receive(Instant::now() + WARM_UP)
+            .map_err(|e| server.died(&format!("the warm interpreter did not get ready: {e}")))?;
+        let hello: Hello = serde_json::from_slice(&hello)
+            .map_err(|e| format!("the warm interpreter said something unreadable: {e}"))?;
+        if hello.threads > 1 {
+            return Err(format!(
+                "the warm interpreter runs {} threads once the script's imports are loaded; \
+                 forking it is not safe",
+                hello.threads
+            ));
+        }
+        server.loaded = hello.loaded;
+        server.depth = ns_pids(server.interpreter().unwrap_or(server.processes.pid)).len();
+        tracing::info!(loaded = %server.loaded.join(", "), "warm interpreter ready");
+        Ok(server)
+    }
+
+    /// The warm interpreter's pid: the deepest process of the container at start.
+    fn interpreter(&self) -> Option<u32> {
+        sys::tree_members(self.processes.pid)
+            .into_iter()
+            .max_by_key(|p| ns_pids(*p).len())
+    }
+
+    /// Why the interpreter is of no more use, with the last of what it wrote.
+    fn died(&self, what: &str) -> String {
+        let tail = std::fs::read_to_string(self.home.log_files().stderr).unwrap_or_default();
+        let last = tail.lines().rev().find(|l| !l.trim().is_empty());
+        match last {
+            Some(line) => format!("{what} ({})", line.trim()),
+            None => what.to_owned(),
+        }
+    }
+
+    /// One message from the interpreter, waiting until `deadline`.
+    fn receive(&self, deadline: Instant) -> io::Result<Vec<u8>> {
+        let fd = self.control.as_raw_fd();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "no answer in time"));
+            }
+            let mut pfd = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let ms = left.as_millis().min(100) as libc::c_int;
+            // SAFETY: poll on one valid pollfd.
+            let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if n < 0 {
+                let err = io::Error::last_os_error();
+                if err.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(err);
+            }
+            if n == 0 {
+                continue;
+            }
+            let mut buf = vec![0u8; 1 << 20];
+            // SAFETY: recv into a buffer of its length.
+            let got = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+            return match usize::try_from(got) {
+                Ok(0) => Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the warm interpreter has gone",
+                )),
+                Ok(n) => {
+                    buf.truncate(n);
+                    Ok(buf)
+                }
+                Err(_) => Err(io::Error::last_os_error()),
+            };
+        }
+    }
+
+    /// The case request: what S needs to become the run `invocation` would have started.
+    fn request(&self, invocation: &Invocation, limits: &Limits) -> serde_json::Value {
+        let mut env: std::collections::BTreeMap<String, String> = std::env::vars_os()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        for (k, v) in &invocation.env {
+            env.insert(
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            );
+        }
+        let mut argv = vec![invocation.program.to_string_lossy().into_owned()];
+        argv.extend(
+            invocation
+                .args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned()),
+        );
+        let mut needed: Vec<PathBuf> = vec![invocation.cwd.clone(), self.root.clone()];
+        needed.extend(invocation.writable.iter().cloned());
+        needed.extend(invocation.args.iter().map(PathBuf::from));
+        let mut entries: Vec<(String, bool)> = Vec::new();
+        for path in &needed {
+            let resolved = std::fs::canonicalize(path).ok();
+            for p in std::iter::once(path.as_path()).chain(resolved.as_deref()) {
+                if let Ok(Some(entry)) = crate::run::container::tmp_entry(p)
+                    && let Ok(meta) = std::fs::symlink_metadata(&entry)
+                {
+                    let e = (entry.to_string_lossy().into_owned(), meta.is_dir());
+                    if !entries.contains(&e) {
+                        entries.push(e);
+                    }
+                }
+            }
+        }
+        let landlock = crate::run::sandbox::landlock_abi().ok().map(|_| {
+            let (handled, write, device) = crate::run::sandbox::write_access_bits();
+            let mut rules: Vec<(String, u64)> = invocation
+                .writable
+                .iter()
+                .map(|w| (w.to_string_lossy().into_owned(), write))
+                .collect();
+            rules.push(("/tmp".to_owned(), write));
+            rules.push(("/dev/shm".to_owned(), write));
+            for dev in crate::run::sandbox::WRITABLE_DEVICES {
+                rules.push(((*dev).to_owned(), device));
+            }
+            json!({ "handled": handled, "rules": rules })
+        });
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        json!({
+            "argv": argv,
+            "env": env,
+            "cwd": invocation.cwd,
+            "writable": invocation.writable.iter().filter(|w| w.is_dir()).collect::<Vec<_>>(),
+            "read_only": [self.root],
+            "private_tmp": self.private_tmp,
+            "tmp_entries": entries,
+            "private_shm": self.private_tmp,
+            "tmpfs_bytes": limits.memory_limit,
+            "landlock": landlock,
+            "capabilities": if root { crate::run::container::ROOT_CAPABILITIES.to_vec() } else { Vec::new() },
+        })
+    }
+
+    /// Runs one case; `Err` when the interpreter could not (the case is then run cold).
+    fn run(
+        &mut self,
+        invocation: &Invocation,
+        logs: &LogFiles,
+        limits: &Limits,
+        _workspace: &Path,
+    ) -> Result<ExecutionResult, String> {
+        if let Some(signal) = crate::run::interrupt::interrupted() {
+            return Ok(crate::run::collect::not_run(
+                logs,
+                Outcome::Interrupted {
+                    signal: sys::signal_name(signal),
+                },
+            ));
+        }
+        let (stdout_file, stderr_file) = File::create(&logs.stdout)
+            .and_then(|o| File::create(&logs.stderr).map(|e| (o, e)))
+            .map_err(|e| format!("cannot create the case's log files: {e}"))?;
+        let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| e.to_string());
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let (rep_r, rep_w) = pipe()?;
+        // SAFETY: fcntl on an open descriptor; failure leaves the default size.
+        unsafe {
+            libc::fcntl(
+                rep_w.as_raw_fd(),
+                libc::F_SETPIPE_SZ,
+                crate::run::spawn::REPORT_LIMIT as libc::c_int,
+            )
+        };
+        let request = serde_json::to_vec(&self.request(invocation, limits))
+            .map_err(|e| format!("cannot write the case request: {e}"))?;
+        let oom_before = self.processes.cgroup.as_ref().map_or(0, |c| c.oom_kills());
+        let start = Instant::now();
+        let fds: [RawFd; 3] = [out_w.as_raw_fd(), err_w.as_raw_fd(), rep_w.as_raw_fd()];
+        sendmsg::<()>(
+            self.control.as_raw_fd(),
+            &[IoSlice::new(&request)],
+            &[ControlMessage::ScmRights(&fds)],
+            MsgFlags::MSG_NOSIGNAL,
+            None,
+        )
+        .map_err(|e| self.died(&format!("the warm interpreter cannot be reached: {e}")))?;
+        drop((out_w, err_w, rep_w));
+        let capture = Capture::streams(
+            [
+                Some(Box::new(File::from(out_r)) as Box<dyn Read + Send>),
+                Some(Box::new(File::from(err_r)) as Box<dyn Read + Send>),
+            ],
+            stdout_file,
+            stderr_file,
+            limits.tail_bytes,
+            limits.log_limit_bytes,
+        );
+        let mut watched = self.watch(start, limits, oom_before);
+        // The kernel's own kill at the cgroup's limit, also when the case ended before sf looked.
+        if let Some(cgroup) = &self.processes.cgroup
+            && limits.memory_limit.is_some()
+            && cgroup.oom_kills() > oom_before
+        {
+            watched.out_of_memory = true;
+            watched.peak = watched.peak.max(cgroup.charged_peak_bytes().unwrap_or(0));
+        }
+        let end = match watched.end {
+            Some(end) => end,
+            None => {
+                // No word from the interpreter: it is stopped for good, with everything in it.
+                self.processes.kill();
+                if watched.timed_out || watched.out_of_memory {
+                    End::default()
+                } else {
+                    drop(capture.finish());
+                    return Err(self.died("the warm interpreter stopped answering"));
+                }
+            }
+        };
+        if let Some(reason) = &end.setup_failed {
+            drop(capture.finish());
+            return Err(format!(
+                "the warm interpreter could not isolate a case: {reason}"
+            ));
+        }
+        let interrupted = crate::run::interrupt::interrupted();
+        let outcome = if let Some(signal) = interrupted {
+            Outcome::Interrupted {
+                signal: sys::signal_name(signal),
+            }
+        } else if watched.out_of_memory {
+            Outcome::OutOfMemory {
+                limit_bytes: limits.memory_limit.unwrap_or(0),
+                peak_bytes: watched.peak,
+            }
+        } else if watched.timed_out {
+            Outcome::TimedOut {
+                after: limits.timeout,
+            }
+        } else if let Some(code) = end.code {
+            Outcome::Exited { code }
+        } else if let Some(signal) = end.signal {
+            Outcome::Signaled {
+                signal,
+                name: sys::signal_name(signal),
+                core_dumped: end.core,
+            }
+        } else {
+            return Err("the warm interpreter lost track of the case".to_owned());
+        };
+        let (out, err) = capture.finish();
+        let mut sandbox = self.sandbox.clone();
+        sandbox.processes = Mechanism::Enforced {
+            detail: format!(
+                "own user, mount, PID and IPC namespaces per case{}, forked warm",
+                if end.proc { ", own /proc" } else { "" }
+            ),
+        };
+        if !end.tmp && self.private_tmp {
+            sandbox.mounts = Mechanism::Unavailable {
+                reason: "the case's private /tmp could not be made".to_owned(),
+            };
+        }
+        if let Ok(abi) = crate::run::sandbox::landlock_abi() {
+            sandbox.filesystem = Mechanism::Enforced {
+                detail: format!("Landlock ABI {abi}, per case"),
+            };
+        }
+        Ok(ExecutionResult {
+            outcome,
+            wall_time: watched.wall_time,
+            peak_memory_bytes: watched.peak,
+            stdout_tail: out.tail,
+            stderr_tail: err.tail,
+            output_bytes: out.total + err.total,
+            output_truncated: out.truncated || err.truncated,
+            stdout_path: logs.stdout.clone(),
+            stderr_path: logs.stderr.clone(),
+            script_error: None,
+            report_missing: false,
+            python: None,
+            installs: None,
+            report: Some(crate::run::spawn::read_report(rep_r)),
+            stray_processes_killed: end.strays,
+            sandbox,
+            start: Start {
+                kind: StartKind::Warm,
+                note: (!self.loaded.is_empty())
+                    .then(|| format!("imports loaded once: {}", self.loaded.join(", "))),
+            },
+        })
+    }
+
+    /// Watches a case until the interpreter says it ended: its memory (the whole container's,
+    /// as a cold run's counts its interpreter), its timeout, the limit.
+    fn watch(&self, start: Instant, limits: &Limits, oom_before: u64) -> Watched {
+        let deadline = start + limits.timeout.min(sf_vocab::MAX_TIMEOUT);
+        let mut watched = Watched {
+            end: None,
+            wall_time: Duration::ZERO,
+            peak: 0,
+            timed_out: false,
+            out_of_memory: false,
+        };
+        let mut term_sent: Option<Instant> = None;
+        let mut killed_at: Option<Instant> = None;
+        let mut poll = POLL_MIN;
+        loop {
+            watched.peak = watched.peak.max(self.processes.memory_bytes("", &[]));
+            let kernel_oom = self
+                .processes
+                .cgroup
+                .as_ref()
+                .is_some_and(|c| c.oom_kills() > oom_before);
+            if let Some(limit) = limits.memory_limit
+                && (watched.peak > limit || kernel_oom)
+                && !watched.out_of_memory
+            {
+                watched.out_of_memory = true;
+                self.kill_case();
+                killed_at.get_or_insert_with(Instant::now);
+            }
+            let now = Instant::now();
+            match term_sent {
+                None if now >= deadline => {
+                    watched.timed_out = true;
+                    self.signal_case(sys::Sig::SIGTERM);
+                    term_sent = Some(now);
+                }
+                Some(at) if killed_at.is_none() && now >= at + limits.kill_grace => {
+                    self.kill_case();
+                    killed_at = Some(now);
+                }
+                _ => {}
+            }
+            if let Some(at) = killed_at
+                && now >= at + Duration::from_secs(5)
+            {
+                // Killed, and still no word: the interpreter is no longer to be trusted.
+                break;
+            }
+            match self.receive(Instant::now() + poll) {
+                Ok(bytes) => {
+                    watched.wall_time = start.elapsed();
+                    watched.end = Some(serde_json::from_slice(&bytes).unwrap_or(End {
+                        setup_failed: Some("an unreadable answer".to_owned()),
+                        ..End::default()
+                    }));
+                    break;
+                }
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => {}
+                Err(_) => break,
+            }
+            poll = (poll * 2).min(Duration::from_millis(20));
+        }
+        if watched.wall_time.is_zero() {
+            watched.wall_time = start.elapsed();
+        }
+        watched
+    }
+
+    /// The case's processes as sf sees them: its PID 1 and its script (pid 2 inside).
+    fn case_processes(&self) -> (Option<u32>, Option<u32>) {
+        let mut init = None;
+        let mut script = None;
+        for pid in sys::tree_members(self.processes.pid) {
+            let ns = ns_pids(pid);
+            if ns.len() == self.depth + 1 {
+                match ns.last() {
+                    Some(1) => init = Some(pid),
+                    Some(2) => script = Some(pid),
+                    _ => {}
+                }
+            }
+        }
+        (init, script)
+    }
+
+    fn signal_case(&self, signal: sys::Sig) {
+        if let (_, Some(script)) = self.case_processes() {
+            sys::signal_group(script, signal);
+        }
+    }
+
+    /// Ends every process of the case: SIGKILL to its PID 1.
+    fn kill_case(&self) {
+        match self.case_processes() {
+            (Some(init), _) => sys::signal_process(init, sys::Sig::SIGKILL),
+            // No case to be found: stop the interpreter with it.
+            _ => self.processes.kill(),
+        }
+    }
+}
+
+struct Watched {
+    end: Option<End>,
+    wall_time: Duration,
+    peak: u64,
+    timed_out: bool,
+    out_of_memory: bool,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.processes.kill();
+        if let Some(running) = self.running.take() {
+            let supervised = crate::run::supervise::Supervised {
+                wall_time: Duration::ZERO,
+                peak_tree: 0,
+                timed_out: false,
+                out_of_memory: false,
+            };
+            let _ = crate::run::collect::collect(
+                running,
+                supervised,
+                0,
+                &Limits::default(),
+                &self.home.log_files(),
+            );
+        }
+        if let Err(err) = crate::workspace::remove_workspace(self.home.path()) {
+            tracing::debug!(%err, "cannot remove the warm interpreter's folder");
+        }
+    }
+}
+
+/// The process's pid in each PID namespace, from sf's down to its own (`NSpid`).
+fn ns_pids(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::Status;
+    use crate::spec::TestSpec;
+
+    struct Setup {
+        dir: tempfile::TempDir,
+    }
+
+    impl Setup {
+        fn new() -> Setup {
+            Setup {
+                dir: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn spec(&self, name: &str, body: &str) -> TestSpec {
+            let script = self.dir.path().join(format!("{name}.py"));
+            std::fs::write(&script, body).unwrap();
+            TestSpec::new(script.to_string_lossy()).workspace_root(self.dir.path().join("ws"))
+        }
+    }
+
+    fn processes_named(token: &str) -> usize {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(token))
+            })
+            .count()
+    }
+
+    fn warm_or_say_why(result: &crate::TestResult) -> bool {
+        let start = &result.execution.as_ref().unwrap().start;
+        if start.kind == StartKind::Warm {
+            return true;
+        }
+        // Where cases cannot be isolated the run must say so, and still be correct.
+        let note = start.note.clone().unwrap_or_default();
+        assert!(!note.is_empty(), "a cold start says why");
+        assert!(
+            std::env::var_os("SF_REQUIRE_ISOLATION").is_none(),
+            "cold where isolation is required: {note}"
+        );
+        eprintln!("warm starts unavailable here: {note}");
+        false
+    }
+
+    const ISOLATION: &str = r#"import json, os
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    # State left in an imported module, a file in /tmp, a file beside the workspace: none of
+    # it may reach the next case.
+    if hasattr(json, "sf_mark"):
+        raise RuntimeError("a module global from an earlier case")
+    json.sf_mark = 1
+    if os.path.exists("/tmp/sf-warm-leak"):
+        raise RuntimeError("/tmp from an earlier case")
+    open("/tmp/sf-warm-leak", "w").write("x")
+    root = os.path.dirname(os.getcwd())
+    for target in (os.path.join(root, "escape.txt"), os.path.join(os.path.dirname(root), "escape.txt")):
+        try:
+            open(target, "w").write("x")
+            raise RuntimeError("wrote " + target)
+        except PermissionError:
+            pass
+        except OSError:
+            pass
+    assert os.environ["HOME"].startswith(os.getcwd()), os.environ["HOME"]
+    rows = open(os.path.join(input_paths["input"], "data.csv")).read().splitlines()
+    assert len(rows) > 1, rows
+    open(os.path.join(output_paths["output"], "seen.txt"), "w").write(str(os.getpid()))
+"#;
+
+    #[test]
+    fn a_warm_case_keeps_nothing_from_the_last_and_writes_only_its_workspace() {
+        let setup = Setup::new();
+        let spec = setup.spec("isolation", ISOLATION).outputs(["output"]);
+        let pool = WarmPool::new();
+        for _ in 0..3 {
+            let r = crate::engine::run_warm(&spec, &pool);
+            assert_eq!(
+                r.status,
+                Status::Pass,
+                "{:?} {:?}",
+                r.error_message,
+                r.execution.as_ref().map(|e| &e.stderr_tail)
+            );
+            if !warm_or_say_why(&r) {
+                return;
+            }
+            let e = r.execution.as_ref().unwrap();
+            assert!(matches!(e.sandbox.processes, Mechanism::Enforced { .. }));
+        }
+        assert!(!setup.dir.path().join("escape.txt").exists());
+        assert!(!setup.dir.path().join("ws/escape.txt").exists());
+    }
+
+    #[test]
+    fn strays_timeouts_and_the_memory_limit_are_handled_as_in_a_cold_run() {
+        let setup = Setup::new();
+        let token = format!("31.{}", std::process::id());
+        let strays = setup.spec(
+            "strays",
+            &format!(
+                "import subprocess\ndef main(i, o, e, a):\n    subprocess.Popen(['sleep', '{token}'], start_new_session=True)\n"
+            ),
+        );
+        let pool = WarmPool::new();
+        let r = crate::engine::run_warm(&strays, &pool);
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        if !warm_or_say_why(&r) {
+            return;
+        }
+        assert!(r.execution.as_ref().unwrap().stray_processes_killed >= 1);
+        assert_eq!(processes_named(&token), 0, "a stray outlived its case");
+
+        let sleeper = setup
+            .spec(
+                "sleeper",
+                &format!("import subprocess, time\ndef main(i, o, e, a):\n    subprocess.Popen(['sleep', '{token}'])\n    time.sleep(60)\n"),
+            )
+            .timeout(Duration::from_secs(1));
+        let started = Instant::now();
+        let r = crate::engine::run_warm(&sleeper, &pool);
+        let e = r.execution.as_ref().unwrap();
+        assert!(
+            matches!(e.outcome, Outcome::TimedOut { .. }),
+            "{:?}",
+            e.outcome
+        );
+        assert_eq!(e.start.kind, StartKind::Warm);
+        assert!(started.elapsed() < Duration::from_secs(15));
+        assert_eq!(
+            processes_named(&token),
+            0,
+            "a process outlived its case's timeout"
+        );
+
+        let hungry = setup
+            .spec(
+                "hungry",
+                "def main(i, o, e, a):\n    block = bytearray(400 << 20)\n    for k in range(0, len(block), 4096):\n        block[k] = 1\n",
+            )
+            .memory_limit(150 << 20);
+        let r = crate::engine::run_warm(&hungry, &pool);
+        let e = r.execution.as_ref().unwrap();
+        assert!(
+            matches!(e.outcome, Outcome::OutOfMemory { .. }),
+            "{:?}",
+            e.outcome
+        );
+        // The interpreter serves the next case as before.
+        let r = crate::engine::run_warm(&strays, &pool);
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        assert_eq!(r.execution.as_ref().unwrap().start.kind, StartKind::Warm);
+    }
+
+    #[test]
+    fn a_dead_warm_interpreter_costs_no_case_the_case_runs_cold() {
+        let setup = Setup::new();
+        let spec = setup.spec("plain", "def main(i, o, e, a):\n    pass\n");
+        let pool = WarmPool::new();
+        let r = crate::engine::run_warm(&spec, &pool);
+        if !warm_or_say_why(&r) {
+            return;
+        }
+        // Kill the interpreter behind sf's back.
+        {
+            let servers = pool.servers.lock().unwrap();
+            for slot in servers.values() {
+                if let Slot::Ready(server) = slot {
+                    sys::signal_process(server.interpreter().unwrap(), sys::Sig::SIGKILL);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let r = crate::engine::run_warm(&spec, &pool);
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        let start = &r.execution.as_ref().unwrap().start;
+        assert_eq!(start.kind, StartKind::Cold);
+        assert!(
+            start.note.as_deref().unwrap_or("").contains("ran cold"),
+            "{start:?}"
+        );
+    }
+
+    #[test]
+    fn warm_and_cold_runs_reach_the_same_verdicts() {
+        let setup = Setup::new();
+        let zoo = [
+            ("ok", "def main(i, o, e, a):\n    print('fine')\n"),
+            (
+                "raises",
+                "def main(i, o, e, a):\n    raise ValueError('bad row')\n",
+            ),
+            (
+                "exits",
+                "import sys\ndef main(i, o, e, a):\n    sys.exit(3)\n",
+            ),
+            (
+                "hard_exit",
+                "import os\ndef main(i, o, e, a):\n    os._exit(0)\n",
+            ),
+            ("syntax", "def main(i, o, e, a)\n    pass\n"),
+            ("no_main", "x = 1\n"),
+            (
+                "import_fails",
+                "import no_such_module_sf\ndef main(i, o, e, a):\n    pass\n",
+            ),
+            ("module_raises", "raise KeyError('at import')\n"),
+            (
+                "writes_repo",
+                "import os\ndef main(i, o, e, a):\n    open(os.path.join(os.path.dirname(os.getcwd()), 'x'), 'w')\n",
+            ),
+            (
+                "kills_itself",
+                "import os, signal\ndef main(i, o, e, a):\n    os.kill(os.getpid(), signal.SIGTERM)\n",
+            ),
+        ];
+        let pool = WarmPool::new();
+        for (name, body) in zoo {
+            let spec = setup.spec(name, body);
+            let cold = crate::engine::run(&spec);
+            let warm = crate::engine::run_warm(&spec, &pool);
+            let kind = |r: &crate::TestResult| {
+                r.execution
+                    .as_ref()
+                    .and_then(|e| e.script_error.as_ref().map(|s| s.kind))
+            };
+            assert_eq!(
+                (warm.status, kind(&warm), warm.error_message.clone()),
+                (cold.status, kind(&cold), cold.error_message.clone()),
+                "{name}: warm {:?} / cold {:?}",
+                warm.execution
+                    .as_ref()
+                    .map(|e| (&e.outcome, &e.start, &e.stderr_tail)),
+                cold.execution.as_ref().map(|e| &e.outcome),
+            );
+        }
+    }
+}
