@@ -115,7 +115,7 @@ pub(crate) fn validate(
             });
     let proptest = args.proptest.as_ref().map(|p| Prop {
         cases: number(&p.cases, errors).unwrap_or(64),
-        max_shrink_iters: number(&p.max_shrink_iters, errors).unwrap_or(256),
+        max_shrink_iters: number(&p.max_shrink_iters, errors).unwrap_or(u32::MAX),
         max_rows: number(&p.max_rows, errors).unwrap_or(50),
     });
     if let Some(p) = &args.proptest {

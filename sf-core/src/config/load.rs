@@ -165,7 +165,7 @@ job_args = { job_type = "training", n = 3 }
         let config = prop.property.as_ref().unwrap();
         assert_eq!(
             (config.cases, config.max_rows, config.max_shrink_iters),
-            (8, 5, 256)
+            (8, 5, u32::MAX)
         );
         assert!(
             config

@@ -15,10 +15,11 @@ pub struct PropertyConfig {
     /// Generated datasets that must pass (64 by default). A spec without generated channels runs
     /// once, since every case would be the same.
     pub cases: u32,
-    /// Most script runs spent shrinking a failure (256 by default).
+    /// Most script runs spent shrinking a failure (no limit by default: shrinking goes on until
+    /// no smaller dataset fails, or [`PropertyConfig::max_shrink_time`]).
     pub max_shrink_iters: u32,
-    /// Shrinking starts no new run after this long (60 s by default); whatever is smallest by
-    /// then is the minimal dataset.
+    /// Shrinking starts no new run after this long (5 minutes by default); whatever is smallest
+    /// by then is reported, as "budget reached".
     #[serde(with = "crate::serde_secs")]
     pub max_shrink_time: Duration,
     /// Most rows of each generated table (50 by default).
@@ -45,7 +46,8 @@ impl PropertyConfig {
     pub(crate) fn test_runner(&self, has_generated_data: bool) -> TestRunner {
         let config = Config {
             cases: if has_generated_data { self.cases } else { 1 },
-            max_shrink_iters: self.max_shrink_iters,
+            // proptest reads u32::MAX as "four times the cases"; one less is no limit.
+            max_shrink_iters: self.max_shrink_iters.min(u32::MAX - 1),
             // proptest checks this before every shrink step (0 would mean no limit).
             max_shrink_time: u32::try_from(self.max_shrink_time.as_millis())
                 .unwrap_or(u32::MAX)
@@ -66,8 +68,8 @@ impl Default for PropertyConfig {
     fn default() -> Self {
         PropertyConfig {
             cases: 64,
-            max_shrink_iters: 256,
-            max_shrink_time: Duration::from_secs(60),
+            max_shrink_iters: u32::MAX,
+            max_shrink_time: Duration::from_secs(300),
             max_rows: 50,
             bundle_dir: PathBuf::from("sf-regressions"),
             seed: DEFAULT_SEED,

@@ -50,6 +50,10 @@ pub(crate) trait Subject {
     fn case_not_laid_out(&self, reason: String) -> Self::Result;
     /// Whether the run passed.
     fn passed(result: &Self::Result) -> bool;
+    /// How the run was started, when the subject knows.
+    fn start(_result: &Self::Result) -> Option<&crate::run::warm::Start> {
+        None
+    }
     /// The run's peak memory, in MB (MiB).
     fn memory_mb(result: &Self::Result) -> f64;
     /// Why the run failed, in one line.
@@ -93,6 +97,8 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
         peak_memory_mb: 0.0,
         failure: None,
         elapsed: Duration::ZERO,
+        starts: Default::default(),
+        shrink_end: None,
     };
     for bundle in saved_bundles(&config.bundle_dir) {
         let manifest = Manifest::read(&bundle);
@@ -101,6 +107,7 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
         };
         tracing::info!(bundle = %bundle.display(), passed = S::passed(&result), "replayed a saved failure");
         report.peak_memory_mb = report.peak_memory_mb.max(S::memory_mb(&result));
+        report.starts.count(S::start(&result));
         report.replayed_bundles.push(bundle.clone());
         if !S::passed(&result) {
             report.failure = Some(PropertyFailure {
@@ -130,6 +137,9 @@ struct Failed<R> {
 /// What the test closure records; proptest only hands back the minimal value.
 struct Progress<R> {
     calls: u32,
+    starts: super::outcome::Starts,
+    /// When the first case failed: shrinking's time counts from here.
+    failed_at: Option<Instant>,
     peak_memory_mb: f64,
     first_failure: Option<u32>,
     last_failure: Option<Failed<R>>,
@@ -161,6 +171,8 @@ fn explore<S: Subject>(
     let mut runner = config.test_runner(!sources.is_empty());
     let progress = RefCell::new(Progress {
         calls: 0,
+        starts: Default::default(),
+        failed_at: None,
         peak_memory_mb: 0.0,
         first_failure: None,
         last_failure: None,
@@ -169,12 +181,14 @@ fn explore<S: Subject>(
         let result = run_case(subject, &sources, &tables);
         let mut p = progress.borrow_mut();
         p.calls += 1;
+        p.starts.count(S::start(&result));
         p.peak_memory_mb = p.peak_memory_mb.max(S::memory_mb(&result));
         if S::passed(&result) {
             return Ok(());
         }
         if p.first_failure.is_none() {
             p.first_failure = Some(p.calls);
+            p.failed_at = Some(Instant::now());
             tracing::info!(case = p.calls, "a generated case failed; shrinking");
         }
         let reason = S::reason(&result);
@@ -193,6 +207,23 @@ fn explore<S: Subject>(
     report.peak_memory_mb = report.peak_memory_mb.max(progress.peak_memory_mb);
     report.cases_run = progress.first_failure.unwrap_or(progress.calls);
     report.shrink_steps = progress.calls - report.cases_run;
+    report.starts.warm += progress.starts.warm;
+    report.starts.cold += progress.starts.cold;
+    if progress.starts.cold_note.is_some() {
+        report
+            .starts
+            .cold_note
+            .clone_from(&progress.starts.cold_note);
+    }
+    if let Some(at) = progress.failed_at {
+        let out_of_steps = report.shrink_steps >= config.max_shrink_iters;
+        let out_of_time = at.elapsed() >= config.max_shrink_time;
+        report.shrink_end = Some(if out_of_steps || out_of_time {
+            super::outcome::ShrinkEnd::BudgetReached
+        } else {
+            super::outcome::ShrinkEnd::Minimal
+        });
+    }
     let (failed, note) = match outcome {
         Ok(()) => {
             tracing::info!(cases = progress.calls, "every generated case passed");

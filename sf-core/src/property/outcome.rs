@@ -30,6 +30,59 @@ pub struct PropertyReport<R = TestResult> {
     /// Wall-clock time of the whole run.
     #[serde(with = "crate::serde_secs")]
     pub elapsed: Duration,
+    /// How the runs were started: forked warm, or cold (and why).
+    pub starts: Starts,
+    /// How shrinking ended, when a generated case failed.
+    pub shrink_end: Option<ShrinkEnd>,
+}
+
+/// How many runs of a property run were started warm and cold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Starts {
+    /// Runs forked from a warm interpreter.
+    pub warm: u32,
+    /// Runs started cold.
+    pub cold: u32,
+    /// Why the last cold run was not warm.
+    pub cold_note: Option<String>,
+}
+
+impl Starts {
+    pub(crate) fn count(&mut self, start: Option<&crate::run::warm::Start>) {
+        match start {
+            Some(s) if s.kind == crate::run::warm::StartKind::Warm => self.warm += 1,
+            Some(s) => {
+                self.cold += 1;
+                if s.note.is_some() {
+                    self.cold_note.clone_from(&s.note);
+                }
+            }
+            None => self.cold += 1,
+        }
+    }
+
+    /// `start: warm (N)`, `start: cold (why)`, or both.
+    pub fn describe(&self) -> String {
+        let cold = match &self.cold_note {
+            Some(note) => format!("cold {} ({note})", self.cold),
+            None => format!("cold {}", self.cold),
+        };
+        match (self.warm, self.cold) {
+            (0, _) => cold,
+            (w, 0) => format!("warm {w}"),
+            (w, _) => format!("warm {w}, {cold}"),
+        }
+    }
+}
+
+/// Why shrinking stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShrinkEnd {
+    /// No smaller dataset still failed: the dataset is minimal.
+    Minimal,
+    /// The shrink budget (steps or time) ran out first: a smaller failing dataset may exist.
+    BudgetReached,
 }
 
 impl<R> PropertyReport<R> {

@@ -123,6 +123,10 @@ impl Subject for ScriptSubject<'_> {
         result.is_successful()
     }
 
+    fn start(result: &TestResult) -> Option<&crate::run::warm::Start> {
+        result.execution.as_ref().map(|e| &e.start)
+    }
+
     fn memory_mb(result: &TestResult) -> f64 {
         result.memory_usage
     }
@@ -617,8 +621,9 @@ def main(input_paths, output_paths, environ_vars, job_args):
     #[test]
     fn the_default_configuration_is_the_documented_one() {
         let c = PropertyConfig::default();
-        assert_eq!((c.cases, c.max_shrink_iters, c.max_rows), (64, 256, 50));
-        assert_eq!(c.max_shrink_time, Duration::from_secs(60));
+        assert_eq!((c.cases, c.max_shrink_iters, c.max_rows), (64, u32::MAX, 50));
+        assert_eq!(c.max_shrink_time, Duration::from_secs(300));
+        assert!(c.warm);
         assert_eq!(c.bundle_dir, PathBuf::from("sf-regressions"));
     }
 }

@@ -89,6 +89,10 @@ pub(crate) fn result_case(name: &str, r: &TestResult) -> TestCase {
     case.set_classname(r.script_name.as_str());
     case.set_time(Duration::from_secs_f64(r.execution_time.max(0.0)));
     if let Some(e) = &r.execution {
+        case.add_property(quick_junit::Property::new(
+            "start",
+            e.start.kind.to_string(),
+        ));
         case.set_system_out(clean(&e.stdout_tail));
         case.set_system_err(clean(&e.stderr_tail));
     }

@@ -30,8 +30,9 @@ fn summary<R>(what: &str, report: &PropertyReport<R>) -> String {
     };
     let Some(f) = &report.failure else {
         return format!(
-            "{what} passed: {} cases in {secs:.2} s{replayed}",
-            report.cases_run
+            "{what} passed: {} cases in {secs:.2} s{replayed} (start: {})",
+            report.cases_run,
+            report.starts.describe()
         );
     };
     if f.from_saved_bundle {
@@ -54,9 +55,18 @@ fn summary<R>(what: &str, report: &PropertyReport<R>) -> String {
     } else {
         f.bundle.display().to_string()
     };
+    let shrunk = match report.shrink_end {
+        Some(crate::property::ShrinkEnd::BudgetReached) => {
+            " (shrink budget reached: a smaller failing dataset may exist)"
+        }
+        Some(crate::property::ShrinkEnd::Minimal) => " (minimal)",
+        None => "",
+    };
     let mut text = format!(
-        "{what} failed after {} case(s){replayed}; shrunk in {} step(s) to {rows} in {secs:.2} s\nfailure bundle: {bundle}",
-        report.cases_run, report.shrink_steps
+        "{what} failed after {} case(s){replayed}; shrunk in {} step(s) to {rows}{shrunk} in {secs:.2} s (start: {})\nfailure bundle: {bundle}",
+        report.cases_run,
+        report.shrink_steps,
+        report.starts.describe()
     );
     if let Some(note) = &f.note {
         text.push_str(&format!("\nnote: {note}"));

@@ -109,6 +109,19 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
                 exec.sandbox.cgroup.describe()
             );
         }
+        if exec.start.kind == crate::run::warm::StartKind::Warm || exec.start.note.is_some() {
+            let _ = writeln!(
+                out,
+                "  {} {}{}",
+                paint("start:", label, color),
+                exec.start.kind,
+                exec.start
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            );
+        }
         if let Some(python) = &exec.python {
             let packages: Vec<String> = python
                 .packages
