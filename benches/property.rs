@@ -1,5 +1,7 @@
-//! Property runs: cases per second against a stdlib-only Python script, and how long shrinking a
-//! failure takes. Run: `cargo bench --bench property`.
+//! Property runs, warm and cold side by side: cases per second against a stdlib-only Python
+//! script, and how long finding and shrinking the example's planted bug takes. With
+//! `SF_BENCH_PYTHON` pointing at an interpreter that has pandas and scikit-learn, a third pair
+//! runs a script that imports them. Run: `cargo bench --bench property`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -17,41 +19,96 @@ fn main() {
          open(os.path.join(output_paths['output'], 'n.txt'), 'w').write(str(n))\n",
     )
     .unwrap();
-    let base = |script: &Path| {
+    let heavy = dir.path().join("sklearn_fit.py");
+    std::fs::write(
+        &heavy,
+        "import glob, os\nimport pandas as pd\nfrom sklearn.preprocessing import StandardScaler\n\n\
+         def main(input_paths, output_paths, environ_vars, job_args):\n    \
+         frames = [pd.read_csv(p) for p in glob.glob(os.path.join(input_paths['input'], '*.csv'))]\n    \
+         df = pd.concat(frames) if frames else pd.DataFrame()\n    \
+         n = len(df)\n    \
+         if n:\n        StandardScaler().fit(df[['feature_0']].fillna(0).clip(-1e6, 1e6))\n    \
+         open(os.path.join(output_paths['output'], 'n.txt'), 'w').write(str(n))\n",
+    )
+    .unwrap();
+    let base = |script: &Path, profile| {
         TestSpec::new(script.to_string_lossy())
-            .profile(Profile::Currency)
+            .profile(profile)
             .workspace_root(dir.path().join("ws"))
     };
-    let config = |cases, name: &str| PropertyConfig {
+    let config = |cases, name: &str, warm| PropertyConfig {
         cases,
+        warm,
         bundle_dir: dir.path().join(name),
         ..PropertyConfig::default()
     };
 
-    println!("| property run | cases | shrink steps | time | per second |");
-    println!("|---|---:|---:|---:|---:|");
-    let start = Instant::now();
-    let report = run_property(&base(&counting), &config(64, "passing"));
-    let secs = start.elapsed().as_secs_f64();
-    assert!(report.failure.is_none());
+    println!("| property run | start | cases | shrink steps | time | per case |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let row = |what: &str, spec: &TestSpec, cases, warm: bool, expect_failure: bool| {
+        let start = Instant::now();
+        let report = run_property(spec, &config(cases, &format!("{what}-{warm}"), warm));
+        let secs = start.elapsed().as_secs_f64();
+        assert_eq!(
+            report.failure.is_some(),
+            expect_failure,
+            "{what}: {:?}",
+            report.failure.as_ref().map(|f| &f.result.error_message)
+        );
+        let runs = report.cases_run + report.shrink_steps;
+        let shrunk = match &report.failure {
+            Some(f) => format!(" → {:?}", f.minimal_rows),
+            None => String::new(),
+        };
+        println!(
+            "| {what}{shrunk} | {} | {} | {} | {secs:.2} s | {:.1} ms |",
+            report.starts.describe(),
+            report.cases_run,
+            report.shrink_steps,
+            secs * 1000.0 / f64::from(runs.max(1))
+        );
+        secs * 1000.0 / f64::from(runs.max(1))
+    };
+    let stdlib = base(&counting, Profile::Currency);
+    let warm = row("stdlib script, every case passes", &stdlib, 64, true, false);
+    let cold = row(
+        "stdlib script, every case passes",
+        &stdlib,
+        64,
+        false,
+        false,
+    );
     println!(
-        "| stdlib Python script, every case passes | {} | 0 | {secs:.2} s | {:.1} cases/s |",
-        report.cases_run,
-        f64::from(report.cases_run) / secs
+        "\nstdlib script: warm {warm:.1} ms / cold {cold:.1} ms per case ({:.1}×)\n",
+        cold / warm
     );
-
-    let start = Instant::now();
-    let report = run_property(
-        &base(&scripts.join("amount_summary.py")),
-        &config(64, "failing"),
+    let planted = base(&scripts.join("amount_summary.py"), Profile::Currency);
+    row(
+        "amount_summary.py, planted bug: find and shrink",
+        &planted,
+        64,
+        true,
+        true,
     );
-    let secs = start.elapsed().as_secs_f64();
-    let failure = report.failure.expect("the planted bug is found");
-    println!(
-        "| amount_summary.py (planted bug): find and shrink to {:?} | {} | {} | {secs:.2} s | {:.1} runs/s |",
-        failure.minimal_rows,
-        report.cases_run,
-        report.shrink_steps,
-        f64::from(report.cases_run + report.shrink_steps) / secs
+    row(
+        "amount_summary.py, planted bug: find and shrink",
+        &planted,
+        64,
+        false,
+        true,
     );
+    match std::env::var_os("SF_BENCH_PYTHON") {
+        Some(python) => {
+            let spec = base(&heavy, Profile::Training).python(python);
+            let warm = row("pandas + scikit-learn script", &spec, 16, true, false);
+            let cold = row("pandas + scikit-learn script", &spec, 16, false, false);
+            println!(
+                "\npandas + scikit-learn: warm {warm:.1} ms / cold {cold:.1} ms per case ({:.1}×)",
+                cold / warm
+            );
+        }
+        None => println!(
+            "\n(pandas + scikit-learn pair skipped: set SF_BENCH_PYTHON to an interpreter that has them)"
+        ),
+    }
 }

@@ -621,7 +621,10 @@ def main(input_paths, output_paths, environ_vars, job_args):
     #[test]
     fn the_default_configuration_is_the_documented_one() {
         let c = PropertyConfig::default();
-        assert_eq!((c.cases, c.max_shrink_iters, c.max_rows), (64, u32::MAX, 50));
+        assert_eq!(
+            (c.cases, c.max_shrink_iters, c.max_rows),
+            (64, u32::MAX, 50)
+        );
         assert_eq!(c.max_shrink_time, Duration::from_secs(300));
         assert!(c.warm);
         assert_eq!(c.bundle_dir, PathBuf::from("sf-regressions"));
