@@ -126,6 +126,9 @@ impl GeneratedData {
     pub(crate) fn check(&self) -> io::Result<()> {
         if let TableSource::Schema(schema) = &self.source {
             schema.validate().map_err(invalid)?;
+            schema
+                .check_rows(self.source.rows(self.rows))
+                .map_err(invalid)?;
         }
         self.check_layout()
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::schema::{ColumnKind, ColumnSpec, LabelSpec, Schema};
+use super::schema::{ColumnKind, ColumnSpec, Contract, LabelSpec, Schema};
 
 pub use sf_vocab::{Profile, Size};
 
@@ -71,11 +71,13 @@ impl RowCount {
     }
 }
 
+/// A preset column: a profile promises its name and type, not its settings, so property cases
+/// go beyond them (see [`Contract::Loose`]).
 fn column(name: impl Into<String>, kind: ColumnKind, null_rate: f64) -> ColumnSpec {
     ColumnSpec {
-        name: name.into(),
-        kind,
         null_rate,
+        contract: Contract::Loose,
+        ..ColumnSpec::new(name, kind)
     }
 }
 

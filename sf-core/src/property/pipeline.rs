@@ -63,6 +63,12 @@ impl Subject for PipelineSubject<'_> {
         format!("{}{}", crate::suite::PIPELINE_PREFIX, self.p.name)
     }
 
+    /// A pipeline's sources are where its data enters: an empty one would only tell that
+    /// every step downstream sees nothing.
+    fn default_min_rows(&self) -> usize {
+        1
+    }
+
     fn bundle_prefix(&self) -> String {
         format!(
             "pipeline-{}",
@@ -216,6 +222,7 @@ mod tests {
             max_rows: 8,
             bundle_dir: s.dir.path().join("bundles"),
             seed: 7,
+            ..PropertyConfig::default()
         };
         let options = PipelineOptions {
             jobs: 1,
