@@ -381,9 +381,8 @@ mod tests {
         let p = test.unwrap().proptest.unwrap();
         assert_eq!((p.min_rows, p.max_rows, p.edge_values), (0, 50, true));
 
-        let (_, errors) = check(
-            r#"script = "/bin/sh", proptest(min_rows = 60, edge_values = "no", rows = 1)"#,
-        );
+        let (_, errors) =
+            check(r#"script = "/bin/sh", proptest(min_rows = 60, edge_values = "no", rows = 1)"#);
         assert_eq!(
             errors,
             [

@@ -115,7 +115,8 @@ pub(super) fn build_pipelines(
             for b in &plan.bindings {
                 if let BindingSource::Data(_) = b.source
                     && let Some(step) = pipeline.find_step(&b.step)
-                    && let Some(ChannelPlan::Generated(data)) = step.spec.data.channels.get(&b.input)
+                    && let Some(ChannelPlan::Generated(data)) =
+                        step.spec.data.channels.get(&b.input)
                 {
                     let channel = format!("{}.{}", b.step, b.input);
                     check_property_rows(cx, &prop_key, prop, &channel, data, config.max_rows)?;

@@ -326,7 +326,14 @@ pub(super) fn build_script(
             )?;
             for (channel, plan) in &variant.data.channels {
                 if let ChannelPlan::Generated(data) = plan {
-                    check_property_rows(cx, &format!("{key}.proptest"), p, channel, data, config.max_rows)?;
+                    check_property_rows(
+                        cx,
+                        &format!("{key}.proptest"),
+                        p,
+                        channel,
+                        data,
+                        config.max_rows,
+                    )?;
                 }
             }
             tests.push(Entry::script(variant, ignored, Some(config)));

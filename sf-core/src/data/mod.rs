@@ -12,9 +12,9 @@ mod profile;
 mod schema;
 pub mod strategy;
 mod table;
-mod unique;
 #[cfg(test)]
 mod testing;
+mod unique;
 
 pub use archive::{EntryContent, TarEntry};
 pub use files::MaterializedFile;
@@ -24,9 +24,7 @@ pub use generated::{GeneratedData, TableSource};
 pub use layout::{Layout, Split};
 pub use plan::{ChannelPlan, DataError, DataPlan, channel_seed};
 pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
-pub use schema::{
-    ColumnKind, ColumnProblem, ColumnSpec, Contract, LabelSpec, Schema, SchemaError,
-};
+pub use schema::{ColumnKind, ColumnProblem, ColumnSpec, Contract, LabelSpec, Schema, SchemaError};
 pub use sf_vocab::LayoutKind;
 pub use table::{Column, Table};
 

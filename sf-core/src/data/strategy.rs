@@ -135,7 +135,10 @@ pub fn schema_with(schema: &Schema, rows: RangeInclusive<usize>) -> BoxedStrateg
 
 /// Tables of `schema`'s columns as `cases` says.
 pub fn schema_cases(schema: &Schema, cases: &Cases) -> BoxedStrategy<Table> {
-    table_of(schema_columns(schema, cases.edge_values), cases.rows.clone())
+    table_of(
+        schema_columns(schema, cases.edge_values),
+        cases.rows.clone(),
+    )
 }
 
 /// Tables like those `source` generates, with 0 to 50 rows.
@@ -311,8 +314,9 @@ fn edge_dates() -> [NaiveDate; 3] {
 /// The column's missing value, and (when edge values are on) NaN, which readers take for one.
 fn null_cells(shape: &Shape, edges_on: bool) -> BoxedStrategy<Cell> {
     match shape {
-        Shape::Float if edges_on => select(vec![Cell::Float(None), Cell::Float(Some(f64::NAN))])
-            .boxed(),
+        Shape::Float if edges_on => {
+            select(vec![Cell::Float(None), Cell::Float(Some(f64::NAN))]).boxed()
+        }
         Shape::Float | Shape::Derived { .. } => Just(Cell::Float(None)).boxed(),
         Shape::Bool => Just(Cell::Bool(None)).boxed(),
         Shape::Int => Just(Cell::Int(None)).boxed(),
@@ -590,7 +594,11 @@ fn declared_edges(kind: &ColumnKind) -> Vec<Cell> {
         ColumnKind::Normal { min, max, .. } => {
             let (min, max) = (*min, *max);
             let mut xs: Vec<f64> = min.into_iter().chain(max).collect();
-            xs.extend([0.0, -1e-6, 5e-324].into_iter().filter(|x| within(*x, min, max)));
+            xs.extend(
+                [0.0, -1e-6, 5e-324]
+                    .into_iter()
+                    .filter(|x| within(*x, min, max)),
+            );
             if max.is_none() {
                 xs.extend([f64::INFINITY, 1e300]);
             }
@@ -664,10 +672,12 @@ fn declared_edges(kind: &ColumnKind) -> Vec<Cell> {
 /// Edge values of a loose column: beyond its settings, whatever an upstream might send.
 fn loose_edges(schema: &Schema, kind: &ColumnKind) -> Vec<Cell> {
     match kind {
-        ColumnKind::Int { min, max } => [None, Some(*min), Some(*max), Some(i64::MAX), Some(i64::MIN)]
-            .into_iter()
-            .map(Cell::Int)
-            .collect(),
+        ColumnKind::Int { min, max } => {
+            [None, Some(*min), Some(*max), Some(i64::MAX), Some(i64::MIN)]
+                .into_iter()
+                .map(Cell::Int)
+                .collect()
+        }
         ColumnKind::Normal { min, max, .. } => {
             let mut edges = float_edges();
             edges.extend(min.iter().chain(max).map(|b| Cell::Float(Some(*b))));
@@ -866,7 +876,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::data::{ColumnSpec, LabelSpec};
+    use crate::data::LabelSpec;
 
     fn samples(strategy: impl Strategy<Value = Table>, n: usize) -> Vec<Table> {
         let mut runner = TestRunner::deterministic();
@@ -1046,39 +1056,32 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_mostly_sequential_with_duplicates_in_some_tables() {
+    fn profile_ids_are_their_exact_sequence_and_labels_0_or_1() {
         for p in [Profile::Tabular, Profile::Generic] {
-            let tables = samples(profile(p), 300);
-            let duplicated = tables
-                .iter()
-                .filter(|t| {
-                    let ids: Vec<i64> = ints_of(t, "id").iter().flatten().copied().collect();
-                    let unique: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
-                    unique.len() < ids.len()
-                })
-                .count();
-            assert!(duplicated >= 20, "{p}: {duplicated}");
-            let sequential = tables
-                .iter()
-                .flat_map(|t| {
-                    ints_of(t, "id")
-                        .iter()
-                        .enumerate()
-                        .map(|(i, id)| *id == Some(i as i64 + 1))
-                })
-                .filter(|s| *s)
-                .count();
-            let total: usize = tables.iter().map(Table::rows).sum();
-            assert!(sequential as f64 > 0.6 * total as f64, "{p}");
+            for t in samples(profile(p), 300) {
+                let expected: Vec<Option<i64>> = (1..=t.rows() as i64).map(Some).collect();
+                assert_eq!(ints_of(&t, "id"), expected, "{p}");
+                if p == Profile::Tabular {
+                    assert!(
+                        ints_of(&t, "target")
+                            .iter()
+                            .all(|v| matches!(v, Some(0 | 1)))
+                    );
+                }
+            }
         }
     }
 
-    fn sample_schema() -> Schema {
-        let column = |name: &str, kind: ColumnKind, null_rate: f64| ColumnSpec {
-            name: name.to_owned(),
-            kind,
-            null_rate,
-        };
+    fn column(name: &str, kind: ColumnKind) -> ColumnSpec {
+        ColumnSpec::new(name, kind)
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// A user's schema: every kind, with bounds, one column with a null rate, two unique ones.
+    fn declared_schema() -> Schema {
         Schema {
             columns: vec![
                 column(
@@ -1088,44 +1091,102 @@ mod tests {
                         step: 5,
                         prefix: Some("C-".into()),
                     },
-                    0.0,
                 ),
-                column("age", ColumnKind::Int { min: 18, max: 90 }, 0.0),
+                column("age", ColumnKind::Int { min: 18, max: 90 }),
+                column("delta", ColumnKind::Int { min: -5, max: 5 }),
+                ColumnSpec {
+                    null_rate: 0.3,
+                    ..column(
+                        "income",
+                        ColumnKind::Normal {
+                            mean: 50_000.0,
+                            std: 10_000.0,
+                            min: Some(0.0),
+                            max: None,
+                        },
+                    )
+                },
                 column(
-                    "income",
+                    "score",
                     ColumnKind::Normal {
-                        mean: 50_000.0,
-                        std: 10_000.0,
-                        min: Some(0.0),
+                        mean: 0.0,
+                        std: 1.0,
+                        min: None,
                         max: None,
                     },
-                    0.3,
                 ),
-                column("ratio", ColumnKind::Uniform { min: 0.0, max: 1.0 }, 0.0),
+                column(
+                    "clipped",
+                    ColumnKind::Normal {
+                        mean: 0.0,
+                        std: 1.0,
+                        min: Some(-1.0),
+                        max: Some(1.0),
+                    },
+                ),
+                column("ratio", ColumnKind::Uniform { min: 0.0, max: 1.0 }),
+                column(
+                    "amount",
+                    ColumnKind::Decimal {
+                        min: 1.0,
+                        max: 10_000.0,
+                        decimals: 2,
+                    },
+                ),
+                column(
+                    "signed",
+                    ColumnKind::Decimal {
+                        min: -10.0,
+                        max: 10.0,
+                        decimals: 2,
+                    },
+                ),
                 column(
                     "segment",
                     ColumnKind::Category {
-                        values: vec!["retail".into(), "UNSEEN".into()],
-                        weights: None,
+                        values: vec!["retail".into(), "UNSEEN".into(), "never".into()],
+                        weights: Some(vec![1.0, 1.0, 0.0]),
                     },
-                    0.0,
                 ),
-                column("active", ColumnKind::Bool { p_true: 0.5 }, 0.0),
+                column(
+                    "other",
+                    ColumnKind::OtherThan {
+                        column: "segment".into(),
+                    },
+                ),
+                column("active", ColumnKind::Bool { p_true: 0.5 }),
                 column(
                     "joined",
                     ColumnKind::Date {
-                        start: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-                        end: NaiveDate::from_ymd_opt(2020, 12, 31).unwrap(),
+                        start: date(2020, 1, 1),
+                        end: date(2020, 12, 31),
                         format: "%d/%m/%Y".into(),
                     },
-                    0.0,
                 ),
                 column(
                     "code",
                     ColumnKind::Pattern {
                         pattern: "AB-#?*".into(),
                     },
-                    0.0,
+                ),
+                ColumnSpec {
+                    unique: true,
+                    ..column("key", ColumnKind::Int { min: 1, max: 40 })
+                },
+                ColumnSpec {
+                    unique: true,
+                    ..column(
+                        "tag",
+                        ColumnKind::Pattern {
+                            pattern: "K#".into(),
+                        },
+                    )
+                },
+                column(
+                    "ratio_2",
+                    ColumnKind::Derived {
+                        expr: "1 - ratio".into(),
+                    },
                 ),
             ],
             label: Some(LabelSpec {
@@ -1137,16 +1198,175 @@ mod tests {
         }
     }
 
-    #[test]
-    fn schema_strategies_follow_the_columns_and_step_outside_them_at_the_edges() {
-        let schema = sample_schema();
-        let expected = schema.generate(3, 1).names().to_vec();
-        let tables = samples(schema_with(&schema, 0..=30), 300);
-        for t in &tables {
-            assert_eq!(t.names(), expected);
-            assert!(matches!(t.column("active"), Some(Column::Bool(_))));
-            assert!(matches!(t.column("churn"), Some(Column::Int(_))));
+    /// Missing values, NaN included.
+    fn missing(column: &Column) -> usize {
+        match column {
+            Column::Int(v) => v.iter().filter(|x| x.is_none()).count(),
+            Column::Float(v) => v.iter().filter(|x| x.is_none_or(f64::is_nan)).count(),
+            Column::Text(v) => v.iter().filter(|x| x.is_none()).count(),
+            Column::Bool(v) => v.iter().filter(|x| x.is_none()).count(),
         }
+    }
+
+    fn unique<T: PartialEq>(values: impl IntoIterator<Item = T>) -> bool {
+        let values: Vec<T> = values.into_iter().collect();
+        values
+            .iter()
+            .enumerate()
+            .all(|(i, v)| !values[..i].contains(v))
+    }
+
+    /// Every fact `declared_schema` states, checked on one drawn table.
+    fn keeps_the_declared_facts(t: &Table) -> Result<(), TestCaseError> {
+        let schema = declared_schema();
+        let names: Vec<&str> = schema
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(["churn"])
+            .collect();
+        prop_assert_eq!(t.names(), names.as_slice());
+        for (name, column) in t.names().iter().zip(t.columns()) {
+            if name != "income" {
+                prop_assert_eq!(missing(column), 0, "{} has missing values", name);
+            }
+        }
+        let n = t.rows() as i64;
+        let customers: Vec<Option<String>> =
+            (0..n).map(|i| Some(format!("C-{}", 10 + 5 * i))).collect();
+        prop_assert_eq!(texts_of(t, "customer"), customers.as_slice());
+        prop_assert!(
+            ints_of(t, "age")
+                .iter()
+                .flatten()
+                .all(|a| (18..=90).contains(a))
+        );
+        prop_assert!(
+            ints_of(t, "delta")
+                .iter()
+                .flatten()
+                .all(|a| (-5..=5).contains(a))
+        );
+        prop_assert!(
+            floats_of(t, "income")
+                .iter()
+                .flatten()
+                .all(|x| x.is_nan() || *x >= 0.0)
+        );
+        prop_assert!(
+            floats_of(t, "clipped")
+                .iter()
+                .flatten()
+                .all(|x| (-1.0..=1.0).contains(x))
+        );
+        prop_assert!(
+            floats_of(t, "ratio")
+                .iter()
+                .flatten()
+                .all(|x| (0.0..1.0).contains(x))
+        );
+        for (name, lo, hi) in [("amount", 1.0, 10_000.0), ("signed", -10.0, 10.0)] {
+            prop_assert!(
+                floats_of(t, name)
+                    .iter()
+                    .flatten()
+                    .all(|x| (lo..=hi).contains(x) && (x * 100.0).round() / 100.0 == *x),
+                "{}: {:?}",
+                name,
+                floats_of(t, name)
+            );
+        }
+        let segments = texts_of(t, "segment");
+        prop_assert!(
+            segments
+                .iter()
+                .flatten()
+                .all(|s| s == "retail" || s == "UNSEEN")
+        );
+        for (s, o) in segments.iter().zip(texts_of(t, "other")) {
+            let o = o.as_deref().unwrap_or_default();
+            prop_assert!(["retail", "UNSEEN", "never"].contains(&o), "{}", o);
+            prop_assert_ne!(s.as_deref(), Some(o));
+        }
+        prop_assert!(matches!(t.column("active"), Some(Column::Bool(_))));
+        for d in texts_of(t, "joined").iter().flatten() {
+            let day = NaiveDate::parse_from_str(d, "%d/%m/%Y");
+            prop_assert!(
+                day.is_ok_and(|day| (date(2020, 1, 1)..=date(2020, 12, 31)).contains(&day)),
+                "{}",
+                d
+            );
+        }
+        for c in texts_of(t, "code").iter().flatten() {
+            let b = c.as_bytes();
+            prop_assert!(
+                b.len() == 6
+                    && c.starts_with("AB-")
+                    && b[3].is_ascii_digit()
+                    && b[4].is_ascii_uppercase()
+                    && b[5].is_ascii_alphanumeric(),
+                "{}",
+                c
+            );
+        }
+        prop_assert!(unique(ints_of(t, "key")));
+        prop_assert!(
+            ints_of(t, "key")
+                .iter()
+                .flatten()
+                .all(|k| (1..=40).contains(k))
+        );
+        prop_assert!(unique(texts_of(t, "tag")));
+        for (r, r2) in floats_of(t, "ratio").iter().zip(floats_of(t, "ratio_2")) {
+            prop_assert_eq!(*r2, r.map(|r| round6(1.0 - r)));
+        }
+        prop_assert!(ints_of(t, "churn").iter().all(|v| matches!(v, Some(0 | 1))));
+        Ok(())
+    }
+
+    fn runner(cases: u32) -> TestRunner {
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    }
+
+    #[test]
+    fn every_case_keeps_the_facts_a_schema_declares() {
+        let strategy = schema_with(&declared_schema(), 0..=10);
+        let result = runner(1_000).run(&strategy, |t| keeps_the_declared_facts(&t));
+        assert!(result.is_ok(), "{result:?}");
+    }
+
+    #[test]
+    fn declared_edge_values_are_reached_inside_the_settings_only() {
+        let tables = samples(schema_with(&declared_schema(), 0..=30), 400);
+        let ints = |name: &str| -> Vec<i64> {
+            tables
+                .iter()
+                .flat_map(|t| {
+                    ints_of(t, name)
+                        .iter()
+                        .flatten()
+                        .copied()
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let floats = |name: &str| -> Vec<f64> {
+            tables
+                .iter()
+                .flat_map(|t| {
+                    floats_of(t, name)
+                        .iter()
+                        .flatten()
+                        .copied()
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
         let texts = |name: &str| -> Vec<String> {
             tables
                 .iter()
@@ -1159,55 +1379,222 @@ mod tests {
                 })
                 .collect()
         };
-        let customers = texts("customer");
-        assert!(customers.iter().any(|c| c == "C-10"));
-        assert!(customers.iter().any(|c| c == "C-15"));
-        let codes = texts("code");
-        let ordinary = codes
-            .iter()
-            .filter(|c| {
-                let b = c.as_bytes();
-                b.len() == 6
-                    && c.starts_with("AB-")
-                    && b[3].is_ascii_digit()
-                    && b[4].is_ascii_uppercase()
-                    && b[5].is_ascii_alphanumeric()
-            })
-            .count();
-        assert!(ordinary as f64 > 0.6 * codes.len() as f64);
-        let joined = texts("joined");
-        for date in [
-            "01/01/2020",
-            "31/12/2020",
-            "01/01/1970",
-            "29/02/2024",
-            "31/12/9999",
-        ] {
-            assert!(joined.iter().any(|d| d == date), "{date}");
+        let has = |xs: &[f64], x: f64| xs.iter().any(|v| v.to_bits() == x.to_bits());
+        let ages = ints("age");
+        assert!(ages.contains(&18) && ages.contains(&90));
+        let deltas = ints("delta");
+        for x in [-5, 5, 0, -1] {
+            assert!(deltas.contains(&x), "delta {x}");
         }
-        let segments = texts("segment");
+        let scores = floats("score");
+        for x in [f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e300, 0.0, -1e-6] {
+            assert!(has(&scores, x), "score {x}");
+        }
+        // Bounded below: the open side only gets the huge values.
+        let incomes = floats("income");
+        for x in [0.0, 5e-324, f64::INFINITY, 1e300] {
+            assert!(has(&incomes, x), "income {x}");
+        }
+        assert!(incomes.iter().all(|x| x.is_nan() || *x >= 0.0));
         assert!(
-            segments.iter().any(|s| s == "UNSEEN_"),
-            "an unseen category"
+            incomes.iter().any(|x| x.is_nan()),
+            "the null rate allows NaN"
         );
-        let ages: Vec<i64> = tables
-            .iter()
-            .flat_map(|t| {
-                ints_of(t, "age")
+        let clipped = floats("clipped");
+        for x in [-1.0, 1.0, 0.0, -1e-6] {
+            assert!(has(&clipped, x), "clipped {x}");
+        }
+        assert!(clipped.iter().all(|x| x.is_finite()));
+        let ratios = floats("ratio");
+        assert!(has(&ratios, 0.0) && has(&ratios, 0.999_999));
+        let signed = floats("signed");
+        for x in [-10.0, 10.0, 0.0, -0.01] {
+            assert!(has(&signed, x), "signed {x}");
+        }
+        assert!(
+            !floats("amount").iter().any(|x| *x <= 0.0),
+            "0 and -0.01 are outside 1.."
+        );
+        let joined = texts("joined");
+        for d in ["01/01/2020", "31/12/2020"] {
+            assert!(joined.iter().any(|j| j == d), "{d}");
+        }
+        let codes = texts("code");
+        assert!(codes.iter().any(|c| c == "AB-0AA") && codes.iter().any(|c| c == "AB-9Z9"));
+        // The null rate allows a column missing in every row, and only there.
+        let vanished = |name: &str| {
+            tables
+                .iter()
+                .filter(|t| t.rows() > 1 && all_missing(t.column(name).unwrap()))
+                .count()
+        };
+        assert!(vanished("income") >= 10, "{}", vanished("income"));
+        for name in ["age", "segment", "joined", "code", "customer", "churn"] {
+            assert_eq!(vanished(name), 0, "{name}");
+        }
+    }
+
+    #[test]
+    fn edge_values_can_be_turned_off_for_one_column_or_for_every_column() {
+        let mut schema = declared_schema();
+        for spec in &mut schema.columns {
+            if spec.name == "score" || spec.name == "income" {
+                spec.edge_values = false;
+            }
+        }
+        for t in samples(schema_with(&schema, 0..=20), 300) {
+            for x in floats_of(&t, "score").iter().flatten() {
+                assert!((-3.0..=3.0).contains(x), "score {x}");
+            }
+            // Missing values at the null rate remain, written as missing, not as NaN.
+            for x in floats_of(&t, "income").iter().flatten() {
+                assert!((20_000.0..=80_000.0).contains(x), "income {x}");
+            }
+        }
+        let off = Cases {
+            rows: 1..=20,
+            edge_values: false,
+        };
+        let codes = ["USD", "EUR", "GBP", "JPY", "CAD"];
+        for t in samples(
+            table_cases(&TableSource::Profile(Profile::Currency), &off),
+            300,
+        ) {
+            assert!((1..=20).contains(&t.rows()));
+            assert!(t.columns().iter().all(|c| missing(c) == 0), "{t:?}");
+            assert!(
+                floats_of(&t, "amount")
                     .iter()
                     .flatten()
-                    .copied()
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        assert!(ages.contains(&i64::MAX) && ages.contains(&18));
-        // The null rate adds missing incomes on top of the edge values.
-        let incomes: Vec<Option<f64>> = tables
-            .iter()
-            .flat_map(|t| floats_of(t, "income").to_vec())
-            .collect();
-        let missing = incomes.iter().filter(|x| x.is_none()).count() as f64;
-        assert!(missing / incomes.len() as f64 > 0.15, "{missing}");
+                    .all(|a| (1.0..=10_000.0).contains(a))
+            );
+            for c in ["from_currency", "to_currency"] {
+                assert!(
+                    texts_of(&t, c)
+                        .iter()
+                        .flatten()
+                        .all(|v| codes.contains(&v.as_str()))
+                );
+            }
+            assert!(
+                texts_of(&t, "date")
+                    .iter()
+                    .flatten()
+                    .all(|d| d.starts_with("2024-") || d.starts_with("2023-"))
+            );
+        }
+        for t in samples(schema_cases(&declared_schema(), &off), 200) {
+            assert!(
+                floats_of(&t, "score")
+                    .iter()
+                    .flatten()
+                    .all(|x| x.is_finite())
+            );
+            assert!(
+                floats_of(&t, "income")
+                    .iter()
+                    .flatten()
+                    .all(|x| !x.is_nan())
+            );
+        }
+    }
+
+    #[test]
+    fn unique_columns_hold_each_value_once_even_when_the_values_barely_suffice() {
+        let unique_column = |name: &str, kind: ColumnKind, null_rate: f64| ColumnSpec {
+            unique: true,
+            null_rate,
+            ..column(name, kind)
+        };
+        let schema = Schema {
+            columns: vec![
+                unique_column("n", ColumnKind::Int { min: -4, max: 5 }, 0.0),
+                unique_column(
+                    "digit",
+                    ColumnKind::Pattern {
+                        pattern: "#".into(),
+                    },
+                    0.2,
+                ),
+                unique_column(
+                    "day",
+                    ColumnKind::Date {
+                        start: date(2024, 2, 25),
+                        end: date(2024, 3, 5),
+                        format: "%Y-%m-%d".into(),
+                    },
+                    0.0,
+                ),
+                unique_column(
+                    "cents",
+                    ColumnKind::Decimal {
+                        min: 0.0,
+                        max: 0.09,
+                        decimals: 2,
+                    },
+                    0.0,
+                ),
+                unique_column(
+                    "letter",
+                    ColumnKind::Category {
+                        values: ('a'..='j').map(String::from).collect(),
+                        weights: None,
+                    },
+                    0.0,
+                ),
+            ],
+            label: None,
+        };
+        schema.validate().unwrap();
+        schema.check_rows(10).unwrap();
+        let strategy = schema_with(&schema, 0..=10);
+        let result = runner(500).run(&strategy, |t| {
+            prop_assert!(unique(ints_of(&t, "n").iter().flatten()));
+            prop_assert!(unique(texts_of(&t, "digit").iter().flatten()));
+            prop_assert!(unique(texts_of(&t, "day").iter().flatten()));
+            let cents: Vec<u64> = floats_of(&t, "cents")
+                .iter()
+                .flatten()
+                .map(|x| x.to_bits())
+                .collect();
+            prop_assert!(unique(cents));
+            prop_assert!(unique(texts_of(&t, "letter").iter().flatten()));
+            prop_assert!(
+                ints_of(&t, "n")
+                    .iter()
+                    .flatten()
+                    .all(|n| (-4..=5).contains(n))
+            );
+            Ok(())
+        });
+        assert!(result.is_ok(), "{result:?}");
+
+        // A failing case shrinks to a table that is still unique.
+        let result = shrinking_runner().run(&strategy, |t| {
+            if t.rows() >= 6 {
+                Err(TestCaseError::fail("six rows"))
+            } else {
+                Ok(())
+            }
+        });
+        let Err(TestError::Fail(_, minimal)) = result else {
+            panic!("{result:?}")
+        };
+        assert_eq!(minimal.rows(), 6);
+        assert!(unique(ints_of(&minimal, "n").iter().flatten()));
+        assert!(unique(texts_of(&minimal, "letter").iter().flatten()));
+    }
+
+    #[test]
+    fn a_row_range_with_a_minimum_never_draws_fewer_rows() {
+        for min in [1, 5] {
+            let rows: Vec<usize> = samples(schema_with(&declared_schema(), min..=12), 200)
+                .iter()
+                .map(Table::rows)
+                .collect();
+            assert!(rows.iter().all(|r| (min..=12).contains(r)), "{rows:?}");
+            assert!(rows.contains(&min), "small tables start at the minimum");
+        }
     }
 
     #[test]
@@ -1215,31 +1602,39 @@ mod tests {
         let schema = Schema {
             columns: vec![
                 ColumnSpec {
-                    name: "n".into(),
-                    kind: ColumnKind::Int { min: 5, max: 1 },
                     null_rate: 2.0,
+                    ..column("n", ColumnKind::Int { min: 5, max: 1 })
                 },
                 ColumnSpec {
-                    name: "c".into(),
-                    kind: ColumnKind::Category {
-                        values: vec![],
-                        weights: None,
-                    },
                     null_rate: f64::NAN,
+                    unique: true,
+                    ..column(
+                        "c",
+                        ColumnKind::Category {
+                            values: vec![],
+                            weights: None,
+                        },
+                    )
                 },
                 ColumnSpec {
-                    name: "u".into(),
-                    kind: ColumnKind::Uniform {
-                        min: f64::NEG_INFINITY,
-                        max: f64::INFINITY,
-                    },
-                    null_rate: 0.0,
+                    unique: true,
+                    ..column(
+                        "u",
+                        ColumnKind::Uniform {
+                            min: f64::NEG_INFINITY,
+                            max: f64::INFINITY,
+                        },
+                    )
+                },
+                ColumnSpec {
+                    unique: true,
+                    ..column("b", ColumnKind::Bool { p_true: 0.5 })
                 },
             ],
             label: None,
         };
         for t in samples(schema_with(&schema, 0..=5), 50) {
-            assert_eq!(t.names(), ["n", "c", "u"]);
+            assert_eq!(t.names(), ["n", "c", "u", "b"]);
         }
     }
 

@@ -107,7 +107,14 @@ pub(crate) fn make_unique(kind: &ColumnKind, column: &mut Column) {
             |v| pattern_index(parts, v),
             |i| Some(pattern_nth(parts, i)),
         ),
-        (Column::Text(values), Domain::Dates { start, days, format }) => {
+        (
+            Column::Text(values),
+            Domain::Dates {
+                start,
+                days,
+                format,
+            },
+        ) => {
             let Ok(items) = checked_date_format(format) else {
                 return;
             };
@@ -216,17 +223,19 @@ impl Domain {
             },
             ColumnKind::Decimal { min, max, decimals } => {
                 let scale = 10_f64.powi((*decimals).min(6) as i32);
-                Domain::Grid(Grid::new(scale, *min, *max, false, (*min).max(0.0), *decimals))
+                Domain::Grid(Grid::new(
+                    scale,
+                    *min,
+                    *max,
+                    false,
+                    (*min).max(0.0),
+                    *decimals,
+                ))
             }
             ColumnKind::Uniform { min, max } => {
                 Domain::Grid(Grid::new(1e6, *min, *max, true, *min, 6))
             }
-            ColumnKind::Normal {
-                mean,
-                min,
-                max,
-                ..
-            } => {
+            ColumnKind::Normal { mean, min, max, .. } => {
                 let lo = min.unwrap_or(-GRID_LIMIT / 1e6);
                 let hi = max.unwrap_or(GRID_LIMIT / 1e6);
                 Domain::Grid(Grid::new(1e6, lo, hi, false, *mean, 6))
@@ -288,7 +297,11 @@ impl Grid {
         // `1.1 * 100` is 110.00000000000001: a bound a hair off a unit is that unit.
         let near = |u: f64| (u - u.round()).abs() < 1e-6;
         let lo_u = units(min);
-        let lo = if near(lo_u) { lo_u.round() } else { lo_u.ceil() };
+        let lo = if near(lo_u) {
+            lo_u.round()
+        } else {
+            lo_u.ceil()
+        };
         let hi_u = units(max);
         let hi = match (near(hi_u), open_max) {
             (true, true) => hi_u.round() - 1.0,
@@ -400,11 +413,27 @@ mod tests {
     #[test]
     fn a_duplicate_becomes_the_next_unused_value_and_missing_values_stay() {
         let kind = ColumnKind::Int { min: 1, max: 5 };
-        let mut c = Column::Int(vec![Some(2), Some(2), None, None, Some(5), Some(5), Some(3)]);
+        let mut c = Column::Int(vec![
+            Some(2),
+            Some(2),
+            None,
+            None,
+            Some(5),
+            Some(5),
+            Some(3),
+        ]);
         make_unique(&kind, &mut c);
         assert_eq!(
             c,
-            Column::Int(vec![Some(2), Some(3), None, None, Some(5), Some(1), Some(4)])
+            Column::Int(vec![
+                Some(2),
+                Some(3),
+                None,
+                None,
+                Some(5),
+                Some(1),
+                Some(4)
+            ])
         );
     }
 
@@ -416,7 +445,10 @@ mod tests {
                 max: 0.02,
                 decimals: 2,
             },
-            ColumnKind::Uniform { min: 0.0, max: 1e-5 },
+            ColumnKind::Uniform {
+                min: 0.0,
+                max: 1e-5,
+            },
             ColumnKind::Normal {
                 mean: 0.0,
                 std: 1.0,
