@@ -1742,6 +1742,150 @@ mod tests {
         );
     }
 
+    fn unique(name: &str, kind: ColumnKind, null_rate: f64) -> ColumnSpec {
+        ColumnSpec {
+            unique: true,
+            ..column(name, kind, null_rate)
+        }
+    }
+
+    #[test]
+    fn unique_columns_never_repeat_a_value_in_seeded_tables() {
+        let s = schema(vec![
+            unique("n", ColumnKind::Int { min: 1, max: 500 }, 0.0),
+            unique(
+                "letter",
+                ColumnKind::Category {
+                    values: vec!["a".into(), "b".into(), "c".into()],
+                    weights: Some(vec![8.0, 1.0, 1.0]),
+                },
+                0.0,
+            ),
+            unique(
+                "day",
+                ColumnKind::Date {
+                    start: date(2024, 1, 1),
+                    end: date(2024, 12, 31),
+                    format: "%Y-%m-%d".into(),
+                },
+                0.5,
+            ),
+            column("free", ColumnKind::Int { min: 1, max: 3 }, 0.0),
+        ]);
+        s.validate().unwrap();
+        s.check_rows(3).unwrap();
+        let t = s.generate(3, 8);
+        let Some(Column::Text(letters)) = t.column("letter") else {
+            panic!()
+        };
+        let mut letters: Vec<&String> = values(letters).collect();
+        letters.sort();
+        assert_eq!(letters, ["a", "b", "c"]);
+
+        // Every value of the range once: 500 rows of 1..=500.
+        let s = schema(vec![
+            unique("n", ColumnKind::Int { min: 1, max: 500 }, 0.0),
+            unique(
+                "day",
+                ColumnKind::Date {
+                    start: date(2024, 1, 1),
+                    end: date(2024, 12, 31),
+                    format: "%Y-%m-%d".into(),
+                },
+                0.5,
+            ),
+        ]);
+        let t = s.generate(500, 8);
+        let Some(Column::Int(n)) = t.column("n") else {
+            panic!()
+        };
+        let mut n: Vec<i64> = values(n).copied().collect();
+        n.sort();
+        assert_eq!(n, (1..=500).collect::<Vec<_>>());
+        // Missing values do not count as duplicates; the null rate stays.
+        let Some(Column::Text(days)) = t.column("day") else {
+            panic!()
+        };
+        let present: std::collections::BTreeSet<&String> = values(days).collect();
+        assert_eq!(present.len(), values(days).count());
+        assert!((null_share(t.column("day").unwrap()) - 0.5).abs() < 0.1);
+        assert_eq!(s.generate(500, 8), t, "deterministic");
+    }
+
+    #[test]
+    fn unique_is_refused_where_it_cannot_hold() {
+        for (kind, message) in [
+            (
+                ColumnKind::Bool { p_true: 0.5 },
+                "column `u`: unique does not apply to a `bool` column: it holds two values",
+            ),
+            (
+                ColumnKind::Derived {
+                    expr: "x + 1".into(),
+                },
+                "column `u`: unique does not apply to a `derived` column: its values follow from other columns",
+            ),
+        ] {
+            let s = schema(vec![
+                column("x", ColumnKind::Int { min: 0, max: 9 }, 0.0),
+                unique("u", kind, 0.0),
+            ]);
+            assert_eq!(error(&s), message);
+        }
+        let s = schema(vec![unique(
+            "u",
+            ColumnKind::Category {
+                values: vec!["a".into(), "b".into(), "never".into()],
+                weights: Some(vec![1.0, 1.0, 0.0]),
+            },
+            0.0,
+        )]);
+        s.validate().unwrap();
+        assert!(s.check_rows(2).is_ok());
+        assert_eq!(
+            s.check_rows(3).unwrap_err().to_string(),
+            "column `u`: unique needs 3 distinct values, but the column has only 2"
+        );
+        let id = schema(vec![unique(
+            "id",
+            ColumnKind::Id {
+                start: 1,
+                step: 0,
+                prefix: None,
+            },
+            0.0,
+        )]);
+        assert!(id.check_rows(1).is_ok() && id.check_rows(2).is_err());
+        // A column that is not unique may repeat itself as much as it likes.
+        let s = one(ColumnKind::Bool { p_true: 0.5 });
+        assert!(s.check_rows(1_000).is_ok());
+    }
+
+    #[test]
+    fn columns_built_with_new_declare_their_settings_and_presets_are_loose() {
+        let c = ColumnSpec::new("a", ColumnKind::Bool { p_true: 0.5 });
+        assert_eq!(
+            (c.null_rate, c.edge_values, c.unique, c.contract),
+            (0.0, true, false, Contract::Declared)
+        );
+        // Settings added since a schema was saved take their defaults when it is read back.
+        let saved = r#"{"name":"a","kind":{"type":"bool","p_true":0.5},"null_rate":0.0}"#;
+        assert_eq!(serde_json::from_str::<ColumnSpec>(saved).unwrap(), c);
+        for p in [
+            super::super::Profile::Currency,
+            super::super::Profile::Tabular,
+            super::super::Profile::Training,
+            super::super::Profile::Generic,
+        ] {
+            assert!(
+                Schema::preset(p)
+                    .columns
+                    .iter()
+                    .all(|c| c.contract == Contract::Loose && c.edge_values && !c.unique)
+            );
+        }
+    }
+
     fn pair(from_null_rate: f64) -> Schema {
         schema(vec![
             column(
