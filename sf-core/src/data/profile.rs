@@ -19,7 +19,9 @@ pub const REFERENCE_DATE: (i32, u32, u32) = (2025, 1, 1);
 const CURRENCIES: [&str; 5] = ["USD", "EUR", "GBP", "JPY", "CAD"];
 
 impl Schema {
-    /// The columns of a named profile; see [`Profile`] for what each holds.
+    /// The columns of a named profile; see [`Profile`] for what each holds. A profile promises
+    /// names and types only, so its columns are [`Contract::Loose`]: property cases send them
+    /// what any upstream might (NaN, ±inf, unicode, unseen categories, missing values).
     pub fn preset(profile: Profile) -> Schema {
         match profile {
             Profile::Currency => currency(),
