@@ -30,7 +30,8 @@
 //! name or its longest prefix that names a script), `data` (profile), `size` or `rows`, `seed`,
 //! `format`, `env(K = "v", ...)`, `job_args(k = "v" | 1 | 1.5 | true, ...)`, `inputs("a", ...)`,
 //! `outputs("b", ...)`, `timeout = "60s"`, `expect = "pass" | "fail"`, `import_root = "src"`,
-//! `proptest(cases = N, max_shrink_iters = M, max_rows = R)`, `ignore` or `ignore = "reason"`.
+//! `proptest(cases = N, max_shrink_iters = M, min_rows = A, max_rows = B, edge_values = false)`,
+//! `ignore` or `ignore = "reason"`.
 //! Every mistake is a compile error on the offending tokens. The body, when it takes one, gets a
 //! [`ScriptRun`]: the [`TestResult`], the input and output folders, the logs.
 //!
@@ -46,7 +47,30 @@
 //!
 //! #[script_test(script = "examples/scripts/row_counter.sh", data = "generic", proptest(cases = 64))]
 //! fn row_counter_never_crashes() {}
+//!
+//! // At least one row in every case, and only ordinary values: no NaN, no unicode, no unseen
+//! // categories, missing values only where a column's null rate allows them.
+//! #[script_test(script = "examples/scripts/row_counter.sh", data = "generic",
+//!               proptest(min_rows = 1, max_rows = 20, edge_values = false))]
+//! fn row_counter_counts_ordinary_rows() {}
 //! ```
+//!
+//! `proptest(...)` takes `cases` (64), `max_shrink_iters` (256), `min_rows` (0) and `max_rows`
+//! (50): every table has `min_rows..=max_rows` rows (`min_rows` above `max_rows` is a compile
+//! error), and `edge_values` (true).
+//!
+//! **Declared facts are a contract; presets are loose.** The columns of a schema you write
+//! (`columns = [...]` in `sf.toml`, or [`data::ColumnSpec`]s in Rust) declare facts, and every
+//! generated case keeps them: values within `min`/`max` (edge values are the bounds, 0 and the
+//! smallest negative step when inside the range, ±inf only on an open side of a `float`),
+//! declared categories only, strings matching the `pattern`, dates within `start..end`, missing
+//! values only in a column with a `null_rate` above 0. A case no real upstream could produce
+//! would report bugs that are not there and hide those that are. A profile (`data = "currency"`)
+//! declares only names and types, so its columns get what any upstream might send: NaN, ±inf,
+//! 1e300, unicode, empty strings, unseen categories, a column missing in every row. Ids stay
+//! their unique sequence and labels 0 or 1 either way. A column's `edge_values = false` keeps
+//! it to ordinary values; `unique = true` makes each value appear at most once (in seeded data
+//! too).
 //!
 //! The same run without the attribute is [`run_property`] with a [`PropertyConfig`]:
 //!
@@ -238,9 +262,9 @@ pub mod config {
 /// [`Schema`] and its columns, [`Size`], [`RowCount`]), and the tables and files that come out.
 pub mod data {
     pub use sf_core::data::{
-        ChannelPlan, Column, ColumnKind, ColumnSpec, DataError, DataPlan, EntryContent, Format,
-        GeneratedData, LabelSpec, Layout, MaterializedFile, Profile, RowCount, Schema, SchemaError,
-        Size, Split, Table, TableSource, TarEntry, write_table,
+        ChannelPlan, Column, ColumnKind, ColumnProblem, ColumnSpec, Contract, DataError, DataPlan,
+        EntryContent, Format, GeneratedData, LabelSpec, Layout, MaterializedFile, Profile,
+        RowCount, Schema, SchemaError, Size, Split, Table, TableSource, TarEntry, write_table,
     };
 }
 

@@ -181,22 +181,37 @@ pub fn bundle_dir(manifest_dir: &Path, module_path: &str, test_name: &str) -> Pa
         .join(test_name)
 }
 
+/// What `proptest(...)` of the attribute sets (its defaults filled in by the macro).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PropertySettings {
+    /// Generated datasets that must pass.
+    pub cases: u32,
+    /// Most script runs spent shrinking.
+    pub max_shrink_iters: u32,
+    /// Fewest rows of each generated table.
+    pub min_rows: usize,
+    /// Most rows of each generated table.
+    pub max_rows: usize,
+    /// Whether cases draw edge values.
+    pub edge_values: bool,
+}
+
 /// Runs a property test: saved failure bundles first, then `cases` generated datasets, each in a
 /// fresh workspace; a failure is shrunk (at most `max_shrink_iters` runs) and saved as a bundle,
 /// and the test panics with the minimal dataset's report and the command that replays it.
 #[track_caller]
 pub fn run_property_test(
     spec: TestSpec,
-    cases: u32,
-    max_shrink_iters: u32,
-    max_rows: usize,
+    settings: PropertySettings,
     module_path: &str,
     test_name: &str,
 ) {
     let config = crate::property::PropertyConfig {
-        cases,
-        max_shrink_iters,
-        max_rows,
+        cases: settings.cases,
+        max_shrink_iters: settings.max_shrink_iters,
+        min_rows: Some(settings.min_rows),
+        max_rows: settings.max_rows,
+        edge_values: settings.edge_values,
         bundle_dir: bundle_dir(&spec.base_dir, module_path, test_name),
         seed: spec.seed,
         ..crate::property::PropertyConfig::default()

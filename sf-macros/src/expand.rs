@@ -80,9 +80,21 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
     };
     let run = match (&t.proptest, t.takes_run) {
         (Some(p), _) => {
-            let (cases, shrink, rows) = (p.cases, p.max_shrink_iters, p.max_rows);
+            let (cases, shrink) = (p.cases, p.max_shrink_iters);
+            let (min_rows, max_rows, edges) = (p.min_rows, p.max_rows, p.edge_values);
             quote! {
-                ::sf::__private::run_property_test(__sf_spec, #cases, #shrink, #rows, ::core::module_path!(), ::core::stringify!(#name));
+                ::sf::__private::run_property_test(
+                    __sf_spec,
+                    ::sf::__private::PropertySettings {
+                        cases: #cases,
+                        max_shrink_iters: #shrink,
+                        min_rows: #min_rows,
+                        max_rows: #max_rows,
+                        edge_values: #edges,
+                    },
+                    ::core::module_path!(),
+                    ::core::stringify!(#name),
+                );
                 __sf_body();
             }
         }

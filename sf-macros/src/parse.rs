@@ -13,13 +13,15 @@ pub(crate) enum ArgValue {
     Bool(syn::LitBool),
 }
 
-/// `proptest(cases = N, max_shrink_iters = M)`.
+/// `proptest(cases = N, max_shrink_iters = M, min_rows = A, max_rows = B, edge_values = false)`.
 #[derive(Default)]
 pub(crate) struct PropArgs {
     pub(crate) span: Option<Span>,
     pub(crate) cases: Option<LitInt>,
     pub(crate) max_shrink_iters: Option<LitInt>,
+    pub(crate) min_rows: Option<LitInt>,
     pub(crate) max_rows: Option<LitInt>,
+    pub(crate) edge_values: Option<syn::LitBool>,
 }
 
 /// The attribute's arguments as written.
@@ -118,6 +120,16 @@ fn integer(meta: &ParseNestedMeta<'_>, what: &str) -> syn::Result<LitInt> {
     }
 }
 
+fn boolean(meta: &ParseNestedMeta<'_>, what: &str) -> syn::Result<syn::LitBool> {
+    match lit(meta)? {
+        Lit::Bool(b) => Ok(b),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{what}` takes true or false, like {what} = false"),
+        )),
+    }
+}
+
 fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().map(Ident::to_string) else {
         return Err(meta.error(format!("unknown argument; expected one of {KEYS}")));
@@ -200,8 +212,12 @@ fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
                         "max_shrink_iters" => {
                             integer(&inner, "max_shrink_iters").and_then(|v| set(&mut p.max_shrink_iters, v, &inner))
                         }
+                        "min_rows" => integer(&inner, "min_rows").and_then(|v| set(&mut p.min_rows, v, &inner)),
                         "max_rows" => integer(&inner, "max_rows").and_then(|v| set(&mut p.max_rows, v, &inner)),
-                        _ => Err(inner.error("unknown proptest argument; expected cases, max_shrink_iters or max_rows")),
+                        "edge_values" => {
+                            boolean(&inner, "edge_values").and_then(|v| set(&mut p.edge_values, v, &inner))
+                        }
+                        _ => Err(inner.error("unknown proptest argument; expected cases, max_shrink_iters, min_rows, max_rows or edge_values")),
                     };
                     if let Err(e) = outcome {
                         inner_errors.push(e);

@@ -16,7 +16,9 @@ use sf_vocab::{CONVENTIONAL_SCRIPT_DIRS as SCRIPT_DIRS, script_file_names};
 pub(crate) struct Prop {
     pub(crate) cases: u32,
     pub(crate) max_shrink_iters: u32,
+    pub(crate) min_rows: usize,
     pub(crate) max_rows: usize,
+    pub(crate) edge_values: bool,
 }
 
 /// A checked script test, ready to expand.
@@ -113,10 +115,26 @@ pub(crate) fn validate(
                     None
                 }
             });
-    let proptest = args.proptest.as_ref().map(|p| Prop {
-        cases: number(&p.cases, errors).unwrap_or(64),
-        max_shrink_iters: number(&p.max_shrink_iters, errors).unwrap_or(u32::MAX),
-        max_rows: number(&p.max_rows, errors).unwrap_or(50),
+    let proptest = args.proptest.as_ref().map(|p| {
+        let prop = Prop {
+            cases: number(&p.cases, errors).unwrap_or(64),
+            max_shrink_iters: number(&p.max_shrink_iters, errors).unwrap_or(u32::MAX),
+            min_rows: number(&p.min_rows, errors).unwrap_or(0),
+            max_rows: number(&p.max_rows, errors).unwrap_or(50),
+            edge_values: p.edge_values.as_ref().is_none_or(syn::LitBool::value),
+        };
+        if let Some(min) = &p.min_rows
+            && prop.min_rows > prop.max_rows
+        {
+            errors.push(syn::Error::new_spanned(
+                min,
+                format!(
+                    "`min_rows` {} is more than `max_rows` {}",
+                    prop.min_rows, prop.max_rows
+                ),
+            ));
+        }
+        prop
     });
     if let Some(p) = &args.proptest {
         let span = p.span.unwrap_or_else(Span::call_site);
@@ -330,7 +348,9 @@ mod tests {
         let (args, mut errors) = crate::parse::parse(attr.parse().unwrap());
         let function: ItemFn = syn::parse_str("fn t() {}").unwrap();
         let test = validate(args, &function, &mut errors);
-        (test, errors.iter().map(ToString::to_string).collect())
+        // A combined error (every mistake inside `proptest(...)`) counts as each of its parts.
+        let messages = errors.iter().flatten().map(|e| e.to_string()).collect();
+        (test, messages)
     }
 
     #[test]
@@ -344,6 +364,33 @@ mod tests {
         assert_eq!(test.size, Some(Size::Large));
         assert_eq!(test.format, Some(Format::Jsonl));
         assert!(test.expect_fail);
+    }
+
+    #[test]
+    fn proptest_takes_a_row_range_and_edge_values() {
+        let (test, errors) = check(
+            r#"script = "/bin/sh", proptest(cases = 4, min_rows = 1, max_rows = 9, edge_values = false)"#,
+        );
+        assert_eq!(errors, Vec::<String>::new());
+        let p = test.unwrap().proptest.unwrap();
+        assert_eq!(
+            (p.cases, p.min_rows, p.max_rows, p.edge_values),
+            (4, 1, 9, false)
+        );
+        let (test, _) = check(r#"script = "/bin/sh", proptest"#);
+        let p = test.unwrap().proptest.unwrap();
+        assert_eq!((p.min_rows, p.max_rows, p.edge_values), (0, 50, true));
+
+        let (_, errors) =
+            check(r#"script = "/bin/sh", proptest(min_rows = 60, edge_values = "no", rows = 1)"#);
+        assert_eq!(
+            errors,
+            [
+                "`edge_values` takes true or false, like edge_values = false",
+                "unknown proptest argument; expected cases, max_shrink_iters, min_rows, max_rows or edge_values",
+                "`min_rows` 60 is more than `max_rows` 50",
+            ]
+        );
     }
 
     #[test]

@@ -5,11 +5,11 @@ use sf_vocab::LayoutKind;
 use toml::Spanned;
 
 use super::context::{Cx, Result};
-use super::raw::RawChannel;
+use super::raw::{RawChannel, RawColumn};
 use super::schema::build_schema;
 use crate::data::{
-    ChannelPlan, EntryContent, Format, GeneratedData, Layout, Profile, RowCount, Size, Split,
-    TableSource, TarEntry,
+    ChannelPlan, EntryContent, Format, GeneratedData, Layout, Profile, RowCount, SchemaError, Size,
+    Split, TableSource, TarEntry,
 };
 use crate::spec::TestSpec;
 
@@ -237,6 +237,11 @@ fn build_generated(
         (None, Some(rows)) => RowCount::Rows(rows),
         (None, None) => RowCount::Size(Size::Small),
     };
+    if let (TableSource::Schema(schema), Some(columns)) = (&source, &c.columns)
+        && let Err(err) = schema.check_rows(source.rows(rows))
+    {
+        return Err(unique_error(cx, key, columns, &err));
+    }
     let format = match &c.format {
         Some(f) => cx.word::<Format>(format!("{key}.format"), f)?,
         None => Format::Csv,
@@ -397,6 +402,27 @@ fn build_generated(
         layout,
         gzip: c.gzip.unwrap_or(false),
     })
+}
+
+/// A schema's [`check_rows`](crate::data::Schema::check_rows) error, at the `unique` key of the
+/// column it names.
+pub(super) fn unique_error(
+    cx: &Cx<'_>,
+    key: &str,
+    columns: &[Spanned<RawColumn>],
+    err: &SchemaError,
+) -> crate::config::ConfigError {
+    let SchemaError::Column { column, .. } = err else {
+        return cx.err(format!("{key}.columns"), None, err.to_string());
+    };
+    match columns.iter().position(|c| c.get_ref().name == *column) {
+        Some(i) => cx.err(
+            format!("{key}.columns[{i}].unique"),
+            Some(columns[i].span()),
+            err.to_string(),
+        ),
+        None => cx.err(format!("{key}.columns"), None, err.to_string()),
+    }
 }
 
 fn toml_to_json(cx: &Cx<'_>, key: &str, value: Option<&toml::Value>) -> Result<serde_json::Value> {

@@ -287,6 +287,157 @@ columns = ["id"]
         );
     }
 
+    fn schema_of<'s>(spec: &'s TestSpec, channel: &str) -> &'s crate::data::Schema {
+        match &spec.data.channels[channel] {
+            ChannelPlan::Generated(g) => match &g.source {
+                crate::data::TableSource::Schema(s) => s,
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn columns_take_unique_and_edge_values_and_proptest_a_row_range_and_edge_values() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            r#"
+[scripts.alpha]
+proptest = { cases = 4, min_rows = 2, max_rows = 9, edge_values = false }
+[scripts.alpha.inputs.input]
+rows = 10
+columns = [
+  { name = "n", type = "int", min = 1, max = 10, unique = true },
+  { name = "x", type = "float", edge_values = false },
+  { name = "d", type = "date", start = 2024-01-01, end = 2024-01-31, unique = true, null_rate = 0.5 },
+]
+[scripts.beta]
+proptest = {}
+"#,
+        )
+        .unwrap();
+        let entry = |name: &str| suite.entries.iter().find(|e| e.name == name).unwrap();
+        let config = entry("alpha::proptest").property.as_ref().unwrap();
+        assert_eq!(
+            (
+                config.cases,
+                config.min_rows,
+                config.max_rows,
+                config.edge_values
+            ),
+            (4, Some(2), 9, false)
+        );
+        let schema = schema_of(spec(entry("alpha::rows_10")), "input");
+        let keys: Vec<(bool, bool)> = schema
+            .columns
+            .iter()
+            .map(|c| (c.unique, c.edge_values))
+            .collect();
+        assert_eq!(keys, [(true, true), (false, false), (true, true)]);
+        assert!(
+            schema
+                .columns
+                .iter()
+                .all(|c| c.contract == crate::data::Contract::Declared)
+        );
+        // Unset, the minimum is the subject's own: 0 for a script, 1 for a pipeline's sources.
+        let config = entry("beta::proptest").property.as_ref().unwrap();
+        assert_eq!((config.min_rows, config.edge_values), (None, true));
+    }
+
+    #[test]
+    fn row_ranges_and_unique_columns_that_cannot_hold_are_errors_at_their_key() {
+        for (text, expected) in [
+            (
+                "[scripts.alpha]\nproptest = { min_rows = 9, max_rows = 3 }\n",
+                ":2:12: `scripts.alpha.proptest.min_rows`: min_rows 9 is more than max_rows 3",
+            ),
+            (
+                "[scripts.alpha]\nproptest = { min_rows = 51 }\n",
+                "`scripts.alpha.proptest.min_rows`: min_rows 51 is more than max_rows 50",
+            ),
+            (
+                "[scripts.alpha]\nproptest = { edge_values = \"no\" }\n",
+                ":2:28: `scripts.alpha.proptest`: expected true or false, found the text \"no\"",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ncolumns = [{ name = \"a\", type = \"bool\", unique = true }]\n",
+                ":2:12: `scripts.alpha.inputs.i.columns[0].unique`: `unique` does not apply to a column of type `bool`",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ncolumns = [{ name = \"x\", type = \"int\" }, { name = \"a\", expr = \"x + 1\", unique = true }]\n",
+                "`scripts.alpha.inputs.i.columns[1].unique`: `unique` does not apply to a column of type `derived`",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\nrows = 5\ncolumns = [\n  { name = \"x\", type = \"int\" },\n  { name = \"a\", type = \"category\", values = [\"p\", \"q\"], unique = true },\n]\n",
+                ":5:3: `scripts.alpha.inputs.i.columns[1].unique`: column `a`: unique needs 5 distinct values, but the column has only 2",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ncolumns = [{ name = \"a\", type = \"int\", min = 1, max = 50, unique = true }]\n",
+                "`scripts.alpha.inputs.i.columns[0].unique`: column `a`: unique needs 100 distinct values, but the column has only 50",
+            ),
+            (
+                "[scripts.alpha]\nproptest = { max_rows = 20 }\n[scripts.alpha.inputs.i]\nrows = 3\ncolumns = [{ name = \"a\", type = \"string\", pattern = \"#\", unique = true }]\n",
+                ":2:12: `scripts.alpha.proptest.max_rows`: input `i`: column `a`: unique needs 20 distinct values, but the column has only 10; lower max_rows or give the column more values",
+            ),
+            (
+                "[scripts.alpha.inputs.i]\ncolumns = [{ name = \"a\", type = \"int\", unique = \"yes\" }]\n",
+                "expected true or false",
+            ),
+        ] {
+            let e = error(text);
+            assert!(
+                e.contains(expected),
+                "for\n{text}\ngot: {e}\nexpected: {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_pipeline_checks_its_row_range_and_its_sources_unique_columns() {
+        let pipeline = |proptest: &str, columns: &str| {
+            format!(
+                "[scripts.alpha.inputs.input]\nrows = 5\ncolumns = [{columns}]\n\
+                 [pipelines.p]\nproptest = {proptest}\n[[pipelines.p.steps]]\nscript = \"alpha\"\n"
+            )
+        };
+        let dir = repo();
+        let ok = pipeline(
+            "{ max_rows = 5, edge_values = false }",
+            "{ name = \"a\", type = \"int\", min = 1, max = 5, unique = true }",
+        );
+        let suite = load(&dir, &ok).unwrap();
+        let prop = suite
+            .entries
+            .iter()
+            .find(|e| e.name == "pipeline::p::proptest")
+            .unwrap();
+        let config = prop.property.as_ref().unwrap();
+        assert_eq!(
+            (config.min_rows, config.max_rows, config.edge_values),
+            (None, 5, false)
+        );
+        let e = error(&pipeline(
+            "{ min_rows = 3, max_rows = 2 }",
+            "{ name = \"a\", type = \"int\" }",
+        ));
+        assert!(
+            e.contains("`pipelines.p.proptest.min_rows`: min_rows 3 is more than max_rows 2"),
+            "{e}"
+        );
+        let e = error(&pipeline(
+            "{ max_rows = 6 }",
+            "{ name = \"a\", type = \"int\", min = 1, max = 5, unique = true }",
+        ));
+        assert!(
+            e.contains(
+                "`pipelines.p.proptest.max_rows`: input `alpha.input`: column `a`: unique needs 6 distinct values, but the column has only 5"
+            ),
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_missing_configuration_says_how_to_make_one() {
         let dir = tempfile::tempdir().unwrap();
@@ -509,6 +660,9 @@ mod fuzz {
         "memory_limit = \"1KB\"\n",
         "sizes = [\"small\", \"huge\"]\n",
         "proptest = { cases = 0 }\n",
+        "proptest = { min_rows = 9, max_rows = 1, edge_values = false }\n",
+        "columns = [{ name = \"a\", type = \"bool\", unique = true }]\n",
+        "columns = [{ name = \"a\", type = \"int\", max = 3, unique = true, edge_values = false }]\n",
         "[pipelines.p]\n",
         "edges = [\"alpha.out -> alpha.input\"]\n",
         "\u{0}\u{feff}]]][[[\"\n",

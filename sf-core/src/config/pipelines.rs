@@ -9,9 +9,10 @@ use toml::Spanned;
 use super::channel::build_channel;
 use super::context::{Cx, Result};
 use super::raw::RawPipeline;
-use super::script::property_config;
+use super::script::{check_property_rows, property_config};
 use crate::checks::ChannelChecks;
-use crate::pipeline::{Edge, Pipeline};
+use crate::data::ChannelPlan;
+use crate::pipeline::{BindingSource, Edge, Pipeline};
 use crate::spec::{DEFAULT_SEED, TestSpec};
 use crate::suite::{Entry, PIPELINE_PREFIX};
 
@@ -102,13 +103,25 @@ pub(super) fn build_pipelines(
         for (input, output) in &p.aliases {
             pipeline = pipeline.alias(input, output);
         }
-        pipeline
+        let plan = pipeline
             .plan()
             .map_err(|e| cx.err(&key, Some(section.span()), e.to_string()))?;
         let ignored = p.ignore.unwrap_or(false);
         if let Some(prop) = &p.proptest {
             let test_name = format!("{PIPELINE_PREFIX}{name}::proptest");
-            let config = property_config(cx, prop.get_ref(), &test_name, DEFAULT_SEED);
+            let prop_key = format!("{key}.proptest");
+            let config = property_config(cx, &prop_key, prop, &test_name, DEFAULT_SEED)?;
+            // The sources: generated inputs no upstream output is bound to.
+            for b in &plan.bindings {
+                if let BindingSource::Data(_) = b.source
+                    && let Some(step) = pipeline.find_step(&b.step)
+                    && let Some(ChannelPlan::Generated(data)) =
+                        step.spec.data.channels.get(&b.input)
+                {
+                    let channel = format!("{}.{}", b.step, b.input);
+                    check_property_rows(cx, &prop_key, prop, &channel, data, config.max_rows)?;
+                }
+            }
             out.push(Entry::pipeline(pipeline.clone(), ignored, Some(config)));
         }
         out.push(Entry::pipeline(pipeline, ignored, None));

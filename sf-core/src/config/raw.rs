@@ -110,13 +110,16 @@ pub(crate) struct RawScript {
     pub(crate) outputs: Option<BTreeMap<String, Spanned<RawOutput>>>,
 }
 
-/// `proptest = { cases = 32, max_shrink_iters = 100, max_rows = 50 }`.
+/// `proptest = { cases = 32, max_shrink_iters = 100, min_rows = 1, max_rows = 50,
+/// edge_values = false }`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawProptest {
     pub(crate) cases: Option<u32>,
     pub(crate) max_shrink_iters: Option<u32>,
+    pub(crate) min_rows: Option<usize>,
     pub(crate) max_rows: Option<usize>,
+    pub(crate) edge_values: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -177,6 +180,8 @@ pub(crate) struct RawColumn {
     pub(crate) prefix: Option<String>,
     pub(crate) format: Option<String>,
     pub(crate) pattern: Option<String>,
+    pub(crate) edge_values: Option<bool>,
+    pub(crate) unique: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

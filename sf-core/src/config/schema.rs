@@ -201,9 +201,22 @@ fn build_column(cx: &Cx<'_>, key: &str, col: &Spanned<RawColumn>) -> Result<Colu
             format!("`{k}` does not apply to a column of type `{type_name}`"),
         ));
     }
+    if c.unique == Some(true)
+        && let Some(why) = match type_name {
+            "bool" => Some("a bool column holds two values"),
+            "derived" => Some("a derived column's values follow from the columns it reads"),
+            _ => None,
+        }
+    {
+        return Err(bad(
+            "unique",
+            format!("`unique` does not apply to a column of type `{type_name}`: {why}"),
+        ));
+    }
     Ok(ColumnSpec {
-        name: c.name.clone(),
-        kind,
         null_rate: c.null_rate,
+        edge_values: c.edge_values.unwrap_or(true),
+        unique: c.unique.unwrap_or(false),
+        ..ColumnSpec::new(c.name.clone(), kind)
     })
 }

@@ -13,7 +13,7 @@ use super::channel::parse_size;
 use super::context::{Cx, Result};
 use super::raw::{RawBytes, RawDuration, RawScript};
 use crate::checks::ChannelChecks;
-use crate::data::{DataPlan, Profile, RowCount, Size};
+use crate::data::{ChannelPlan, DataPlan, GeneratedData, Profile, RowCount, Size, TableSource};
 use crate::script::AdapterKind;
 use crate::spec::Expectation;
 use crate::spec::TestSpec;
@@ -317,32 +317,87 @@ pub(super) fn build_script(
                     .collect::<Vec<_>>()
                     .join("::"),
             );
-            let config = property_config(cx, p.get_ref(), &variant.test_name(), variant.seed);
+            let config = property_config(
+                cx,
+                &format!("{key}.proptest"),
+                p,
+                &variant.test_name(),
+                variant.seed,
+            )?;
+            for (channel, plan) in &variant.data.channels {
+                if let ChannelPlan::Generated(data) = plan {
+                    check_property_rows(
+                        cx,
+                        &format!("{key}.proptest"),
+                        p,
+                        channel,
+                        data,
+                        config.max_rows,
+                    )?;
+                }
+            }
             tests.push(Entry::script(variant, ignored, Some(config)));
         }
     }
     Ok((spec, tests))
 }
 
-/// Property mode settings for the test `name`: its bundles go to `sf-regressions/<name parts>/`
-/// beside the configuration.
+/// Property mode settings (the table at `key`) for the test `name`: its bundles go to
+/// `sf-regressions/<name parts>/` beside the configuration.
 pub(super) fn property_config(
     cx: &Cx<'_>,
-    raw: &super::raw::RawProptest,
+    key: &str,
+    raw: &Spanned<super::raw::RawProptest>,
     name: &str,
     seed: u64,
-) -> crate::property::PropertyConfig {
+) -> Result<crate::property::PropertyConfig> {
     let defaults = crate::property::PropertyConfig::default();
-    crate::property::PropertyConfig {
-        cases: raw.cases.unwrap_or(defaults.cases),
-        max_shrink_iters: raw.max_shrink_iters.unwrap_or(defaults.max_shrink_iters),
-        max_rows: raw.max_rows.unwrap_or(defaults.max_rows),
+    let p = raw.get_ref();
+    let max_rows = p.max_rows.unwrap_or(defaults.max_rows);
+    if let Some(min_rows) = p.min_rows
+        && min_rows > max_rows
+    {
+        return Err(cx.err(
+            format!("{key}.min_rows"),
+            Some(raw.span()),
+            format!("min_rows {min_rows} is more than max_rows {max_rows}"),
+        ));
+    }
+    Ok(crate::property::PropertyConfig {
+        cases: p.cases.unwrap_or(defaults.cases),
+        max_shrink_iters: p.max_shrink_iters.unwrap_or(defaults.max_shrink_iters),
+        min_rows: p.min_rows,
+        max_rows,
+        edge_values: p.edge_values.unwrap_or(defaults.edge_values),
         bundle_dir: name
             .split("::")
             .fold(cx.root.join("sf-regressions"), |d, part| d.join(part)),
         seed,
         ..defaults
+    })
+}
+
+/// A property run draws up to `max_rows` rows from `data`: each of its unique columns needs that
+/// many distinct values. The error is at `key.max_rows` (the proptest table at `key`) and names
+/// the input `channel` and the column.
+pub(super) fn check_property_rows(
+    cx: &Cx<'_>,
+    key: &str,
+    raw: &Spanned<super::raw::RawProptest>,
+    channel: &str,
+    data: &GeneratedData,
+    max_rows: usize,
+) -> Result<()> {
+    if let TableSource::Schema(schema) = &data.source
+        && let Err(err) = schema.check_rows(max_rows)
+    {
+        return Err(cx.err(
+            format!("{key}.max_rows"),
+            Some(raw.span()),
+            format!("input `{channel}`: {err}; lower max_rows or give the column more values"),
+        ));
     }
+    Ok(())
 }
 
 /// One file name: not empty, `.` or `..`, no `/`, backslash or control characters.

@@ -126,6 +126,9 @@ impl GeneratedData {
     pub(crate) fn check(&self) -> io::Result<()> {
         if let TableSource::Schema(schema) = &self.source {
             schema.validate().map_err(invalid)?;
+            schema
+                .check_rows(self.source.rows(self.rows))
+                .map_err(invalid)?;
         }
         self.check_layout()
     }
@@ -210,6 +213,40 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(!dir.path().join("d").exists());
+    }
+
+    #[test]
+    fn a_unique_column_with_fewer_values_than_rows_is_refused_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = |values: usize| {
+            TableSource::Schema(crate::data::Schema {
+                columns: vec![crate::data::ColumnSpec {
+                    unique: true,
+                    ..crate::data::ColumnSpec::new(
+                        "code",
+                        crate::data::ColumnKind::Category {
+                            values: (0..values).map(|i| format!("c{i}")).collect(),
+                            weights: None,
+                        },
+                    )
+                }],
+                label: None,
+            })
+        };
+        let data = GeneratedData::from_source(schema(3), RowCount::Rows(4));
+        let err = data.write_into(&dir.path().join("a"), 1).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(
+            err.to_string(),
+            "column `code`: unique needs 4 distinct values, but the column has only 3"
+        );
+        assert!(!dir.path().join("a").exists());
+        let data = GeneratedData::from_source(schema(4), RowCount::Rows(4));
+        let files = data.write_into(&dir.path().join("b"), 1).unwrap();
+        let text = fs::read_to_string(&files[0].path).unwrap();
+        let mut codes: Vec<&str> = text.lines().skip(1).collect();
+        codes.sort();
+        assert_eq!(codes, ["c0", "c1", "c2", "c3"]);
     }
 
     fn gunzip(path: &Path) -> Vec<u8> {

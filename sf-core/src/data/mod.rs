@@ -14,6 +14,7 @@ pub mod strategy;
 mod table;
 #[cfg(test)]
 mod testing;
+mod unique;
 
 pub use archive::{EntryContent, TarEntry};
 pub use files::MaterializedFile;
@@ -23,7 +24,7 @@ pub use generated::{GeneratedData, TableSource};
 pub use layout::{Layout, Split};
 pub use plan::{ChannelPlan, DataError, DataPlan, channel_seed};
 pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
-pub use schema::{ColumnKind, ColumnProblem, ColumnSpec, LabelSpec, Schema, SchemaError};
+pub use schema::{ColumnKind, ColumnProblem, ColumnSpec, Contract, LabelSpec, Schema, SchemaError};
 pub use sf_vocab::LayoutKind;
 pub use table::{Column, Table};
 
@@ -31,4 +32,5 @@ pub use table::{Column, Table};
 // spell values the same way.
 pub(crate) use schema::{
     ALPHANUMERIC, PatternPart, UPPER, checked_date_format, decimal, parse_pattern, round6,
+    uniform_value,
 };

@@ -303,13 +303,12 @@ mod tests {
     fn schema_channels_generate_their_columns() {
         let dir = tempfile::tempdir().unwrap();
         let schema = Schema {
-            columns: vec![ColumnSpec {
-                name: "code".into(),
-                kind: ColumnKind::Pattern {
+            columns: vec![ColumnSpec::new(
+                "code",
+                ColumnKind::Pattern {
                     pattern: "AB-##".into(),
                 },
-                null_rate: 0.0,
-            }],
+            )],
             label: None,
         };
         let plan = DataPlan::new().channel(
@@ -334,11 +333,7 @@ mod tests {
     fn an_invalid_schema_fails_before_anything_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let schema = Schema {
-            columns: vec![ColumnSpec {
-                name: "age".into(),
-                kind: ColumnKind::Int { min: 10, max: 5 },
-                null_rate: 0.0,
-            }],
+            columns: vec![ColumnSpec::new("age", ColumnKind::Int { min: 10, max: 5 })],
             label: None,
         };
         let plan = plan().channel(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::schema::{ColumnKind, ColumnSpec, LabelSpec, Schema};
+use super::schema::{ColumnKind, ColumnSpec, Contract, LabelSpec, Schema};
 
 pub use sf_vocab::{Profile, Size};
 
@@ -19,7 +19,9 @@ pub const REFERENCE_DATE: (i32, u32, u32) = (2025, 1, 1);
 const CURRENCIES: [&str; 5] = ["USD", "EUR", "GBP", "JPY", "CAD"];
 
 impl Schema {
-    /// The columns of a named profile; see [`Profile`] for what each holds.
+    /// The columns of a named profile; see [`Profile`] for what each holds. A profile promises
+    /// names and types only, so its columns are [`Contract::Loose`]: property cases send them
+    /// what any upstream might (NaN, ±inf, unicode, unseen categories, missing values).
     pub fn preset(profile: Profile) -> Schema {
         match profile {
             Profile::Currency => currency(),
@@ -71,11 +73,13 @@ impl RowCount {
     }
 }
 
+/// A preset column: a profile promises its name and type, not its settings, so property cases
+/// go beyond them (see [`Contract::Loose`]).
 fn column(name: impl Into<String>, kind: ColumnKind, null_rate: f64) -> ColumnSpec {
     ColumnSpec {
-        name: name.into(),
-        kind,
         null_rate,
+        contract: Contract::Loose,
+        ..ColumnSpec::new(name, kind)
     }
 }
 

@@ -23,14 +23,84 @@ pub struct Schema {
 }
 
 /// One column of a [`Schema`].
+///
+/// Build one with [`ColumnSpec::new`] and struct update syntax, so that settings added later
+/// keep their defaults:
+///
+/// ```
+/// use sf_core::data::{ColumnKind, ColumnSpec};
+///
+/// let age = ColumnSpec {
+///     null_rate: 0.05,
+///     unique: true,
+///     ..ColumnSpec::new("age", ColumnKind::Int { min: 18, max: 90 })
+/// };
+/// assert!(age.edge_values);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnSpec {
     /// Column name.
     pub name: String,
     /// What values it holds.
     pub kind: ColumnKind,
-    /// Share of missing values, 0.0–1.0.
+    /// Share of missing values, 0.0–1.0. Property cases hold missing values (and NaN, and the
+    /// whole column missing) only in a column whose rate is above 0, unless its contract is
+    /// [`Contract::Loose`].
     pub null_rate: f64,
+    /// Whether property cases draw edge values for this column (true by default): within its
+    /// settings for a [`Contract::Declared`] column, beyond them for a [`Contract::Loose`] one.
+    /// `false` gives ordinary values only (and missing values at the null rate).
+    #[serde(default = "yes")]
+    pub edge_values: bool,
+    /// No two rows hold the same value, in seeded tables and property cases alike (missing
+    /// values do not count, as in SQL). A value drawn twice is replaced by the next unused one
+    /// in the column's order (the next number, date, category or pattern string), so tables
+    /// stay deterministic and shrink to unique tables. [`Schema::validate`] refuses it where it
+    /// cannot hold whatever the row count (`bool`, `derived`, `other_than`), and
+    /// [`Schema::check_rows`] where the column has fewer distinct values than rows.
+    #[serde(default)]
+    pub unique: bool,
+    /// How far property cases may go beyond the column's settings.
+    #[serde(default)]
+    pub contract: Contract,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a column's settings promise to property cases.
+///
+/// A user's schema declares facts (bounds, categories, a pattern, a date range, whether values
+/// may be missing): every generated case keeps them, because a case no real upstream could
+/// produce finds bugs that are not there and hides those that are. A preset profile declares
+/// only names and types, so its columns are loose: their edge values are what any upstream
+/// might send (NaN, ±inf, 1e300, unicode, empty strings, unseen categories, missing values).
+/// Either way ids stay unique sequences, labels 0 or 1 and derived columns computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contract {
+    /// The settings are facts every case keeps; edge values stay within them (the bounds
+    /// themselves, 0 when inside the range, the start and end dates, …). The default.
+    #[default]
+    Declared,
+    /// Only the name and the type are promised: edge values step outside the settings, and
+    /// values go missing whatever the null rate. The columns of [`Schema::preset`].
+    Loose,
+}
+
+impl ColumnSpec {
+    /// A column of `kind` with no missing values, edge values on, not unique, declared.
+    pub fn new(name: impl Into<String>, kind: ColumnKind) -> ColumnSpec {
+        ColumnSpec {
+            name: name.into(),
+            kind,
+            null_rate: 0.0,
+            edge_values: true,
+            unique: false,
+            contract: Contract::Declared,
+        }
+    }
 }
 
 /// The values of a schema column.
@@ -241,6 +311,22 @@ pub enum ColumnProblem {
     /// A derived column reads a column that is not numeric.
     #[error("expr reads `{0}`, which is not numeric")]
     DerivedNotNumeric(String),
+    /// `unique` on a column whose values cannot be chosen apart.
+    #[error("unique does not apply to a `{kind}` column: {why}")]
+    UniqueNotApplicable {
+        /// The column's type.
+        kind: &'static str,
+        /// Why uniqueness cannot hold.
+        why: &'static str,
+    },
+    /// A unique column with fewer distinct values than the table has rows.
+    #[error("unique needs {rows} distinct values, but the column has only {distinct}")]
+    UniqueTooFew {
+        /// Rows of the table.
+        rows: usize,
+        /// Distinct values the column can hold.
+        distinct: u128,
+    },
     /// A derived column that reads no column is a constant.
     #[error("expr reads no column (a constant is not a derived column)")]
     DerivedReadsNothing,
@@ -334,6 +420,9 @@ impl Schema {
                 return Err(problem(ColumnProblem::NullRate(column.null_rate)));
             }
             column.kind.validate().map_err(problem)?;
+            if column.unique {
+                column.kind.validate_unique().map_err(problem)?;
+            }
             if let ColumnKind::OtherThan { column: other } = &column.kind {
                 self.validate_other_than(other, i).map_err(problem)?;
             }
@@ -343,6 +432,24 @@ impl Schema {
         }
         if let Some(label) = &self.label {
             self.validate_label(label)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that every `unique` column has at least `rows` distinct values (see
+    /// [`ColumnSpec::unique`]): an `int` has `max - min + 1`, a `decimal` its values at its
+    /// precision, `uniform` and `normal` their six-decimal values, a `category` its values
+    /// (those of weight 0 left out), a `date` the distinct texts its format writes, a `string`
+    /// the strings its pattern spells, an `id` its steps before `i64` runs out.
+    pub fn check_rows(&self, rows: usize) -> Result<(), SchemaError> {
+        for column in self.columns.iter().filter(|c| c.unique) {
+            let distinct = super::unique::distinct_values(&column.kind, rows);
+            if distinct < rows as u128 {
+                return Err(SchemaError::Column {
+                    column: column.name.clone(),
+                    problem: ColumnProblem::UniqueTooFew { rows, distinct },
+                });
+            }
         }
         Ok(())
     }
@@ -486,6 +593,9 @@ impl Schema {
                     .collect();
                 blank(&mut column, &missing);
             }
+            if spec.unique {
+                super::unique::make_unique(&spec.kind, &mut column);
+            }
             table.push(spec.name.clone(), column);
         }
         if let Some(label) = &self.label {
@@ -553,6 +663,19 @@ fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
 /// rounded value is what gets written.
 pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+/// `x` (drawn in `[min, max)`) rounded to six decimals. Rounding (or float error) may reach the
+/// open upper bound; the unrounded value, or failing that `min`, keeps the promised `[min, max)`.
+pub(crate) fn uniform_value(x: f64, min: f64, max: f64) -> f64 {
+    let rounded = round6(x);
+    if rounded >= min && rounded < max {
+        rounded
+    } else if x >= min && x < max {
+        x
+    } else {
+        min
+    }
 }
 
 /// `x` rounded to `decimals` places and kept in `[min, max]` (which must be ordered).
@@ -707,6 +830,20 @@ impl ColumnKind {
         }
     }
 
+    /// Kinds whose values cannot be chosen apart refuse `unique`, whatever the row count.
+    fn validate_unique(&self) -> Result<(), ColumnProblem> {
+        let (kind, why) = match self {
+            ColumnKind::Bool { .. } => ("bool", "it holds two values"),
+            ColumnKind::Derived { .. } => ("derived", "its values follow from other columns"),
+            ColumnKind::OtherThan { .. } => (
+                "other_than",
+                "its values follow from the column it differs from",
+            ),
+            _ => return Ok(()),
+        };
+        Err(ColumnProblem::UniqueNotApplicable { kind, why })
+    }
+
     fn validate(&self) -> Result<(), ColumnProblem> {
         let finite = |what: &'static str, value: f64| {
             if value.is_finite() {
@@ -853,17 +990,7 @@ impl ColumnKind {
                 (0..rows)
                     .map(|_| {
                         let u: f64 = rng.random();
-                        let x = min + (max - min) * u;
-                        let rounded = round6(x);
-                        // Rounding (or float error) may reach the open upper bound; the unrounded
-                        // value, or failing that `min`, keeps the promised `[min, max)`.
-                        Some(if rounded >= *min && rounded < *max {
-                            rounded
-                        } else if x >= *min && x < *max {
-                            x
-                        } else {
-                            *min
-                        })
+                        Some(uniform_value(min + (max - min) * u, *min, *max))
                     })
                     .collect(),
             ),
@@ -1000,9 +1127,8 @@ mod tests {
 
     fn column(name: &str, kind: ColumnKind, null_rate: f64) -> ColumnSpec {
         ColumnSpec {
-            name: name.to_owned(),
-            kind,
             null_rate,
+            ..ColumnSpec::new(name, kind)
         }
     }
 
@@ -1614,6 +1740,150 @@ mod tests {
             values(v).any(|x| (x * 10.0).round() / 10.0 != *x),
             "two places, not one"
         );
+    }
+
+    fn unique(name: &str, kind: ColumnKind, null_rate: f64) -> ColumnSpec {
+        ColumnSpec {
+            unique: true,
+            ..column(name, kind, null_rate)
+        }
+    }
+
+    #[test]
+    fn unique_columns_never_repeat_a_value_in_seeded_tables() {
+        let s = schema(vec![
+            unique("n", ColumnKind::Int { min: 1, max: 500 }, 0.0),
+            unique(
+                "letter",
+                ColumnKind::Category {
+                    values: vec!["a".into(), "b".into(), "c".into()],
+                    weights: Some(vec![8.0, 1.0, 1.0]),
+                },
+                0.0,
+            ),
+            unique(
+                "day",
+                ColumnKind::Date {
+                    start: date(2024, 1, 1),
+                    end: date(2024, 12, 31),
+                    format: "%Y-%m-%d".into(),
+                },
+                0.5,
+            ),
+            column("free", ColumnKind::Int { min: 1, max: 3 }, 0.0),
+        ]);
+        s.validate().unwrap();
+        s.check_rows(3).unwrap();
+        let t = s.generate(3, 8);
+        let Some(Column::Text(letters)) = t.column("letter") else {
+            panic!()
+        };
+        let mut letters: Vec<&String> = values(letters).collect();
+        letters.sort();
+        assert_eq!(letters, ["a", "b", "c"]);
+
+        // Every value of the range once: 500 rows of 1..=500.
+        let s = schema(vec![
+            unique("n", ColumnKind::Int { min: 1, max: 500 }, 0.0),
+            unique(
+                "day",
+                ColumnKind::Date {
+                    start: date(2024, 1, 1),
+                    end: date(2024, 12, 31),
+                    format: "%Y-%m-%d".into(),
+                },
+                0.5,
+            ),
+        ]);
+        let t = s.generate(500, 8);
+        let Some(Column::Int(n)) = t.column("n") else {
+            panic!()
+        };
+        let mut n: Vec<i64> = values(n).copied().collect();
+        n.sort();
+        assert_eq!(n, (1..=500).collect::<Vec<_>>());
+        // Missing values do not count as duplicates; the null rate stays.
+        let Some(Column::Text(days)) = t.column("day") else {
+            panic!()
+        };
+        let present: std::collections::BTreeSet<&String> = values(days).collect();
+        assert_eq!(present.len(), values(days).count());
+        assert!((null_share(t.column("day").unwrap()) - 0.5).abs() < 0.1);
+        assert_eq!(s.generate(500, 8), t, "deterministic");
+    }
+
+    #[test]
+    fn unique_is_refused_where_it_cannot_hold() {
+        for (kind, message) in [
+            (
+                ColumnKind::Bool { p_true: 0.5 },
+                "column `u`: unique does not apply to a `bool` column: it holds two values",
+            ),
+            (
+                ColumnKind::Derived {
+                    expr: "x + 1".into(),
+                },
+                "column `u`: unique does not apply to a `derived` column: its values follow from other columns",
+            ),
+        ] {
+            let s = schema(vec![
+                column("x", ColumnKind::Int { min: 0, max: 9 }, 0.0),
+                unique("u", kind, 0.0),
+            ]);
+            assert_eq!(error(&s), message);
+        }
+        let s = schema(vec![unique(
+            "u",
+            ColumnKind::Category {
+                values: vec!["a".into(), "b".into(), "never".into()],
+                weights: Some(vec![1.0, 1.0, 0.0]),
+            },
+            0.0,
+        )]);
+        s.validate().unwrap();
+        assert!(s.check_rows(2).is_ok());
+        assert_eq!(
+            s.check_rows(3).unwrap_err().to_string(),
+            "column `u`: unique needs 3 distinct values, but the column has only 2"
+        );
+        let id = schema(vec![unique(
+            "id",
+            ColumnKind::Id {
+                start: 1,
+                step: 0,
+                prefix: None,
+            },
+            0.0,
+        )]);
+        assert!(id.check_rows(1).is_ok() && id.check_rows(2).is_err());
+        // A column that is not unique may repeat itself as much as it likes.
+        let s = one(ColumnKind::Bool { p_true: 0.5 });
+        assert!(s.check_rows(1_000).is_ok());
+    }
+
+    #[test]
+    fn columns_built_with_new_declare_their_settings_and_presets_are_loose() {
+        let c = ColumnSpec::new("a", ColumnKind::Bool { p_true: 0.5 });
+        assert_eq!(
+            (c.null_rate, c.edge_values, c.unique, c.contract),
+            (0.0, true, false, Contract::Declared)
+        );
+        // Settings added since a schema was saved take their defaults when it is read back.
+        let saved = r#"{"name":"a","kind":{"type":"bool","p_true":0.5},"null_rate":0.0}"#;
+        assert_eq!(serde_json::from_str::<ColumnSpec>(saved).unwrap(), c);
+        for p in [
+            super::super::Profile::Currency,
+            super::super::Profile::Tabular,
+            super::super::Profile::Training,
+            super::super::Profile::Generic,
+        ] {
+            assert!(
+                Schema::preset(p)
+                    .columns
+                    .iter()
+                    .all(|c| c.contract == Contract::Loose && c.edge_values && !c.unique)
+            );
+        }
     }
 
     fn pair(from_null_rate: f64) -> Schema {

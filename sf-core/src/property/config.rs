@@ -22,8 +22,20 @@ pub struct PropertyConfig {
     /// by then is reported, as "budget reached".
     #[serde(with = "crate::serde_secs")]
     pub max_shrink_time: Duration,
-    /// Most rows of each generated table (50 by default).
+    /// Fewest rows of each generated table. `None` (the default) lets the subject choose: a
+    /// script's tables may be empty (0), a pipeline's sources hold at least one row (1), since
+    /// an empty source only tells that every step downstream sees nothing.
+    #[serde(default)]
+    pub min_rows: Option<usize>,
+    /// Most rows of each generated table (50 by default). Below a `min_rows` that is set, the
+    /// minimum wins.
     pub max_rows: usize,
+    /// Whether cases draw edge values (true by default); `false` keeps every column to
+    /// ordinary values and its null rate, as [`ColumnSpec::edge_values`] does for one column.
+    ///
+    /// [`ColumnSpec::edge_values`]: crate::data::ColumnSpec::edge_values
+    #[serde(default = "yes")]
+    pub edge_values: bool,
     /// Where failure bundles are saved and replayed from (`sf-regressions` by default, relative
     /// to the current directory).
     pub bundle_dir: PathBuf,
@@ -40,6 +52,17 @@ fn yes() -> bool {
 }
 
 impl PropertyConfig {
+    /// What the tables of a run share, for a subject whose tables hold at least `min_rows`
+    /// rows unless [`PropertyConfig::min_rows`] says otherwise (a subject's default gives way
+    /// to a lower `max_rows`; a minimum set here does not).
+    pub(crate) fn cases(&self, min_rows: usize) -> crate::data::strategy::Cases {
+        let min_rows = self.min_rows.unwrap_or(min_rows.min(self.max_rows));
+        crate::data::strategy::Cases {
+            rows: min_rows..=self.max_rows,
+            edge_values: self.edge_values,
+        }
+    }
+
     /// proptest's runner for these settings: deterministic from the seed, shrinking bounded in
     /// steps and time, nothing persisted by proptest itself (bundles do that). Without generated
     /// data every case would be the same run, so there is one.
@@ -70,7 +93,9 @@ impl Default for PropertyConfig {
             cases: 64,
             max_shrink_iters: u32::MAX,
             max_shrink_time: Duration::from_secs(300),
+            min_rows: None,
             max_rows: 50,
+            edge_values: true,
             bundle_dir: PathBuf::from("sf-regressions"),
             seed: DEFAULT_SEED,
             warm: true,

@@ -39,6 +39,10 @@ pub(crate) trait Subject {
 
     /// The test's name, for reports and bundle manifests.
     fn test_name(&self) -> String;
+    /// Fewest rows of a generated table when [`PropertyConfig::min_rows`] is not set.
+    fn default_min_rows(&self) -> usize {
+        0
+    }
     /// How bundle directories of this subject start.
     fn bundle_prefix(&self) -> String;
     /// The generated sources; or, when no dataset can be drawn, the failing result that says
@@ -164,9 +168,10 @@ fn explore<S: Subject>(
             return;
         }
     };
+    let cases = config.cases(subject.default_min_rows());
     let strategy: Vec<BoxedStrategy<Table>> = sources
         .iter()
-        .map(|s| crate::data::strategy::table_with(&s.data.source, 0..=config.max_rows))
+        .map(|s| crate::data::strategy::table_cases(&s.data.source, &cases))
         .collect();
     let mut runner = config.test_runner(!sources.is_empty());
     let progress = RefCell::new(Progress {

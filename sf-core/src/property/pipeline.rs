@@ -63,6 +63,12 @@ impl Subject for PipelineSubject<'_> {
         format!("{}{}", crate::suite::PIPELINE_PREFIX, self.p.name)
     }
 
+    /// A pipeline's sources are where its data enters: an empty one would only tell that
+    /// every step downstream sees nothing.
+    fn default_min_rows(&self) -> usize {
+        1
+    }
+
     fn bundle_prefix(&self) -> String {
         format!(
             "pipeline-{}",
@@ -258,6 +264,38 @@ mod tests {
         let replayed = again.failure.unwrap();
         assert!(replayed.from_saved_bundle);
         assert_eq!(replayed.minimal_rows["prep.input"], 1);
+    }
+
+    #[test]
+    fn pipeline_sources_hold_a_row_unless_min_rows_says_otherwise() {
+        let s = Scripts::new();
+        let mut p = pipeline(&s);
+        let mut prep = s.spec(
+            "prep",
+            "test \"$(wc -l < \"$SF_INPUT_INPUT\"/data.csv)\" -gt 1 || { echo empty >&2; exit 1; }\n\
+             cp -R \"$SF_INPUT_INPUT\"/. \"$SF_OUTPUT_CLEAN\"/",
+            &["clean"],
+        );
+        prep.data = p.steps[0].spec.data.clone();
+        p.steps[0].spec = prep;
+        p.steps[1].spec = s.spec("convert", "echo ok > \"$SF_OUTPUT_OUT\"/ok", &["out"]);
+        let config = PropertyConfig {
+            cases: 24,
+            max_rows: 3,
+            bundle_dir: s.dir.path().join("bundles"),
+            ..PropertyConfig::default()
+        };
+        let report = run_pipeline_property(&p, &config, &PipelineOptions::default());
+        assert!(report.is_successful(), "{:?}", report.failure);
+        assert_eq!(report.cases_run, 24);
+
+        let empty_allowed = PropertyConfig {
+            min_rows: Some(0),
+            ..config
+        };
+        let report = run_pipeline_property(&p, &empty_allowed, &PipelineOptions::default());
+        let failure = report.failure.expect("a header-only source is drawn");
+        assert_eq!(failure.minimal_rows["prep.input"], 0);
     }
 
     #[test]

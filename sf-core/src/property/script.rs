@@ -488,11 +488,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
     fn an_invalid_schema_is_reported_without_a_bundle() {
         let setup = Setup::new(&python(PASSES));
         let schema = Schema {
-            columns: vec![ColumnSpec {
-                name: "age".into(),
-                kind: ColumnKind::Int { min: 9, max: 1 },
-                null_rate: 0.0,
-            }],
+            columns: vec![ColumnSpec::new("age", ColumnKind::Int { min: 9, max: 1 })],
             label: None,
         };
         let mut spec = setup.spec();
