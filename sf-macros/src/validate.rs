@@ -151,7 +151,7 @@ pub(crate) fn validate(
             ));
         }
         if args.rows.is_some() || args.size.is_some() {
-            errors.push(syn::Error::new(span, "proptest(...) generates datasets of every size: use max_rows instead of rows or size"));
+            errors.push(syn::Error::new(span, "proptest(...) generates datasets of every size: use min_rows and max_rows instead of rows or size"));
         }
     }
     let script = resolve_script(args.script.as_ref(), &function.sig.ident, errors);
