@@ -263,8 +263,8 @@ pub mod config {
 pub mod data {
     pub use sf_core::data::{
         ChannelPlan, Column, ColumnKind, ColumnProblem, ColumnSpec, Contract, DataError, DataPlan,
-        EntryContent, Format, GeneratedData, LabelSpec, Layout, MaterializedFile, Profile, RowCount,
-        Schema, SchemaError, Size, Split, Table, TableSource, TarEntry, write_table,
+        EntryContent, Format, GeneratedData, LabelSpec, Layout, MaterializedFile, Profile,
+        RowCount, Schema, SchemaError, Size, Split, Table, TableSource, TarEntry, write_table,
     };
 }
 
