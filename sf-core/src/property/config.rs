@@ -55,7 +55,7 @@ impl PropertyConfig {
     /// What the tables of a run share, for a subject whose tables hold at least `min_rows`
     /// rows unless [`PropertyConfig::min_rows`] says otherwise (a subject's default gives way
     /// to a lower `max_rows`; a minimum set here does not).
-    pub(crate) fn cases(&self, min_rows: usize) -> crate::data::strategy::Cases {
+    pub(crate) fn tables(&self, min_rows: usize) -> crate::data::strategy::Cases {
         let min_rows = self.min_rows.unwrap_or(min_rows.min(self.max_rows));
         crate::data::strategy::Cases {
             rows: min_rows..=self.max_rows,

@@ -168,7 +168,7 @@ fn explore<S: Subject>(
             return;
         }
     };
-    let cases = config.cases(subject.default_min_rows());
+    let cases = config.tables(subject.default_min_rows());
     let strategy: Vec<BoxedStrategy<Table>> = sources
         .iter()
         .map(|s| crate::data::strategy::table_cases(&s.data.source, &cases))
