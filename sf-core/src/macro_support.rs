@@ -194,6 +194,8 @@ pub struct PropertySettings {
     pub max_rows: usize,
     /// Whether cases draw edge values.
     pub edge_values: bool,
+    /// Whether python-main cases fork from a warm interpreter.
+    pub warm: bool,
 }
 
 /// Runs a property test: saved failure bundles first, then `cases` generated datasets, each in a
@@ -212,6 +214,7 @@ pub fn run_property_test(
         min_rows: Some(settings.min_rows),
         max_rows: settings.max_rows,
         edge_values: settings.edge_values,
+        warm: settings.warm,
         bundle_dir: bundle_dir(&spec.base_dir, module_path, test_name),
         seed: spec.seed,
         ..crate::property::PropertyConfig::default()

@@ -82,6 +82,7 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
         (Some(p), _) => {
             let (cases, shrink) = (p.cases, p.max_shrink_iters);
             let (min_rows, max_rows, edges) = (p.min_rows, p.max_rows, p.edge_values);
+            let warm = p.warm;
             quote! {
                 ::sf::__private::run_property_test(
                     __sf_spec,
@@ -91,6 +92,7 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
                         min_rows: #min_rows,
                         max_rows: #max_rows,
                         edge_values: #edges,
+                        warm: #warm,
                     },
                     ::core::module_path!(),
                     ::core::stringify!(#name),

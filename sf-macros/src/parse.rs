@@ -13,7 +13,8 @@ pub(crate) enum ArgValue {
     Bool(syn::LitBool),
 }
 
-/// `proptest(cases = N, max_shrink_iters = M, min_rows = A, max_rows = B, edge_values = false)`.
+/// `proptest(cases = N, max_shrink_iters = M, min_rows = A, max_rows = B, edge_values = false,
+/// warm = false)`.
 #[derive(Default)]
 pub(crate) struct PropArgs {
     pub(crate) span: Option<Span>,
@@ -22,6 +23,7 @@ pub(crate) struct PropArgs {
     pub(crate) min_rows: Option<LitInt>,
     pub(crate) max_rows: Option<LitInt>,
     pub(crate) edge_values: Option<syn::LitBool>,
+    pub(crate) warm: Option<syn::LitBool>,
 }
 
 /// The attribute's arguments as written.
@@ -217,7 +219,8 @@ fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
                         "edge_values" => {
                             boolean(&inner, "edge_values").and_then(|v| set(&mut p.edge_values, v, &inner))
                         }
-                        _ => Err(inner.error("unknown proptest argument; expected cases, max_shrink_iters, min_rows, max_rows or edge_values")),
+                        "warm" => boolean(&inner, "warm").and_then(|v| set(&mut p.warm, v, &inner)),
+                        _ => Err(inner.error("unknown proptest argument; expected cases, max_shrink_iters, min_rows, max_rows, edge_values or warm")),
                     };
                     if let Err(e) = outcome {
                         inner_errors.push(e);

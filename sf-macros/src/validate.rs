@@ -19,6 +19,7 @@ pub(crate) struct Prop {
     pub(crate) min_rows: usize,
     pub(crate) max_rows: usize,
     pub(crate) edge_values: bool,
+    pub(crate) warm: bool,
 }
 
 /// A checked script test, ready to expand.
@@ -122,6 +123,7 @@ pub(crate) fn validate(
             min_rows: number(&p.min_rows, errors).unwrap_or(0),
             max_rows: number(&p.max_rows, errors).unwrap_or(50),
             edge_values: p.edge_values.as_ref().is_none_or(syn::LitBool::value),
+            warm: p.warm.as_ref().is_none_or(syn::LitBool::value),
         };
         if let Some(min) = &p.min_rows
             && prop.min_rows > prop.max_rows
@@ -387,7 +389,7 @@ mod tests {
             errors,
             [
                 "`edge_values` takes true or false, like edge_values = false",
-                "unknown proptest argument; expected cases, max_shrink_iters, min_rows, max_rows or edge_values",
+                "unknown proptest argument; expected cases, max_shrink_iters, min_rows, max_rows, edge_values or warm",
                 "`min_rows` 60 is more than `max_rows` 50",
             ]
         );

@@ -347,6 +347,52 @@ proptest = {}
     }
 
     #[test]
+    fn proptest_takes_warm_shrink_time_output_checks_and_edge_checks() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            r#"
+[scripts.alpha]
+proptest = { warm = false, max_shrink_time = "30s", output_checks = "all", edge_checks = true }
+[scripts.beta]
+proptest = {}
+"#,
+        )
+        .unwrap();
+        let entry = |name: &str| suite.entries.iter().find(|e| e.name == name).unwrap();
+        let config = entry("alpha::proptest").property.as_ref().unwrap();
+        assert!(!config.warm);
+        assert_eq!(config.max_shrink_time, std::time::Duration::from_secs(30));
+        assert_eq!(config.output_checks, crate::property::OutputChecks::All);
+        assert!(config.edge_checks);
+        let config = entry("beta::proptest").property.as_ref().unwrap();
+        assert!(config.warm && !config.edge_checks);
+        assert_eq!(config.output_checks, crate::property::OutputChecks::Shape);
+        assert_eq!(config.max_shrink_time, std::time::Duration::from_secs(300));
+
+        let err = load(
+            &dir,
+            "[scripts.alpha]\nproptest = { output_checks = \"rows\" }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`scripts.alpha.proptest.output_checks`: unknown value \"rows\"; expected one of shape, all, none"),
+            "{err}"
+        );
+        let err = load(
+            &dir,
+            "[scripts.alpha]\nproptest = { max_shrink_time = \"soon\" }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`scripts.alpha.proptest.max_shrink_time`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn row_ranges_and_unique_columns_that_cannot_hold_are_errors_at_their_key() {
         for (text, expected) in [
             (

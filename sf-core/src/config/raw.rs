@@ -120,6 +120,10 @@ pub(crate) struct RawProptest {
     pub(crate) min_rows: Option<usize>,
     pub(crate) max_rows: Option<usize>,
     pub(crate) edge_values: Option<bool>,
+    pub(crate) max_shrink_time: Option<RawDuration>,
+    pub(crate) warm: Option<bool>,
+    pub(crate) output_checks: Option<String>,
+    pub(crate) edge_checks: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

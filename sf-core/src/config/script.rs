@@ -363,8 +363,39 @@ pub(super) fn property_config(
             format!("min_rows {min_rows} is more than max_rows {max_rows}"),
         ));
     }
+    let max_shrink_time = match &p.max_shrink_time {
+        None => defaults.max_shrink_time,
+        Some(t) => match t {
+            RawDuration::Seconds(s) => units::seconds(*s),
+            RawDuration::Text(s) => units::parse_duration(s),
+        }
+        .map_err(|m| {
+            cx.err(
+                format!("{key}.max_shrink_time"),
+                Some(raw.span()),
+                m.to_string(),
+            )
+        })?,
+    };
+    let output_checks = match &p.output_checks {
+        None => defaults.output_checks,
+        Some(name) => crate::property::OutputChecks::from_name(name).ok_or_else(|| {
+            cx.err(
+                format!("{key}.output_checks"),
+                Some(raw.span()),
+                format!(
+                    "unknown value {name:?}; expected one of {}",
+                    crate::property::OutputChecks::NAMES.join(", ")
+                ),
+            )
+        })?,
+    };
     Ok(crate::property::PropertyConfig {
         cases: p.cases.unwrap_or(defaults.cases),
+        max_shrink_time,
+        warm: p.warm.unwrap_or(defaults.warm),
+        output_checks,
+        edge_checks: p.edge_checks.unwrap_or(defaults.edge_checks),
         max_shrink_iters: p.max_shrink_iters.unwrap_or(defaults.max_shrink_iters),
         min_rows: p.min_rows,
         max_rows,

@@ -19,12 +19,15 @@ use crate::tree;
 use crate::workspace::{Workspace, file_name_component, remove_workspace};
 
 /// How a pipeline runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PipelineOptions {
     /// Most steps running at once (at least 1).
     pub jobs: usize,
     /// When the run directory is kept.
     pub keep: KeepWorkspace,
+    /// Where python-main steps are forked from (a property run's warm interpreters); `None`
+    /// starts every step cold.
+    pub warm: Option<std::sync::Arc<crate::run::warm::WarmPool>>,
 }
 
 impl Default for PipelineOptions {
@@ -33,6 +36,7 @@ impl Default for PipelineOptions {
         PipelineOptions {
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
             keep: KeepWorkspace::Always,
+            warm: None,
         }
     }
 }
@@ -247,6 +251,7 @@ fn schedule(
                 running += 1;
                 let tx = tx.clone();
                 let step_name = plan.order[i].clone();
+                let warm = options.warm.as_deref();
                 // Upstream workspaces are known: every upstream of a ready step has passed.
                 let upstream_ws: BTreeMap<String, PathBuf> = upstream[i]
                     .iter()
@@ -265,6 +270,7 @@ fn schedule(
                             steps_root,
                             edges_root,
                             started,
+                            warm,
                         )
                     });
                     let done = std::panic::catch_unwind(work).unwrap_or_else(|_| {
@@ -321,6 +327,7 @@ fn run_step(
     steps_root: &Path,
     edges_root: &Path,
     started: Instant,
+    warm: Option<&crate::run::warm::WarmPool>,
 ) -> StepDone {
     let started_at = started.elapsed().as_secs_f64();
     let _span = tracing::info_span!("step", name).entered();
@@ -383,7 +390,10 @@ fn run_step(
         tracing::info!(%reason, "step not run: an edge check failed");
         return finish(Status::Skip, None, Some(reason), edges);
     }
-    let result = crate::engine::run(&spec);
+    let result = match warm {
+        Some(pool) => crate::engine::run_warm(&spec, pool),
+        None => crate::engine::run(&spec),
+    };
     finish(result.status, Some(result), None, edges)
 }
 
@@ -448,6 +458,7 @@ mod tests {
             &PipelineOptions {
                 jobs: 2,
                 keep: KeepWorkspace::Always,
+                warm: None,
             },
         )
         .unwrap()
@@ -730,7 +741,11 @@ mod tests {
     #[test]
     fn results_are_written_and_a_passing_run_is_removed_when_only_failures_are_kept() {
         let s = Scripts::new();
-        let options = |keep| PipelineOptions { jobs: 2, keep };
+        let options = |keep| PipelineOptions {
+            jobs: 2,
+            keep,
+            warm: None,
+        };
         let p = diamond(&s);
         let kept = run_pipeline(&p, &options(KeepWorkspace::Always)).unwrap();
         let stored: PipelineResult =

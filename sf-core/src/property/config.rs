@@ -45,10 +45,80 @@ pub struct PropertyConfig {
     /// (true by default); false starts every case cold.
     #[serde(default = "yes")]
     pub warm: bool,
+    /// Which of the seeded run's output checks every case must also pass (`shape` by
+    /// default: files and columns, not row counts, which depend on the rows a case was given).
+    #[serde(default)]
+    pub output_checks: OutputChecks,
+    /// Whether a failed edge check of a pipeline case fails the property (false by default:
+    /// generated data that breaks an edge's contract is out of the contract, and the case is
+    /// discarded and counted).
+    #[serde(default)]
+    pub edge_checks: bool,
+}
+
+/// Which output checks of a test's seeded run apply to its property cases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputChecks {
+    /// The files and columns the outputs must have; no row counts (`min_rows`, rows present).
+    #[default]
+    Shape,
+    /// Every output check of the seeded run, row counts included.
+    All,
+    /// None: a case passes when the script succeeds.
+    None,
+}
+
+impl OutputChecks {
+    /// The value named `name` in configuration files.
+    pub fn from_name(name: &str) -> Option<OutputChecks> {
+        match name {
+            "shape" => Some(OutputChecks::Shape),
+            "all" => Some(OutputChecks::All),
+            "none" => Some(OutputChecks::None),
+            _ => None,
+        }
+    }
+
+    /// The accepted names.
+    pub const NAMES: [&'static str; 3] = ["shape", "all", "none"];
+
+    /// `checks` as a property case applies them.
+    pub fn apply(self, checks: &mut crate::checks::ChannelChecks) {
+        match self {
+            OutputChecks::All => {}
+            OutputChecks::Shape => {
+                checks.min_rows = None;
+                checks.some_rows = false;
+            }
+            OutputChecks::None => {
+                checks.non_empty = false;
+                checks.files = None;
+                checks.min_rows = None;
+                checks.some_rows = false;
+                checks.readable = false;
+                checks.columns.clear();
+            }
+        }
+    }
 }
 
 fn yes() -> bool {
     true
+}
+
+/// The environment variable that starts every property case cold (any value but `0`).
+pub(crate) const COLD_VAR: &str = "SF_COLD";
+
+/// Why a property run's cases start cold, when they do.
+pub(crate) fn cold_reason(config: &PropertyConfig) -> Option<&'static str> {
+    if !config.warm {
+        return Some("warm = false");
+    }
+    match std::env::var_os(COLD_VAR) {
+        Some(v) if !v.is_empty() && v != "0" => Some("SF_COLD is set"),
+        _ => None,
+    }
 }
 
 impl PropertyConfig {
@@ -99,6 +169,8 @@ impl Default for PropertyConfig {
             bundle_dir: PathBuf::from("sf-regressions"),
             seed: DEFAULT_SEED,
             warm: true,
+            output_checks: OutputChecks::Shape,
+            edge_checks: false,
         }
     }
 }

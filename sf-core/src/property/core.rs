@@ -54,6 +54,12 @@ pub(crate) trait Subject {
     fn case_not_laid_out(&self, reason: String) -> Self::Result;
     /// Whether the run passed.
     fn passed(result: &Self::Result) -> bool;
+    /// Why a failing run does not count against the property: the generated data broke a
+    /// contract the subject states itself (a pipeline's edge check). Such a case is discarded
+    /// and counted, never the minimal failure.
+    fn out_of_contract(&self, _result: &Self::Result) -> Option<String> {
+        None
+    }
     /// How the run was started, when the subject knows.
     fn start(_result: &Self::Result) -> Option<&crate::run::warm::Start> {
         None
@@ -103,6 +109,7 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
         elapsed: Duration::ZERO,
         starts: Default::default(),
         shrink_end: None,
+        out_of_contract: 0,
     };
     for bundle in saved_bundles(&config.bundle_dir) {
         let manifest = Manifest::read(&bundle);
@@ -141,6 +148,8 @@ struct Failed<R> {
 /// What the test closure records; proptest only hands back the minimal value.
 struct Progress<R> {
     calls: u32,
+    out_of_contract: u32,
+    discarded_before_failure: u32,
     starts: super::outcome::Starts,
     /// When the first case failed: shrinking's time counts from here.
     failed_at: Option<Instant>,
@@ -176,6 +185,8 @@ fn explore<S: Subject>(
     let mut runner = config.test_runner(!sources.is_empty());
     let progress = RefCell::new(Progress {
         calls: 0,
+        out_of_contract: 0,
+        discarded_before_failure: 0,
         starts: Default::default(),
         failed_at: None,
         peak_memory_mb: 0.0,
@@ -191,8 +202,14 @@ fn explore<S: Subject>(
         if S::passed(&result) {
             return Ok(());
         }
+        if let Some(why) = subject.out_of_contract(&result) {
+            p.out_of_contract += 1;
+            S::discard(&result);
+            return Err(TestCaseError::reject(format!("out of the contract: {why}")));
+        }
         if p.first_failure.is_none() {
             p.first_failure = Some(p.calls);
+            p.discarded_before_failure = p.out_of_contract;
             p.failed_at = Some(Instant::now());
             tracing::info!(case = p.calls, "a generated case failed; shrinking");
         }
@@ -210,8 +227,13 @@ fn explore<S: Subject>(
     });
     let progress = progress.into_inner();
     report.peak_memory_mb = report.peak_memory_mb.max(progress.peak_memory_mb);
-    report.cases_run = progress.first_failure.unwrap_or(progress.calls);
-    report.shrink_steps = progress.calls - report.cases_run;
+    let ran = progress.first_failure.unwrap_or(progress.calls);
+    report.shrink_steps = progress.calls - ran;
+    report.cases_run = match progress.first_failure {
+        Some(_) => ran - progress.discarded_before_failure,
+        None => ran - progress.out_of_contract,
+    };
+    report.out_of_contract = progress.out_of_contract;
     report.starts.warm += progress.starts.warm;
     report.starts.cold += progress.starts.cold;
     if progress.starts.cold_note.is_some() {

@@ -34,6 +34,9 @@ pub struct PropertyReport<R = TestResult> {
     pub starts: Starts,
     /// How shrinking ended, when a generated case failed.
     pub shrink_end: Option<ShrinkEnd>,
+    /// Generated cases discarded because their data broke a contract of the subject's own (a
+    /// pipeline's edge check), counted apart from the cases run.
+    pub out_of_contract: u32,
 }
 
 /// How many runs of a property run were started warm and cold.

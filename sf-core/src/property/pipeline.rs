@@ -16,6 +16,7 @@ use super::outcome::PropertyReport;
 use crate::atomic::write_json_atomic;
 use crate::data::{ChannelPlan, Table};
 use crate::pipeline::{BindingSource, Pipeline, PipelineOptions, PipelineResult, run_or_report};
+use crate::result::Status;
 use crate::spec::KeepWorkspace;
 use crate::workspace::{Workspace, is_workspace, remove_workspace};
 
@@ -40,14 +41,33 @@ pub fn run_pipeline_property(
     let _span = tracing::info_span!("pipeline_property", name = %p.name).entered();
     let options = PipelineOptions {
         keep: KeepWorkspace::OnFailure,
-        ..*options
+        warm: super::config::cold_reason(config)
+            .is_none()
+            .then(|| std::sync::Arc::new(crate::run::warm::WarmPool::new())),
+        ..options.clone()
     };
-    super::core::run(&PipelineSubject { p, options }, config)
+    // The steps' output checks, as the property keeps them.
+    let mut cases = p.clone();
+    for step in &mut cases.steps {
+        for checks in step.spec.outputs.values_mut() {
+            config.output_checks.apply(checks);
+        }
+    }
+    super::core::run(
+        &PipelineSubject {
+            p: &cases,
+            options,
+            edge_checks: config.edge_checks,
+        },
+        config,
+    )
 }
 
 struct PipelineSubject<'a> {
     p: &'a Pipeline,
     options: PipelineOptions,
+    /// Whether a failed edge check fails the property, or puts the case out of the contract.
+    edge_checks: bool,
 }
 
 impl PipelineSubject<'_> {
@@ -109,6 +129,33 @@ impl Subject for PipelineSubject<'_> {
 
     fn passed(result: &PipelineResult) -> bool {
         result.is_successful()
+    }
+
+    /// The pipeline's start: cold when any step was (with its reason), else warm.
+    fn start(result: &PipelineResult) -> Option<&crate::run::warm::Start> {
+        let starts: Vec<&crate::run::warm::Start> = result
+            .steps
+            .iter()
+            .filter_map(|s| Some(&s.result.as_ref()?.execution.as_ref()?.start))
+            .collect();
+        starts
+            .iter()
+            .find(|s| s.kind == crate::run::warm::StartKind::Cold)
+            .or(starts.first())
+            .copied()
+    }
+
+    fn out_of_contract(&self, result: &PipelineResult) -> Option<String> {
+        if self.edge_checks || result.steps.iter().any(|s| s.status == Status::Fail) {
+            return None;
+        }
+        let edge = result.edges.iter().find(|e| e.status == Status::Fail)?;
+        let why = edge
+            .checks
+            .iter()
+            .find_map(|c| c.message.clone())
+            .unwrap_or_else(|| "an edge check failed".to_owned());
+        Some(format!("edge {} -> {}: {why}", edge.from, edge.to))
     }
 
     fn memory_mb(result: &PipelineResult) -> f64 {
@@ -227,6 +274,7 @@ mod tests {
         let options = PipelineOptions {
             jobs: 1,
             keep: KeepWorkspace::OnFailure,
+            warm: None,
         };
         let report = run_pipeline_property(&p, &config, &options);
         let failure = report.failure.as_ref().expect("a negative amount is found");
@@ -312,5 +360,95 @@ mod tests {
         assert!(report.is_successful());
         assert_eq!(report.cases_run, 3);
         assert!(!config.bundle_dir.exists());
+    }
+
+    /// `prep` keeps rows above 2,000 (none at all is out of `convert`'s edge contract);
+    /// `convert` fails on any amount above 5,000.
+    fn filtering(s: &Scripts) -> Pipeline {
+        let python = |body: &str| format!("python3 - <<'PY'\nimport csv, os\n{body}\nPY");
+        let mut prep = s.spec(
+            "prep",
+            &python(
+                "rows = list(csv.reader(open(os.path.join(os.environ['SF_INPUT_INPUT'], 'data.csv'), newline='')))\n\
+                 def big(r):\n    try:\n        return float(r[2]) > 2000\n    except (ValueError, IndexError):\n        return False\n\
+                 w = csv.writer(open(os.path.join(os.environ['SF_OUTPUT_CLEAN'], 'data.csv'), 'w', newline=''))\n\
+                 w.writerow(rows[0])\n\
+                 w.writerows(r for r in rows[1:] if big(r))",
+            ),
+            &["clean"],
+        );
+        prep.data = crate::data::DataPlan::new().channel(
+            "input",
+            ChannelPlan::Generated(GeneratedData::new(Profile::Currency, RowCount::Rows(5))),
+        );
+        let convert = s.spec(
+            "convert",
+            &python(
+                "for r in list(csv.reader(open(os.path.join(os.environ['SF_INPUT_CLEAN'], 'data.csv'), newline='')))[1:]:\n    \
+                 if float(r[2]) > 5000:\n        raise SystemExit('amount over 5000: ' + r[2])\n\
+                 open(os.path.join(os.environ['SF_OUTPUT_OUT'], 'ok'), 'w').write('ok')",
+            ),
+            &["out"],
+        );
+        s.pipeline("filtering")
+            .step("prep", prep)
+            .step("convert", convert)
+            // The edge's contract: rows to convert.
+            .reads("convert", "clean", ChannelChecks::edge())
+    }
+
+    #[test]
+    fn an_edge_check_broken_by_generated_data_discards_the_case_unless_edges_are_part_of_the_property()
+     {
+        let s = Scripts::new();
+        let p = filtering(&s);
+        let config = PropertyConfig {
+            cases: 32,
+            max_rows: 4,
+            bundle_dir: s.dir.path().join("bundles"),
+            seed: 11,
+            ..PropertyConfig::default()
+        };
+        let options = PipelineOptions {
+            jobs: 1,
+            ..PipelineOptions::default()
+        };
+        let report = run_pipeline_property(&p, &config, &options);
+        let failure = report
+            .failure
+            .as_ref()
+            .expect("an amount over 5000 is found");
+        // The downstream step's own failure, not "no data rows" on the edge.
+        assert_eq!(failure.result.step("convert").unwrap().status, Status::Fail);
+        let stderr = failure
+            .result
+            .step("convert")
+            .and_then(|c| c.result.as_ref())
+            .and_then(|r| r.execution.as_ref())
+            .map(|e| e.stderr_tail.clone())
+            .unwrap_or_default();
+        assert!(stderr.contains("amount over 5000"), "{stderr}");
+        assert_eq!(failure.minimal_rows["prep.input"], 1);
+        assert!(report.out_of_contract >= 1, "{}", report.out_of_contract);
+        let text = crate::report::pipeline_property_summary(&report).unwrap();
+        assert!(text.contains("discarded as out of the contract"), "{text}");
+
+        let strict = PropertyConfig {
+            edge_checks: true,
+            bundle_dir: s.dir.path().join("strict"),
+            ..config
+        };
+        let report = run_pipeline_property(&p, &strict, &options);
+        let failure = report.failure.as_ref().expect("an edge failure counts now");
+        assert_eq!(report.out_of_contract, 0);
+        assert!(
+            failure
+                .result
+                .edges
+                .iter()
+                .any(|e| e.status == Status::Fail),
+            "{:?}",
+            failure.result.first_failure()
+        );
     }
 }

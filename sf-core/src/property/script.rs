@@ -24,11 +24,14 @@ use crate::workspace::{Workspace, is_workspace, remove_workspace};
 /// failing run keeps its workspace, as a failing plain run does.
 pub fn run_property(spec: &TestSpec, config: &PropertyConfig) -> PropertyReport {
     let _span = tracing::info_span!("property", test = %spec.test_name()).entered();
-    let warm = config.warm.then(crate::run::warm::WarmPool::new);
+    let cold = super::config::cold_reason(config);
+    let warm = cold.is_none().then(crate::run::warm::WarmPool::new);
     super::core::run(
         &ScriptSubject {
             spec,
             warm: warm.as_ref(),
+            cold: cold.unwrap_or_default(),
+            output_checks: config.output_checks,
         },
         config,
     )
@@ -38,16 +41,26 @@ struct ScriptSubject<'a> {
     spec: &'a TestSpec,
     /// Where python-main cases are forked from, unless the run is cold.
     warm: Option<&'a crate::run::warm::WarmPool>,
+    /// Why the cases start cold, when they do.
+    cold: &'static str,
+    /// Which of the seeded run's output checks the cases keep.
+    output_checks: super::config::OutputChecks,
 }
 
 impl ScriptSubject<'_> {
+    /// Runs `spec` as a property case: with the output checks the property keeps.
     fn run(&self, spec: &TestSpec) -> TestResult {
+        let mut spec = spec.clone();
+        for checks in spec.outputs.values_mut() {
+            self.output_checks.apply(checks);
+        }
+        let spec = &spec;
         match self.warm {
             Some(pool) => crate::engine::run_warm(spec, pool),
             None => {
                 let mut result = crate::engine::run(spec);
                 if let Some(execution) = result.execution.as_mut() {
-                    execution.start = crate::run::warm::Start::cold("warm = false");
+                    execution.start = crate::run::warm::Start::cold(self.cold);
                 }
                 result
             }
@@ -294,7 +307,11 @@ def main(input_paths, output_paths, environ_vars, job_args):
 
     #[test]
     fn a_script_that_handles_every_dataset_passes_every_case() {
-        let setup = Setup::new(&python(PASSES));
+        let setup = Setup::new(
+            "import csv, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+             rows = list(csv.reader(open(os.path.join(input_paths['input'], 'data.csv'), newline='')))\n    \
+             csv.writer(open(os.path.join(output_paths['output'], 'summary.csv'), 'w', newline='')).writerows(rows)\n",
+        );
         let report = run_property(&setup.spec(), &setup.config(16));
         assert!(report.is_successful(), "{:?}", report.failure);
         assert_eq!(report.cases_run, 16);
@@ -486,7 +503,11 @@ def main(input_paths, output_paths, environ_vars, job_args):
 
     #[test]
     fn an_invalid_schema_is_reported_without_a_bundle() {
-        let setup = Setup::new(&python(PASSES));
+        let setup = Setup::new(
+            "import csv, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+             rows = list(csv.reader(open(os.path.join(input_paths['input'], 'data.csv'), newline='')))\n    \
+             csv.writer(open(os.path.join(output_paths['output'], 'summary.csv'), 'w', newline='')).writerows(rows)\n",
+        );
         let schema = Schema {
             columns: vec![ColumnSpec::new("age", ColumnKind::Int { min: 9, max: 1 })],
             label: None,
@@ -624,5 +645,52 @@ def main(input_paths, output_paths, environ_vars, job_args):
         assert_eq!(c.max_shrink_time, Duration::from_secs(300));
         assert!(c.warm);
         assert_eq!(c.bundle_dir, PathBuf::from("sf-regressions"));
+    }
+
+    #[test]
+    fn row_counts_of_the_seeded_run_do_not_bind_property_cases_unless_asked() {
+        // An empty input gives a header-only summary: fine for any case, short of the seeded
+        // run's min_rows.
+        let setup = Setup::new(
+            "import csv, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+             rows = list(csv.reader(open(os.path.join(input_paths['input'], 'data.csv'), newline='')))\n    \
+             csv.writer(open(os.path.join(output_paths['output'], 'summary.csv'), 'w', newline='')).writerows(rows)\n",
+        );
+        let mut spec = setup.spec();
+        spec.outputs.insert(
+            "output".to_owned(),
+            crate::checks::ChannelChecks {
+                min_rows: Some(1),
+                files: Some("summary.csv".to_owned()),
+                ..crate::checks::ChannelChecks::output()
+            },
+        );
+        let config = PropertyConfig {
+            min_rows: Some(0),
+            ..setup.config(24)
+        };
+        let report = run_property(&spec, &config);
+        assert!(
+            report.is_successful(),
+            "{:?}",
+            report.failure.map(|f| f.result.error_message)
+        );
+
+        let all = PropertyConfig {
+            output_checks: super::super::OutputChecks::All,
+            bundle_dir: setup.dir.path().join("all"),
+            ..config.clone()
+        };
+        let report = run_property(&spec, &all);
+        let failure = report.failure.expect("an empty input fails min_rows = 1");
+        assert_eq!(failure.minimal_rows["input"], 0);
+
+        // The shape still holds every case: a missing file fails.
+        spec.outputs.get_mut("output").unwrap().files = Some("other.csv".to_owned());
+        let shape = PropertyConfig {
+            bundle_dir: setup.dir.path().join("shape"),
+            ..config
+        };
+        assert!(!run_property(&spec, &shape).is_successful());
     }
 }

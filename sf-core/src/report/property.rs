@@ -24,10 +24,16 @@ pub fn pipeline_property_summary(report: &PipelinePropertyReport) -> Option<Stri
 /// `what` names the subject (`property test`, `pipeline property test`).
 fn summary<R>(what: &str, report: &PropertyReport<R>) -> String {
     let secs = report.elapsed.as_secs_f64();
-    let replayed = match report.replayed_bundles.len() {
+    let mut replayed = match report.replayed_bundles.len() {
         0 => String::new(),
         n => format!(", after replaying {n} saved bundle(s)"),
     };
+    if report.out_of_contract > 0 {
+        replayed.push_str(&format!(
+            ", {} case(s) discarded as out of the contract (an edge check failed on generated data)",
+            report.out_of_contract
+        ));
+    }
     let Some(f) = &report.failure else {
         return format!(
             "{what} passed: {} cases in {secs:.2} s{replayed} (start: {})",

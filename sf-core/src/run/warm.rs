@@ -22,7 +22,7 @@ use std::io::{self, IoSlice, Read};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::socket::{
@@ -87,11 +87,14 @@ impl Start {
 /// script and setting; they end when the pool is dropped.
 #[derive(Debug, Default)]
 pub struct WarmPool {
-    servers: Mutex<HashMap<String, Slot>>,
+    servers: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 enum Slot {
+    /// Not started yet.
+    #[default]
+    Empty,
     Ready(Box<Server>),
     /// Cases of this key start cold, for this reason.
     Cold(String),
@@ -105,7 +108,8 @@ impl WarmPool {
 
     /// Runs `invocation` (a python-main run prepared in `workspace_root`) forked from the warm
     /// interpreter of its script, starting one when there is none; cold, with the reason, when
-    /// that cannot be done.
+    /// that cannot be done. Runs of different scripts proceed at once; runs of one script take
+    /// turns at its interpreter.
     pub(crate) fn run(
         &self,
         invocation: &Invocation,
@@ -115,36 +119,36 @@ impl WarmPool {
         workspace_root: &Path,
     ) -> ExecutionResult {
         let key = key(invocation, limits, workspace, workspace_root);
-        let mut servers = match self.servers.lock() {
-            Ok(s) => s,
-            Err(poisoned) => poisoned.into_inner(),
+        let slot = {
+            let mut servers = self.servers.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(servers.entry(key).or_default())
         };
-        if !servers.contains_key(&key) {
-            let slot = match Server::start(invocation, limits, workspace, workspace_root) {
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Slot::Empty = *slot {
+            *slot = match Server::start(invocation, limits, workspace, workspace_root) {
                 Ok(server) => Slot::Ready(Box::new(server)),
                 Err(reason) => {
                     tracing::info!(%reason, "no warm start: the cases run cold");
                     Slot::Cold(reason)
                 }
             };
-            servers.insert(key.clone(), slot);
         }
-        let reason = match servers.get_mut(&key) {
-            Some(Slot::Ready(server)) => match server.run(invocation, logs, limits, workspace) {
+        let reason = match &mut *slot {
+            Slot::Ready(server) => match server.run(invocation, logs, limits, workspace) {
                 Ok(result) => return result,
                 Err(reason) => reason,
             },
-            Some(Slot::Cold(reason)) => {
+            Slot::Cold(reason) => {
                 let reason = reason.clone();
-                drop(servers);
+                drop(slot);
                 return cold(invocation, logs, limits, reason);
             }
-            None => "the warm interpreter went missing".to_owned(),
+            Slot::Empty => "the warm interpreter went missing".to_owned(),
         };
         // The interpreter failed this case: it is done for; this case and later ones run cold.
         tracing::warn!(%reason, "the warm interpreter failed a case: running it cold");
-        servers.insert(key, Slot::Cold(reason.clone()));
-        drop(servers);
+        *slot = Slot::Cold(reason.clone());
+        drop(slot);
         cold(
             invocation,
             logs,
@@ -955,7 +959,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
         {
             let servers = pool.servers.lock().unwrap();
             for slot in servers.values() {
-                if let Slot::Ready(server) = slot {
+                if let Slot::Ready(server) = &*slot.lock().unwrap() {
                     sys::signal_process(server.interpreter().unwrap(), sys::Sig::SIGKILL);
                 }
             }

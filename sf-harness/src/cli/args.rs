@@ -109,6 +109,9 @@ pub struct TestArgs {
     /// Tests run at once (default: the number of CPUs).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Start every property case cold: no warm interpreter (also: SF_COLD=1).
+    #[arg(long)]
+    pub cold: bool,
     /// Use only Python environments already in the cache (also SF_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,

@@ -53,6 +53,13 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    if args.cold {
+        for entry in &mut suite.entries {
+            if let Some(property) = &mut entry.property {
+                property.warm = false;
+            }
+        }
+    }
     let selected = select(&suite, &args);
     if args.list {
         for (t, _) in &selected {

@@ -35,6 +35,7 @@ pub(crate) fn run(args: TestPipelineArgs) -> anyhow::Result<u8> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1),
         keep: KeepWorkspace::Always,
+        warm: None,
     };
     let result = match run_pipeline(&pipeline, &options) {
         Ok(r) => r,
