@@ -217,11 +217,12 @@ pub use sf_core::{
 };
 
 // Running a spec, and what comes back.
-pub use sf_core::engine::run;
+pub use sf_core::engine::{run, run_warm};
 pub use sf_core::sandbox::{Mechanism, SandboxReport};
 pub use sf_core::{
     ExecutionResult, Outcome, PythonEnvironment, ScriptError, ScriptErrorKind, Status, TestResult,
 };
+pub use sf_core::{Start, StartKind, WarmPool};
 
 // Input data.
 pub use sf_core::data::{

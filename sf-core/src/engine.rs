@@ -133,14 +133,15 @@ fn run_once(spec: &TestSpec, warm: Option<&crate::run::warm::WarmPool>) -> TestR
     };
     tracing::debug!(workspace = %workspace.path().display(), "workspace created");
     let result = run_in(spec, &workspace, timestamp, warm);
+    if spec.keep_workspace == KeepWorkspace::OnFailure && result.is_successful() {
+        // Nobody will read the result.json of a workspace about to go.
+        if let Err(err) = workspace.remove() {
+            tracing::warn!(err = %error_chain(&err), "cannot remove workspace");
+        }
+        return result;
+    }
     if let Err(err) = write_json_atomic(&workspace.result_file(), &result) {
         tracing::warn!(%err, path = %workspace.result_file().display(), "cannot write result.json");
-    }
-    if spec.keep_workspace == KeepWorkspace::OnFailure
-        && result.is_successful()
-        && let Err(err) = workspace.remove()
-    {
-        tracing::warn!(err = %error_chain(&err), "cannot remove workspace");
     }
     result
 }

@@ -404,7 +404,6 @@ pub(super) fn property_config(
             .split("::")
             .fold(cx.root.join("sf-regressions"), |d, part| d.join(part)),
         seed,
-        ..defaults
     })
 }
 

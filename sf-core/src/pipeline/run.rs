@@ -41,6 +41,15 @@ impl Default for PipelineOptions {
     }
 }
 
+/// Where a run's steps go, when it started, and where python-main steps are forked from.
+#[derive(Clone, Copy)]
+struct Places<'a> {
+    steps_root: &'a Path,
+    edges_root: &'a Path,
+    started: Instant,
+    warm: Option<&'a crate::run::warm::WarmPool>,
+}
+
 /// What a worker hands back about one step.
 struct StepDone {
     index: usize,
@@ -267,10 +276,12 @@ fn schedule(
                             plan,
                             &step_name,
                             &upstream_ws,
-                            steps_root,
-                            edges_root,
-                            started,
-                            warm,
+                            &Places {
+                                steps_root,
+                                edges_root,
+                                started,
+                                warm,
+                            },
                         )
                     });
                     let done = std::panic::catch_unwind(work).unwrap_or_else(|_| {
@@ -324,11 +335,14 @@ fn run_step(
     plan: &PipelinePlan,
     name: &str,
     upstream_ws: &BTreeMap<String, PathBuf>,
-    steps_root: &Path,
-    edges_root: &Path,
-    started: Instant,
-    warm: Option<&crate::run::warm::WarmPool>,
+    places: &Places<'_>,
 ) -> StepDone {
+    let Places {
+        steps_root,
+        edges_root,
+        started,
+        warm,
+    } = *places;
     let started_at = started.elapsed().as_secs_f64();
     let _span = tracing::info_span!("step", name).entered();
     let finish = |status, result, skipped_because, edges| StepDone {

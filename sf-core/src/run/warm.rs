@@ -209,7 +209,7 @@ struct Server {
     home: crate::workspace::Workspace,
     /// What the interpreter had loaded.
     loaded: Vec<String>,
-    /// How many process-ID namespaces deep the interpreter is, from sf's view.
+    /// How many process-ID namespaces deep the interpreter's container is, from sf's view.
     depth: usize,
     sandbox: SandboxReport,
     private_tmp: bool,
@@ -261,8 +261,15 @@ impl Server {
         let home = crate::workspace::Workspace::create(root, "warm-interpreter")
             .map_err(|e| format!("cannot make the warm interpreter's folder: {e}"))?;
         let warm_py = home.internal().join("warm.py");
-        std::fs::write(&warm_py, WARM_SOURCE)
-            .map_err(|e| format!("cannot write {}: {e}", warm_py.display()))?;
+        // The runner beside it is compiled once, at warm-up.
+        let runner_py = home.internal().join("runner.py");
+        for (path, source) in [
+            (&warm_py, WARM_SOURCE),
+            (&runner_py, crate::run::adapter::RUNNER_SOURCE),
+        ] {
+            std::fs::write(path, source)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
         let (ours, theirs) = socketpair(
             AddressFamily::Unix,
             SockType::SeqPacket,
@@ -344,22 +351,24 @@ impl Server {
             .map_err(|e| format!("the warm interpreter said something unreadable: {e}"))?;
         if hello.threads > 1 {
             return Err(format!(
-                "the warm interpreter runs {} threads once the script's imports are loaded; \
-                 forking it is not safe",
-                hello.threads
+                "the warm interpreter runs {} thread(s) besides its own (not OpenBLAS workers) once \
+                 the script's imports are loaded; forking it is not safe",
+                hello.threads - 1
             ));
         }
         server.loaded = hello.loaded;
-        server.depth = ns_pids(server.interpreter().unwrap_or(server.processes.pid)).len();
+        server.depth = ns_pids(server.processes.init.unwrap_or(server.processes.pid)).len();
         tracing::info!(loaded = %server.loaded.join(", "), "warm interpreter ready");
         Ok(server)
     }
 
-    /// The warm interpreter's pid: the deepest process of the container at start.
+    /// The warm interpreter's pid: the first child of the container's init (pid 2 inside).
+    #[cfg(test)]
     fn interpreter(&self) -> Option<u32> {
-        sys::tree_members(self.processes.pid)
-            .into_iter()
-            .max_by_key(|p| ns_pids(*p).len())
+        sys::tree_members(self.processes.pid).into_iter().find(|p| {
+            let ns = ns_pids(*p);
+            ns.len() == self.depth && ns.last() == Some(&2)
+        })
     }
 
     /// Why the interpreter is of no more use, with the last of what it wrote.
@@ -438,9 +447,24 @@ impl Server {
                 .iter()
                 .map(|a| a.to_string_lossy().into_owned()),
         );
-        let mut needed: Vec<PathBuf> = vec![invocation.cwd.clone(), self.root.clone()];
+        // What the case names (its program, folders, arguments, and the paths in its
+        // environment, as a cold run's container does): the entries of /tmp they lie in are
+        // brought back into the case's private /tmp.
+        let mut needed: Vec<PathBuf> = vec![
+            invocation.program.clone(),
+            invocation.cwd.clone(),
+            self.root.clone(),
+        ];
         needed.extend(invocation.writable.iter().cloned());
         needed.extend(invocation.args.iter().map(PathBuf::from));
+        for value in env.values() {
+            needed.extend(
+                value
+                    .split([':', '='])
+                    .filter(|p| p.starts_with('/'))
+                    .map(PathBuf::from),
+            );
+        }
         let mut entries: Vec<(String, bool)> = Vec::new();
         for path in &needed {
             let resolved = std::fs::canonicalize(path).ok();

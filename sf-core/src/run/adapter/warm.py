@@ -110,11 +110,41 @@ def warm_up(script, import_root):
     return loaded, skipped
 
 
-def threads():
+def openblas_workers():
+    """Worker threads of the OpenBLAS pools loaded (numpy's, scipy's): OpenBLAS shuts its pool
+    down before a fork and starts it again in the child, so they do not make forking unsafe."""
+    seen, total = set(), 0
     try:
-        return len(os.listdir("/proc/self/task"))
+        maps = open("/proc/self/maps").read().splitlines()
     except OSError:
-        return threading.active_count()
+        return 0
+    for line in maps:
+        path = line.split()[-1] if "/" in line else ""
+        if "openblas" not in os.path.basename(path) or path in seen:
+            continue
+        seen.add(path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("openblas_get_num_threads", "openblas_get_num_threads64_",
+                     "scipy_openblas_get_num_threads", "scipy_openblas_get_num_threads64_"):
+            get = getattr(lib, name, None)
+            if get is not None:
+                total += max(get() - 1, 0)
+                break
+    return total
+
+
+def threads():
+    """Threads that would be lost in a fork with whatever they hold: Python threads, and native
+    threads other than OpenBLAS's workers."""
+    try:
+        native = len(os.listdir("/proc/self/task")) - 1
+    except OSError:
+        native = 0
+    python = threading.active_count() - 1
+    return max(python, native - openblas_workers()) + 1
 
 
 # --- one case --------------------------------------------------------------------------------
@@ -134,8 +164,8 @@ def read_all(fd):
         chunks.append(chunk)
 
 
-def isolate(req, took):
-    """In G: the case's own namespaces and mounts."""
+def isolate_namespaces(took):
+    """In G, before any case is known: the case's own user, mount, PID and IPC namespaces."""
     uid, gid = os.geteuid(), os.getegid()
     check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     with open("/proc/self/setgroups", "w") as f:
@@ -146,6 +176,10 @@ def isolate(req, took):
         f.write(f"{gid} {gid} 1\n")
     took["namespaces"] = True
     mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+
+
+def isolate_mounts(req, took):
+    """In G, once the case is known: its private /tmp and /dev/shm, and its writable folders."""
     if req.get("private_tmp"):
         kept = []
         for entry, is_dir in req.get("tmp_entries", []):
@@ -170,10 +204,7 @@ def isolate(req, took):
     for path in req.get("writable", []):
         mount(path, path, None, MS_BIND | MS_REC, None)
     for path in req.get("read_only", []):
-        try:
-            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
-        except OSError:
-            pass
+        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
 
 
 def landlock(rules, handled):
@@ -245,11 +276,9 @@ def script_process(req, out_w, err_w, rep_w):
     sys.argv = list(argv[1:])
     sys.path[:] = [os.path.dirname(os.path.realpath(argv[1]))] + ORIGINAL_PATH
     reseed()
-    import runpy
-
     code = 0
     try:
-        runpy.run_path(argv[1], run_name="__main__")
+        run_main(argv[1])
     except SystemExit as exc:
         code = exc.code
     except BaseException:  # noqa: BLE001 - as the interpreter would: traceback, status 1
@@ -274,6 +303,34 @@ def script_process(req, out_w, err_w, rep_w):
     _exit(code & 0xFF)
 
 
+# sf's runner, compiled once: every case runs the same source from its own workspace.
+RUNNER_CODE = {}
+
+
+def retarget(code, filename):
+    """`code` as if compiled from `filename` (tracebacks and the runner's own frame filter read it)."""
+    consts = tuple(retarget(c, filename) if isinstance(c, type(code)) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def run_main(path):
+    """Runs `path` as `python path` would: as `__main__`."""
+    with open(path, "rb") as f:
+        source = f.read()
+    compiled = RUNNER_CODE.get(source)
+    if compiled is None:
+        compiled = compile(source, path, "exec", dont_inherit=True)
+    elif compiled.co_filename != path:
+        compiled = retarget(compiled, path)
+    import types
+
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    exec(compiled, module.__dict__)
+
+
 def reseed():
     """Random generators seeded at warm-up would give every case the same numbers."""
     for name, call in (("random", "seed"), ("numpy.random", "seed")):
@@ -288,9 +345,24 @@ def reseed():
         tempfile.tempdir = None
 
 
-def init_process(req, fds, status_w):
-    """I: PID 1 of the case. Mounts its /proc, starts S, reaps, and when S ends, ends the rest."""
-    out_w, err_w, rep_w = fds
+def receive(sock):
+    """One request and its three descriptors; `None` when the sender went away."""
+    try:
+        msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 3)
+    except OSError:
+        return None
+    if not msg:
+        return None
+    if len(fds) != 3:
+        for fd in fds:
+            _close(fd)
+        raise OSError("a case request came without its descriptors")
+    return msg, fds
+
+
+def init_process(requests, status_w):
+    """I: PID 1 of the case. Mounts its /proc, waits for the case, starts S, reaps, and when S
+    ends, ends the rest."""
     took = {}
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     try:
@@ -298,6 +370,13 @@ def init_process(req, fds, status_w):
         took["proc"] = True
     except OSError as exc:
         took["proc_error"] = str(exc)
+    got = receive(requests)
+    requests.close()
+    if got is None:
+        _exit(0)
+    msg, fds = got
+    req = json.loads(msg)
+    out_w, err_w, rep_w = fds
     script = _fork()
     if script == 0:
         _close(status_w)
@@ -344,80 +423,121 @@ def init_process(req, fds, status_w):
         end["core"] = bool(os.WCOREDUMP(status))
     else:
         end["code"] = os.WEXITSTATUS(status)
+    # Said before this process's own (slow, for a large interpreter) teardown.
     write_all(status_w, json.dumps(end).encode())
+    _close(status_w)
     _exit(0)
 
 
-def case_process(req, fds, result_w):
-    """G: isolates, starts I, and passes on how the case ended."""
+def case_process(requests, result_w):
+    """G: made ahead of its case (namespaces, and I waiting in them); then, once the case
+    arrives, its mounts; passes the case on to I and reports how it ended."""
     took = {}
-    isolate(req, took)
+    isolate_namespaces(took)
+    to_init, init_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     status_r, status_w = os.pipe()
     init = _fork()
     if init == 0:
+        to_init.close()
+        requests.close()
         _close(status_r)
         _close(result_w)
         try:
-            init_process(req, fds, status_w)
+            init_process(init_end, status_w)
         finally:
             _exit(127)
+    init_end.close()
+    _close(status_w)
+    got = receive(requests)
+    requests.close()
+    if got is None:
+        _exit(0)
+    msg, fds = got
+    isolate_mounts(json.loads(msg), took)
+    socket.send_fds(to_init, [msg], fds)
     for fd in fds:
         _close(fd)
-    _close(status_w)
+    to_init.close()
     data = read_all(status_r)
-    _waitpid(init, 0)
     end = json.loads(data) if data else {"lost": True}
     end.update(took)
     write_all(result_w, json.dumps(end).encode())
-
-
-def serve_case(req, fds):
-    result_r, result_w = os.pipe()
-    child = _fork()
-    if child == 0:
-        _close(result_r)
-        try:
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            case_process(req, fds, result_w)
-        except BaseException as exc:  # noqa: BLE001 - sf starts this case cold instead
-            try:
-                write_all(result_w, json.dumps({"setup_failed": f"{type(exc).__name__}: {exc}"}).encode())
-            except OSError:
-                pass
-        _exit(0)
-    for fd in fds:
-        _close(fd)
     _close(result_w)
-    data = read_all(result_r)
-    _close(result_r)
-    _waitpid(child, 0)
-    try:
-        return json.loads(data)
-    except ValueError:
-        return {"setup_failed": "the case's process ended without saying how the case went"}
+    _waitpid(init, 0)
+
+
+class Spare:
+    """The process of the next case, forked (and its namespaces made) while sf is busy between
+    two cases."""
+
+    def __init__(self, control):
+        self.requests, their_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.result_r, result_w = os.pipe()
+        self.pid = _fork()
+        if self.pid == 0:
+            control.close()
+            self.requests.close()
+            _close(self.result_r)
+            try:
+                libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                case_process(their_end, result_w)
+            except BaseException as exc:  # noqa: BLE001 - sf starts this case cold instead
+                try:
+                    write_all(result_w, json.dumps({"setup_failed": f"{type(exc).__name__}: {exc}"}).encode())
+                except OSError:
+                    pass
+            _exit(0)
+        their_end.close()
+        _close(result_w)
+
+    def serve(self, msg, fds):
+        """Runs the case; returns how it ended."""
+        try:
+            socket.send_fds(self.requests, [msg], fds)
+        except OSError:
+            pass  # The spare failed; its result says why.
+        for fd in fds:
+            _close(fd)
+        self.requests.close()
+        data = read_all(self.result_r)
+        _close(self.result_r)
+        try:
+            return json.loads(data)
+        except ValueError:
+            return {"setup_failed": "the case's process ended without saying how the case went"}
 
 
 def main():
     control = socket.socket(fileno=int(os.environ.pop("SF_WARM_FD")))
     script = sys.argv[1]
     import_root = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+    runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runner.py")
+    try:
+        with open(runner, "rb") as f:
+            source = f.read()
+        RUNNER_CODE[source] = compile(source, runner, "exec", dont_inherit=True)
+    except OSError:
+        pass
+    # What sf's runner imports, for every case.
+    for name in ("argparse", "importlib.util", "inspect", "json", "logging", "re", "runpy", "traceback"):
+        __import__(name)
     loaded, skipped = warm_up(script, import_root)
     hello = {"ready": True, "loaded": loaded, "skipped": skipped, "threads": threads()}
     control.sendall(json.dumps(hello).encode())
+    spare = Spare(control)
     while True:
         try:
-            msg, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 3)
-        except OSError:
-            return
-        if not msg:
-            return
-        req = json.loads(msg)
-        if len(fds) != 3:
-            for fd in fds:
-                _close(fd)
-            control.sendall(json.dumps({"setup_failed": "a case request came without its descriptors"}).encode())
+            got = receive(control)
+        except OSError as exc:
+            control.sendall(json.dumps({"setup_failed": str(exc)}).encode())
             continue
-        control.sendall(json.dumps(serve_case(req, fds)).encode())
+        if got is None:
+            return
+        end = spare.serve(*got)
+        control.sendall(json.dumps(end).encode())
+        # The last case's processes end, and the next case's are made, while sf checks.
+        _waitpid(spare.pid, 0)
+        spare = Spare(control)
 
 
 if __name__ == "__main__":
