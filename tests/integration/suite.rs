@@ -441,3 +441,50 @@ fn a_second_ctrl_c_ends_sf_at_once_and_the_run_with_it_daemons_included() {
         "the daemon survived"
     );
 }
+
+#[test]
+fn property_runs_say_how_their_cases_started_and_cold_is_a_choice() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox);
+    std::fs::write(
+        &config,
+        "workspace_dir = \"runs\"\n[defaults]\nproptest = { cases = 8, max_rows = 10 }\n[scripts.noisy]\nignore = true\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = sandbox
+            .sf()
+            .args(["test", "--config"])
+            .arg(&config)
+            .args(["--exact", "raises::proptest"])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let warm = run(&[]);
+    let summary = warm
+        .lines()
+        .find(|l| l.starts_with("property test failed"))
+        .unwrap_or_default()
+        .to_owned();
+    if summary.contains("(start: warm") {
+        assert!(
+            warm.lines().any(|l| l.trim().starts_with("start: warm")),
+            "{warm}"
+        );
+    } else {
+        // Without namespaces the cases could not be isolated: cold, and the report says why.
+        assert!(
+            summary.contains("(start: cold 1 (the warm interpreter"),
+            "{warm}"
+        );
+        assert!(
+            std::env::var_os("SF_REQUIRE_ISOLATION").is_none(),
+            "warm starts must work here: {warm}"
+        );
+    }
+    let cold = run(&["--cold"]);
+    assert!(cold.contains("(start: cold 1 (warm = false))"), "{cold}");
+    assert!(cold.contains("start: cold (warm = false)"), "{cold}");
+}

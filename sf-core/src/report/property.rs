@@ -43,8 +43,9 @@ fn summary<R>(what: &str, report: &PropertyReport<R>) -> String {
     };
     if f.from_saved_bundle {
         return format!(
-            "a saved failure bundle still fails: {}\n(fix the script, then the bundle passes and stays as a regression test)",
-            f.bundle.display()
+            "a saved failure bundle still fails: {} (start: {})\n(fix the script, then the bundle passes and stays as a regression test)",
+            f.bundle.display(),
+            report.starts.describe()
         );
     }
     let rows = if f.minimal_rows.is_empty() {
