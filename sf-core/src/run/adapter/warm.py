@@ -248,33 +248,40 @@ def drop_capabilities(keep):
     check(libc.capset(ctypes.byref(Header(0x20080522, 0)), data), "capset")
 
 
-def script_process(req, out_w, err_w, rep_w):
-    """S: becomes the case, then runs sf's runner as `python runner.py ...` would."""
-    os.setsid()
-    null = os.open("/dev/null", os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out_w, 1)
-    os.dup2(err_w, 2)
-    keep = {0, 1, 2, rep_w}
-    for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
-        if fd not in keep:
-            try:
-                _close(fd)
-            except OSError:
-                pass
-    os.set_inheritable(rep_w, False)
-    ll = req.get("landlock")
-    if ll:
-        landlock(ll["rules"], ll["handled"])
-    drop_capabilities(req.get("capabilities", []))
-    os.chdir(req["cwd"])
-    os.environ.clear()
-    os.environ.update(req["env"])
-    os.environ["SF_REPORT_FD"] = str(rep_w)
-    # What a fresh interpreter would have computed from this environment and these arguments.
-    argv = req["argv"]
-    sys.argv = list(argv[1:])
-    sys.path[:] = [os.path.dirname(os.path.realpath(argv[1]))] + ORIGINAL_PATH
+def script_process(req, out_w, err_w, rep_w, ready_w):
+    """S: becomes the case (and says so on `ready_w`, or why not), then runs sf's runner as
+    `python runner.py ...` would."""
+    try:
+        os.setsid()
+        null = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        keep = {0, 1, 2, rep_w, ready_w}
+        for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
+            if fd not in keep:
+                try:
+                    _close(fd)
+                except OSError:
+                    pass
+        os.set_inheritable(rep_w, False)
+        ll = req.get("landlock")
+        if ll:
+            landlock(ll["rules"], ll["handled"])
+        drop_capabilities(req.get("capabilities", []))
+        os.chdir(req["cwd"])
+        os.environ.clear()
+        os.environ.update(req["env"])
+        os.environ["SF_REPORT_FD"] = str(rep_w)
+        # What a fresh interpreter would have computed from this environment and arguments.
+        argv = req["argv"]
+        sys.argv = list(argv[1:])
+        sys.path[:] = [os.path.dirname(os.path.realpath(argv[1]))] + ORIGINAL_PATH
+    except BaseException as exc:  # noqa: BLE001 - sf runs this case cold instead
+        write_all(ready_w, f"the case could not be set up: {type(exc).__name__}: {exc}".encode())
+        _exit(127)
+    write_all(ready_w, b"1")
+    _close(ready_w)
     reseed()
     code = 0
     try:
@@ -377,19 +384,22 @@ def init_process(requests, status_w):
     msg, fds = got
     req = json.loads(msg)
     out_w, err_w, rep_w = fds
+    ready_r, ready_w = os.pipe()
     script = _fork()
     if script == 0:
         _close(status_w)
+        _close(ready_r)
         try:
-            script_process(req, out_w, err_w, rep_w)
-        except BaseException as exc:  # noqa: BLE001 - a case that cannot start says why
-            try:
-                os.write(2, f"sf: the warm case could not start: {type(exc).__name__}: {exc}\n".encode())
-            except OSError:
-                pass
-        _exit(127)
+            script_process(req, out_w, err_w, rep_w, ready_w)
+        finally:
+            _exit(127)
     for fd in fds:
         _close(fd)
+    _close(ready_w)
+    ready = read_all(ready_r)
+    _close(ready_r)
+    if ready != b"1":
+        took["setup_failed"] = ready.decode("utf-8", "replace") or "the case ended before it was set up"
     status = None
     while status is None:
         try:
