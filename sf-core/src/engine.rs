@@ -132,7 +132,20 @@ fn run_once(spec: &TestSpec, warm: Option<&crate::run::warm::WarmPool>) -> TestR
         }
     };
     tracing::debug!(workspace = %workspace.path().display(), "workspace created");
-    let result = run_in(spec, &workspace, timestamp, warm);
+    let mut afresh = None;
+    let result = run_in(spec, &workspace, timestamp, warm, &mut afresh);
+    if let Some(reason) = afresh {
+        // The warm interpreter failed part of the way through the case: what it left is no
+        // one's, and the case runs again, cold, in a workspace of its own.
+        if let Err(err) = workspace.remove() {
+            tracing::warn!(err = %error_chain(&err), "cannot remove workspace");
+        }
+        let mut result = run_once(spec, None);
+        if let Some(execution) = result.execution.as_mut() {
+            execution.start = crate::run::warm::Start::cold(reason);
+        }
+        return result;
+    }
     if spec.keep_workspace == KeepWorkspace::OnFailure && result.is_successful() {
         // Nobody will read the result.json of a workspace about to go.
         if let Err(err) = workspace.remove() {
@@ -151,6 +164,7 @@ fn run_in(
     workspace: &Workspace,
     timestamp: DateTime<Utc>,
     warm: Option<&crate::run::warm::WarmPool>,
+    afresh: &mut Option<String>,
 ) -> TestResult {
     let ws_path = workspace.path().to_owned();
     let script = match script::find(&spec.script, &spec.base_dir, &spec.scripts_dirs) {
@@ -246,13 +260,21 @@ fn run_in(
     };
     let snapshot = Snapshot::take(workspace);
     let mut execution = match warm {
-        Some(pool) if script.adapter == crate::script::AdapterKind::PythonMain => pool.run(
-            &prepared.invocation,
-            &workspace.log_files(),
-            &spec.limits,
-            workspace.path(),
-            &spec.workspace_root,
-        ),
+        Some(pool) if script.adapter == crate::script::AdapterKind::PythonMain => {
+            match pool.run(
+                &prepared.invocation,
+                &workspace.log_files(),
+                &spec.limits,
+                workspace.path(),
+                &spec.workspace_root,
+            ) {
+                Ok(execution) => execution,
+                Err(reason) => {
+                    *afresh = Some(reason.clone());
+                    return early_failure(spec, timestamp, ws_path, reason);
+                }
+            }
+        }
         Some(_) => {
             let mut execution =
                 Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files());

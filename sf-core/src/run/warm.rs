@@ -117,7 +117,7 @@ impl WarmPool {
         limits: &Limits,
         workspace: &Path,
         workspace_root: &Path,
-    ) -> ExecutionResult {
+    ) -> Result<ExecutionResult, String> {
         let key = key(invocation, limits, workspace, workspace_root);
         let slot = {
             let mut servers = self.servers.lock().unwrap_or_else(|p| p.into_inner());
@@ -133,28 +133,32 @@ impl WarmPool {
                 }
             };
         }
-        let reason = match &mut *slot {
+        let failure = match &mut *slot {
             Slot::Ready(server) => match server.run(invocation, logs, limits, workspace) {
-                Ok(result) => return result,
-                Err(reason) => reason,
+                Ok(result) => return Ok(result),
+                Err(failure) => failure,
             },
             Slot::Cold(reason) => {
                 let reason = reason.clone();
                 drop(slot);
-                return cold(invocation, logs, limits, reason);
+                return Ok(cold(invocation, logs, limits, reason));
             }
-            Slot::Empty => "the warm interpreter went missing".to_owned(),
+            Slot::Empty => Failure::NotStarted("the warm interpreter went missing".to_owned()),
         };
         // The interpreter failed this case: it is done for; this case and later ones run cold.
+        let (Failure::NotStarted(reason) | Failure::MayHaveRun(reason)) = &failure;
         tracing::warn!(%reason, "the warm interpreter failed a case: running it cold");
         *slot = Slot::Cold(reason.clone());
         drop(slot);
-        cold(
-            invocation,
-            logs,
-            limits,
-            format!("{reason}; the case ran cold"),
-        )
+        match failure {
+            Failure::NotStarted(reason) => Ok(cold(
+                invocation,
+                logs,
+                limits,
+                format!("{reason}; the case ran cold"),
+            )),
+            Failure::MayHaveRun(reason) => Err(format!("{reason}; the case ran cold, afresh")),
+        }
     }
 }
 
@@ -199,6 +203,15 @@ fn key(invocation: &Invocation, limits: &Limits, workspace: &Path, root: &Path) 
     )
 }
 
+/// Why the interpreter could not give a case its result.
+#[derive(Debug)]
+enum Failure {
+    /// Before the script could run: the case can run cold where it is.
+    NotStarted(String),
+    /// The script may have run part of the way: the case runs cold in a fresh workspace.
+    MayHaveRun(String),
+}
+
 /// One warm interpreter in its container.
 #[derive(Debug)]
 struct Server {
@@ -222,6 +235,12 @@ struct Hello {
     loaded: Vec<String>,
     #[serde(default)]
     threads: usize,
+    /// Descriptors the imports left open.
+    #[serde(default)]
+    fds: Vec<i32>,
+    /// Modules loaded at warm-up that the script's folder defines too.
+    #[serde(default)]
+    shadowed: Vec<String>,
 }
 
 /// How a case ended, as the warm interpreter's processes saw it.
@@ -356,6 +375,25 @@ impl Server {
                 hello.threads - 1
             ));
         }
+        if !hello.fds.is_empty() {
+            return Err(format!(
+                "the script's imports leave {} file descriptor(s) open, which every case would \
+                 share",
+                hello.fds.len()
+            ));
+        }
+        if !hello.shadowed.is_empty() {
+            return Err(format!(
+                "the script's folder has its own {}, which warm-up would share between cases \
+                 or load from elsewhere",
+                hello
+                    .shadowed
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         server.loaded = hello.loaded;
         server.depth = ns_pids(server.processes.init.unwrap_or(server.processes.pid)).len();
         tracing::info!(loaded = %server.loaded.join(", "), "warm interpreter ready");
@@ -440,6 +478,12 @@ impl Server {
                 v.to_string_lossy().into_owned(),
             );
         }
+        if !invocation.run_id.is_empty() {
+            env.insert(
+                crate::run::runner::RUN_ID_VAR.to_owned(),
+                invocation.run_id.clone(),
+            );
+        }
         let mut argv = vec![invocation.program.to_string_lossy().into_owned()];
         argv.extend(
             invocation
@@ -479,19 +523,22 @@ impl Server {
                 }
             }
         }
-        let landlock = crate::run::sandbox::landlock_abi().ok().map(|_| {
+        let landlock = crate::run::sandbox::landlock_abi().ok().map(|abi| {
             let (handled, write, device) = crate::run::sandbox::write_access_bits();
             let mut rules: Vec<(String, u64)> = invocation
                 .writable
                 .iter()
                 .map(|w| (w.to_string_lossy().into_owned(), write))
                 .collect();
-            rules.push(("/tmp".to_owned(), write));
-            rules.push(("/dev/shm".to_owned(), write));
+            // The case's own tmpfs mounts, as a cold run's: never the machine's /tmp.
+            if self.private_tmp {
+                rules.push(("/tmp".to_owned(), write));
+                rules.push(("/dev/shm".to_owned(), write));
+            }
             for dev in crate::run::sandbox::WRITABLE_DEVICES {
                 rules.push(((*dev).to_owned(), device));
             }
-            json!({ "handled": handled, "rules": rules })
+            json!({ "handled": handled, "rules": rules, "abi": abi })
         });
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
@@ -517,7 +564,7 @@ impl Server {
         logs: &LogFiles,
         limits: &Limits,
         _workspace: &Path,
-    ) -> Result<ExecutionResult, String> {
+    ) -> Result<ExecutionResult, Failure> {
         if let Some(signal) = crate::run::interrupt::interrupted() {
             return Ok(crate::run::collect::not_run(
                 logs,
@@ -528,8 +575,11 @@ impl Server {
         }
         let (stdout_file, stderr_file) = File::create(&logs.stdout)
             .and_then(|o| File::create(&logs.stderr).map(|e| (o, e)))
-            .map_err(|e| format!("cannot create the case's log files: {e}"))?;
-        let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| e.to_string());
+            .map_err(|e| Failure::NotStarted(format!("cannot create the case's log files: {e}")))?;
+        let pipe = || {
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|e| Failure::NotStarted(e.to_string()))
+        };
         let (out_r, out_w) = pipe()?;
         let (err_r, err_w) = pipe()?;
         let (rep_r, rep_w) = pipe()?;
@@ -542,7 +592,7 @@ impl Server {
             )
         };
         let request = serde_json::to_vec(&self.request(invocation, limits))
-            .map_err(|e| format!("cannot write the case request: {e}"))?;
+            .map_err(|e| Failure::NotStarted(format!("cannot write the case request: {e}")))?;
         let oom_before = self.processes.cgroup.as_ref().map_or(0, |c| c.oom_kills());
         let start = Instant::now();
         let fds: [RawFd; 3] = [out_w.as_raw_fd(), err_w.as_raw_fd(), rep_w.as_raw_fd()];
@@ -553,7 +603,9 @@ impl Server {
             MsgFlags::MSG_NOSIGNAL,
             None,
         )
-        .map_err(|e| self.died(&format!("the warm interpreter cannot be reached: {e}")))?;
+        .map_err(|e| {
+            Failure::NotStarted(self.died(&format!("the warm interpreter cannot be reached: {e}")))
+        })?;
         drop((out_w, err_w, rep_w));
         let capture = Capture::streams(
             [
@@ -583,15 +635,17 @@ impl Server {
                     End::default()
                 } else {
                     drop(capture.finish());
-                    return Err(self.died("the warm interpreter stopped answering"));
+                    return Err(Failure::MayHaveRun(
+                        self.died("the warm interpreter stopped answering"),
+                    ));
                 }
             }
         };
-        if let Some(reason) = &end.setup_failed {
+        if let Some(reason) = end.setup_failed.as_ref().filter(|_| !watched.out_of_memory) {
             drop(capture.finish());
-            return Err(format!(
+            return Err(Failure::NotStarted(format!(
                 "the warm interpreter could not isolate a case: {reason}"
-            ));
+            )));
         }
         let interrupted = crate::run::interrupt::interrupted();
         let outcome = if let Some(signal) = interrupted {
@@ -616,14 +670,20 @@ impl Server {
                 core_dumped: end.core,
             }
         } else {
-            return Err("the warm interpreter lost track of the case".to_owned());
+            return Err(Failure::MayHaveRun(
+                "the warm interpreter lost track of the case".to_owned(),
+            ));
         };
         let (out, err) = capture.finish();
         let mut sandbox = self.sandbox.clone();
         sandbox.processes = Mechanism::Enforced {
             detail: format!(
                 "own user, mount, PID and IPC namespaces per case{}, forked warm",
-                if end.proc { ", own /proc" } else { "" }
+                if end.proc {
+                    ", own /proc"
+                } else {
+                    ", the warm container's /proc"
+                }
             ),
         };
         if !end.tmp && self.private_tmp {
@@ -1031,6 +1091,26 @@ def main(input_paths, output_paths, environ_vars, job_args):
                 "kills_itself",
                 "import os, signal\ndef main(i, o, e, a):\n    os.kill(os.getpid(), signal.SIGTERM)\n",
             ),
+            // The interpreter waits for non-daemon threads before it ends.
+            (
+                "late_thread",
+                "import os, threading, time\ndef main(i, o, e, a):\n    threading.Thread(target=lambda: (time.sleep(0.3), os._exit(3))).start()\n",
+            ),
+            // sf's own frames take none of the script's recursion budget.
+            (
+                "deep",
+                "def down(n):\n    return 0 if n == 0 else 1 + down(n - 1)\ndef main(i, o, e, a):\n    down(985)\n",
+            ),
+            // Its environment and import path are the case's own: sf's pip shim first.
+            (
+                "context",
+                "import os, sys\ndef main(i, o, e, a):\n    assert os.environ.get('SF_RUN_ID'), 'SF_RUN_ID'\n    assert any(p.startswith(os.getcwd()) for p in sys.path), sys.path\n",
+            ),
+            // The case's PID 1 is out of reach, as a cold run's init is.
+            (
+                "signals_init",
+                "import os, signal, time\ndef main(i, o, e, a):\n    try:\n        os.kill(1, signal.SIGINT)\n    except OSError:\n        pass\n    time.sleep(0.2)\n",
+            ),
         ];
         let pool = WarmPool::new();
         for (name, body) in zoo {
@@ -1052,5 +1132,127 @@ def main(input_paths, output_paths, environ_vars, job_args):
                 cold.execution.as_ref().map(|e| &e.outcome),
             );
         }
+        // None of it cost the interpreter: the next case is still warm.
+        let after = crate::engine::run_warm(
+            &setup.spec("ok_again", "def main(i, o, e, a):\n    pass\n"),
+            &pool,
+        );
+        let start = &after.execution.as_ref().unwrap().start;
+        if start.kind == StartKind::Cold {
+            assert!(
+                start.note.as_deref().unwrap_or("").contains("no container"),
+                "{start:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_case_draws_its_own_random_names() {
+        let setup = Setup::new();
+        let spec = setup
+            .spec(
+                "names",
+                "import os, random, tempfile\ndef main(i, o, e, a):\n    \
+                 open(os.path.join(o['output'], 'n.txt'), 'w').write(next(tempfile._get_candidate_names()) + str(random.random()))\n",
+            )
+            .outputs(["output"])
+            .keep_workspace(crate::spec::KeepWorkspace::Always);
+        let pool = WarmPool::new();
+        let drawn: Vec<String> = (0..3)
+            .map(|_| {
+                let r = crate::engine::run_warm(&spec, &pool);
+                std::fs::read_to_string(r.workspace.join("outputs/output/n.txt")).unwrap()
+            })
+            .collect();
+        assert_ne!(drawn[0], drawn[1]);
+        assert_ne!(drawn[1], drawn[2]);
+    }
+
+    #[test]
+    fn a_module_of_the_scripts_folder_or_a_descriptor_left_open_by_an_import_means_cold() {
+        let setup = Setup::new();
+        // The script's own calendar.py, which the stdlib's would hide in a warm interpreter.
+        std::fs::write(setup.dir.path().join("calendar.py"), "LOCAL = True\n").unwrap();
+        let spec = setup.spec(
+            "own",
+            "import calendar\ndef main(i, o, e, a):\n    assert calendar.LOCAL\n",
+        );
+        // Imported by the script itself: never at warm-up, so its own.
+        let r = crate::engine::run_warm(&spec, &WarmPool::new());
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        // Imported by an installed module (email imports calendar): cold.
+        let spec = setup.spec(
+            "shadow",
+            "import email.utils\nimport calendar\ndef main(i, o, e, a):\n    assert calendar.LOCAL\n",
+        );
+        let r = crate::engine::run_warm(&spec, &WarmPool::new());
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        let start = &r.execution.as_ref().unwrap().start;
+        assert_eq!(start.kind, StartKind::Cold);
+        let note = start.note.clone().unwrap_or_default();
+        assert!(
+            note.contains("`calendar`") || note.contains("no container"),
+            "{note}"
+        );
+
+        // An installed module that keeps a descriptor from its import.
+        let site = tempfile::tempdir().unwrap();
+        std::fs::write(
+            site.path().join("keeps_fd.py"),
+            "import os\n_log = os.fdopen(os.dup(2), 'w')\n",
+        )
+        .unwrap();
+        let spec = setup
+            .spec("fd", "import keeps_fd\ndef main(i, o, e, a):\n    pass\n")
+            .env("PYTHONPATH", site.path().to_string_lossy());
+        let r = crate::engine::run_warm(&spec, &WarmPool::new());
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        let start = &r.execution.as_ref().unwrap().start;
+        assert_eq!(start.kind, StartKind::Cold);
+        let note = start.note.clone().unwrap_or_default();
+        assert!(
+            note.contains("file descriptor") || note.contains("no container"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn a_case_the_interpreter_dropped_part_way_runs_again_cold_in_a_fresh_workspace() {
+        let setup = Setup::new();
+        // Not idempotent: a second run in the same workspace would fail.
+        let spec = setup
+            .spec(
+                "once",
+                "import os, time\ndef main(i, o, e, a):\n    os.makedirs(os.path.join(o['output'], 'model'))\n    time.sleep(1.5)\n",
+            )
+            .outputs(["output"]);
+        let pool = WarmPool::new();
+        let first = crate::engine::run_warm(&spec, &pool);
+        if !warm_or_say_why(&first) {
+            return;
+        }
+        let interpreter = {
+            let servers = pool.servers.lock().unwrap();
+            servers
+                .values()
+                .find_map(|slot| match &*slot.lock().unwrap() {
+                    Slot::Ready(server) => server.interpreter(),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(600));
+            sys::signal_process(interpreter, sys::Sig::SIGKILL);
+        });
+        let r = crate::engine::run_warm(&spec, &pool);
+        killer.join().unwrap();
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        let start = &r.execution.as_ref().unwrap().start;
+        assert_eq!(start.kind, StartKind::Cold);
+        assert!(
+            start.note.as_deref().unwrap_or("").contains("afresh"),
+            "{start:?}"
+        );
     }
 }

@@ -29,6 +29,8 @@ import threading
 # Taken before any import of the script's can change them.
 _fork, _exit, _waitpid, _close, _write, _read = os.fork, os._exit, os.waitpid, os.close, os.write, os.read
 ORIGINAL_PATH = list(sys.path)[1:]
+# The entries PYTHONPATH put there: a case gets its own PYTHONPATH's instead.
+STARTUP_PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWIPC = 0x20000, 0x10000000, 0x20000000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -39,7 +41,7 @@ SYS_OPEN_TREE, SYS_MOVE_MOUNT = 428, 429
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 LANDLOCK_RULE_PATH_BENEATH = 1
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 24, 47, 4
-PR_SET_PDEATHSIG = 1
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -92,7 +94,56 @@ def warm_up(script, import_root):
         names = imported_names(script)
     except (OSError, SyntaxError, ValueError) as exc:
         return loaded, [f"the script cannot be read: {exc}"]
-    for name in names:
+    # As the runner will look: the script's folder (or import root) first.
+    sys.path[:0] = folders
+    try:
+        for name in names:
+            warm_one(name, folders, loaded, skipped)
+    finally:
+        del sys.path[: len(folders)]
+    return loaded, skipped
+
+
+def local_names(folders):
+    """Top-level module names the script's folder and import root define themselves."""
+    names = set()
+    for folder in folders:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            stem, ext = os.path.splitext(entry)
+            if ext in (".py", ".pyc", ".so", ".pyd") or (not ext and os.path.isdir(os.path.join(folder, entry))):
+                names.add(stem.split(".")[0])
+    return names
+
+
+def shadowed(folders):
+    """Modules loaded by now that are the script's own (loaded from its folder, through an
+    installed module's import: they must run per case), or that its folder defines too (the
+    script would import its own; the warm interpreter has another)."""
+    local = local_names(folders)
+    own = [os.path.dirname(os.path.realpath(__file__))]
+    found = []
+    for name, module in list(sys.modules.items()):
+        if name == "__main__":
+            continue
+        try:
+            path = getattr(module, "__file__", None) or ""
+        except BaseException:  # noqa: BLE001 - a module's __getattr__ must not end the warm-up
+            path = ""
+        if path and not outside(path, own):
+            continue
+        if path and not outside(path, folders):
+            found.append(name)
+        elif "." not in name and name in local:
+            found.append(name)
+    return sorted(found)
+
+
+def warm_one(name, folders, loaded, skipped):
+    if True:
         try:
             spec = importlib.util.find_spec(name.split(".")[0])
         except BaseException:  # noqa: BLE001 - a module that cannot be found is the case's problem
@@ -101,13 +152,12 @@ def warm_up(script, import_root):
         locations = list(getattr(spec, "submodule_search_locations", None) or [])
         if spec is None or not all(outside(p, folders) for p in [origin, *locations] if p and p not in ("built-in", "frozen")):
             skipped.append(name)
-            continue
+            return
         try:
             __import__(name)
             loaded.append(name)
         except BaseException:  # noqa: BLE001 - the case meets the same failure, and reports it
             skipped.append(name)
-    return loaded, skipped
 
 
 def openblas_workers():
@@ -207,15 +257,27 @@ def isolate_mounts(req, took):
         mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
 
 
-def landlock(rules, handled):
+LANDLOCK_SCOPE_SIGNAL = 2
+
+
+def landlock(rules, handled, abi):
+    """Write rights under `rules` only; from ABI 6, no signal to a process outside the case's
+    domain (its PID 1, say), as a cold run's ruleset does."""
     class Attr(ctypes.Structure):
         _fields_ = [("handled_access_fs", ctypes.c_uint64)]
+
+    class ScopedAttr(ctypes.Structure):
+        _fields_ = [
+            ("handled_access_fs", ctypes.c_uint64),
+            ("handled_access_net", ctypes.c_uint64),
+            ("scoped", ctypes.c_uint64),
+        ]
 
     class Beneath(ctypes.Structure):
         _pack_ = 1
         _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
-    attr = Attr(handled)
+    attr = ScopedAttr(handled, 0, LANDLOCK_SCOPE_SIGNAL) if abi >= 6 else Attr(handled)
     ruleset = check(libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.sizeof(attr), 0), "landlock")
     for path, access in rules:
         try:
@@ -267,7 +329,7 @@ def script_process(req, out_w, err_w, rep_w, ready_w):
         os.set_inheritable(rep_w, False)
         ll = req.get("landlock")
         if ll:
-            landlock(ll["rules"], ll["handled"])
+            landlock(ll["rules"], ll["handled"], ll.get("abi", 1))
         drop_capabilities(req.get("capabilities", []))
         os.chdir(req["cwd"])
         os.environ.clear()
@@ -276,13 +338,20 @@ def script_process(req, out_w, err_w, rep_w, ready_w):
         # What a fresh interpreter would have computed from this environment and arguments.
         argv = req["argv"]
         sys.argv = list(argv[1:])
-        sys.path[:] = [os.path.dirname(os.path.realpath(argv[1]))] + ORIGINAL_PATH
+        sys.path[:] = case_path(argv[1], req["env"].get("PYTHONPATH", ""))
+        importlib.invalidate_caches()
     except BaseException as exc:  # noqa: BLE001 - sf runs this case cold instead
         write_all(ready_w, f"the case could not be set up: {type(exc).__name__}: {exc}".encode())
         _exit(127)
     write_all(ready_w, b"1")
     _close(ready_w)
     reseed()
+    # The frames above the runner here are sf's: the script gets the depth a fresh interpreter
+    # would give it.
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    sys.setrecursionlimit(sys.getrecursionlimit() + depth + 1)
     code = 0
     try:
         run_main(argv[1])
@@ -291,6 +360,13 @@ def script_process(req, out_w, err_w, rep_w, ready_w):
     except BaseException:  # noqa: BLE001 - as the interpreter would: traceback, status 1
         sys.excepthook(*sys.exc_info())
         code = 1
+    # As the interpreter ends: non-daemon threads first, then the atexit handlers.
+    try:
+        import threading as _threading
+
+        _threading._shutdown()
+    except BaseException:  # noqa: BLE001
+        pass
     try:
         import atexit
 
@@ -305,13 +381,27 @@ def script_process(req, out_w, err_w, rep_w, ready_w):
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except BaseException:  # noqa: BLE001
-            pass
+        except BaseException:  # noqa: BLE001 - as the interpreter: a failed flush is status 120
+            if code == 0:
+                code = 120
     _exit(code & 0xFF)
 
 
 # sf's runner, compiled once: every case runs the same source from its own workspace.
 RUNNER_CODE = {}
+
+
+def case_path(runner, pythonpath):
+    """sys.path as `python runner.py` would start with it under the case's PYTHONPATH."""
+    rest = list(ORIGINAL_PATH)
+    for entry in STARTUP_PYTHONPATH:
+        absolute = os.path.abspath(entry)
+        if absolute in rest:
+            rest.remove(absolute)
+        elif entry in rest:
+            rest.remove(entry)
+    ours = [os.path.abspath(p) for p in pythonpath.split(os.pathsep) if p]
+    return [os.path.dirname(os.path.realpath(runner))] + ours + rest
 
 
 def retarget(code, filename):
@@ -350,6 +440,13 @@ def reseed():
     tempfile = sys.modules.get("tempfile")
     if tempfile is not None:
         tempfile.tempdir = None
+        tempfile._name_sequence = None
+    process = sys.modules.get("multiprocessing.process")
+    if process is not None:
+        try:
+            process.current_process().authkey = os.urandom(32)
+        except BaseException:  # noqa: BLE001
+            pass
 
 
 def receive(sock):
@@ -372,6 +469,15 @@ def init_process(requests, status_w):
     ends, ends the rest."""
     took = {}
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # PID 1 of the case: a signal from the case reaches it only when it has a handler, and
+    # Python's (SIGINT) or an import's must not let a case end its init.
+    for sig in signal.valid_signals():
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):
+            try:
+                signal.signal(sig, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     try:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
         took["proc"] = True
@@ -517,10 +623,26 @@ class Spare:
             return {"setup_failed": "the case's process ended without saying how the case went"}
 
 
+def open_fds():
+    try:
+        return {int(n) for n in os.listdir("/proc/self/fd")}
+    except OSError:
+        return set()
+
+
 def main():
     control = socket.socket(fileno=int(os.environ.pop("SF_WARM_FD")))
+    # A case's script is pid 2 of its namespace; the interpreter is not, so that what checks
+    # os.getpid() to notice a fork (tempfile's names, say) notices it.
+    child = _fork()
+    if child:
+        control.close()
+        _, status = _waitpid(child, 0)
+        _exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     script = sys.argv[1]
     import_root = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+    before = open_fds()
     runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runner.py")
     try:
         with open(runner, "rb") as f:
@@ -532,7 +654,16 @@ def main():
     for name in ("argparse", "importlib.util", "inspect", "json", "logging", "re", "runpy", "traceback"):
         __import__(name)
     loaded, skipped = warm_up(script, import_root)
-    hello = {"ready": True, "loaded": loaded, "skipped": skipped, "threads": threads()}
+    folders = [os.path.realpath(os.path.dirname(script))] + ([os.path.realpath(import_root)] if import_root else [])
+    hello = {
+        "ready": True,
+        "loaded": loaded,
+        "skipped": skipped,
+        "threads": threads(),
+        # Descriptors the imports left open would be shared by every case.
+        "fds": sorted(open_fds() - before),
+        "shadowed": shadowed(folders),
+    }
     control.sendall(json.dumps(hello).encode())
     spare = Spare(control)
     while True:
