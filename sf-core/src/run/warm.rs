@@ -193,12 +193,13 @@ fn key(invocation: &Invocation, limits: &Limits, workspace: &Path, root: &Path) 
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     format!(
-        "{}\0{}\0{}\0{:?}\0{:?}\0{}",
+        "{}\0{}\0{}\0{:?}\0{:?}\0{}\0{}",
         invocation.program.display(),
         args.join("\0"),
         env.join("\0"),
         invocation.sandbox,
         limits.memory_limit,
+        limits.max_processes,
         root.display()
     )
 }

@@ -339,7 +339,6 @@ def script_process(req, out_w, err_w, rep_w, ready_w):
         argv = req["argv"]
         sys.argv = list(argv[1:])
         sys.path[:] = case_path(argv[1], req["env"].get("PYTHONPATH", ""))
-        importlib.invalidate_caches()
     except BaseException as exc:  # noqa: BLE001 - sf runs this case cold instead
         write_all(ready_w, f"the case could not be set up: {type(exc).__name__}: {exc}".encode())
         _exit(127)
