@@ -65,6 +65,15 @@ pub struct GeneratedData {
 }
 
 impl GeneratedData {
+    /// proptest's face of this channel: tables like those it generates, with row counts and
+    /// edge values as `cases` says.
+    pub fn strategy(
+        &self,
+        cases: &crate::data::strategy::Cases,
+    ) -> proptest::strategy::BoxedStrategy<super::Table> {
+        crate::data::strategy::table_cases(&self.source, cases)
+    }
+
     /// `profile` data of `rows` rows in one CSV file.
     pub fn new(profile: Profile, rows: RowCount) -> GeneratedData {
         GeneratedData::from_source(TableSource::Profile(profile), rows)

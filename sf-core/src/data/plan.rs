@@ -183,6 +183,27 @@ pub struct DataPlan {
 }
 
 impl DataPlan {
+    /// The plan's other face (beside [`DataPlan::materialize`]): a proptest strategy over
+    /// datasets, one table per generated channel, by channel name. Channels of fixed content
+    /// (fixtures, text, archives) are the same in every dataset and are not part of it.
+    pub fn strategy(
+        &self,
+        cases: &crate::data::strategy::Cases,
+    ) -> proptest::strategy::BoxedStrategy<BTreeMap<String, super::Table>> {
+        use proptest::strategy::Strategy as _;
+        let (names, strategies): (Vec<String>, Vec<_>) = self
+            .channels
+            .iter()
+            .filter_map(|(name, plan)| match plan {
+                ChannelPlan::Generated(data) => Some((name.clone(), data.strategy(cases))),
+                _ => None,
+            })
+            .unzip();
+        strategies
+            .prop_map(move |tables| names.iter().cloned().zip(tables).collect())
+            .boxed()
+    }
+
     /// A plan with no input channels.
     pub fn new() -> DataPlan {
         DataPlan::default()
@@ -250,6 +271,49 @@ pub fn channel_seed(seed: u64, channel: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_strategy_draws_one_table_per_generated_channel() {
+        use proptest::strategy::{Strategy as _, ValueTree as _};
+        let plan = DataPlan::new()
+            .channel(
+                "train",
+                ChannelPlan::Generated(GeneratedData::new(
+                    crate::data::Profile::Training,
+                    crate::data::RowCount::Rows(5),
+                )),
+            )
+            .channel(
+                "rates",
+                ChannelPlan::Text {
+                    file_name: "rates.txt".into(),
+                    content: "USD=1\n".into(),
+                },
+            )
+            .channel(
+                "test",
+                ChannelPlan::Generated(GeneratedData::new(
+                    crate::data::Profile::Generic,
+                    crate::data::RowCount::Rows(5),
+                )),
+            );
+        let cases = crate::data::strategy::Cases {
+            rows: 2..=4,
+            edge_values: true,
+        };
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        for _ in 0..20 {
+            let dataset = plan
+                .strategy(&cases)
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            assert_eq!(dataset.keys().collect::<Vec<_>>(), ["test", "train"]);
+            assert!(dataset.values().all(|t| (2..=4).contains(&t.rows())));
+            assert_eq!(dataset["train"].names().len(), 11);
+        }
+    }
+
     use std::io;
 
     use super::*;

@@ -178,10 +178,8 @@ fn explore<S: Subject>(
         }
     };
     let cases = config.tables(subject.default_min_rows());
-    let strategy: Vec<BoxedStrategy<Table>> = sources
-        .iter()
-        .map(|s| crate::data::strategy::table_cases(&s.data.source, &cases))
-        .collect();
+    let strategy: Vec<BoxedStrategy<Table>> =
+        sources.iter().map(|s| s.data.strategy(&cases)).collect();
     let mut runner = config.test_runner(!sources.is_empty());
     let progress = RefCell::new(Progress {
         calls: 0,

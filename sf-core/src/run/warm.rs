@@ -242,6 +242,9 @@ struct Hello {
     /// Modules loaded at warm-up that the script's folder defines too.
     #[serde(default)]
     shadowed: Vec<String>,
+    /// Processes the imports started.
+    #[serde(default)]
+    children: Vec<u32>,
 }
 
 /// How a case ended, as the warm interpreter's processes saw it.
@@ -374,6 +377,12 @@ impl Server {
                 "the warm interpreter runs {} thread(s) besides its own (not OpenBLAS workers) once \
                  the script's imports are loaded; forking it is not safe",
                 hello.threads - 1
+            ));
+        }
+        if !hello.children.is_empty() {
+            return Err(format!(
+                "the script's imports start {} process(es), which every case would share",
+                hello.children.len()
             ));
         }
         if !hello.fds.is_empty() {
@@ -1193,6 +1202,34 @@ def main(input_paths, output_paths, environ_vars, job_args):
         let note = start.note.clone().unwrap_or_default();
         assert!(
             note.contains("`calendar`") || note.contains("no container"),
+            "{note}"
+        );
+
+        // An installed module that starts a process at import.
+        let site = tempfile::tempdir().unwrap();
+        std::fs::write(
+            site.path().join("starts_server.py"),
+            "import subprocess\n_server = subprocess.Popen(['sleep', '30'])\n",
+        )
+        .unwrap();
+        let spec = setup
+            .spec(
+                "server",
+                "import starts_server\ndef main(i, o, e, a):\n    pass\n",
+            )
+            .env("PYTHONPATH", site.path().to_string_lossy());
+        let r = crate::engine::run_warm(&spec, &WarmPool::new());
+        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+        let note = r
+            .execution
+            .as_ref()
+            .unwrap()
+            .start
+            .note
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            note.contains("start 1 process") || note.contains("no container"),
             "{note}"
         );
 

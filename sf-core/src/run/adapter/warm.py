@@ -622,6 +622,14 @@ class Spare:
             return {"setup_failed": "the case's process ended without saying how the case went"}
 
 
+def children():
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
 def open_fds():
     try:
         return {int(n) for n in os.listdir("/proc/self/fd")}
@@ -662,6 +670,8 @@ def main():
         # Descriptors the imports left open would be shared by every case.
         "fds": sorted(open_fds() - before),
         "shadowed": shadowed(folders),
+        # Processes the imports started would be shared by every case.
+        "children": children(),
     }
     control.sendall(json.dumps(hello).encode())
     spare = Spare(control)
