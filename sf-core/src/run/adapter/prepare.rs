@@ -361,36 +361,22 @@ fn add_pip_shim(
     };
     let interpreter = interpreter.as_deref();
     let mode = options.runtime_installs;
-    use std::os::unix::fs::PermissionsExt;
-    let shim = workspace.internal().join("shim");
-    let io = |path: &std::path::Path| {
-        let path = path.to_owned();
-        move |source| AdapterError::Io { path, source }
-    };
-    let package = shim.join("pip");
-    let bin = shim.join("bin");
-    for dir in [&package, &bin] {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-    }
-    for (file, text) in [("__init__.py", PIP_SHIM_INIT), ("__main__.py", PIP_SHIM)] {
-        let path = package.join(file);
-        std::fs::write(&path, text).map_err(io(&path))?;
-    }
     let python = interpreter.map_or_else(
         || "python3".to_owned(),
         |p| crate::run::runner::shell_quote(&p.to_string_lossy()),
     );
-    // Every name a pip console script goes by (`pip3.11` too), so none reaches the real pip.
-    let names = ["pip", "pip3"]
-        .into_iter()
-        .map(str::to_owned)
-        .chain((6..=20).map(|minor| format!("pip3.{minor}")));
-    for name in names {
-        let path = bin.join(&name);
-        std::fs::write(&path, format!("#!/bin/sh\nexec {python} -m pip \"$@\"\n"))
-            .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)))
-            .map_err(io(&path))?;
-    }
+    // The shim's files depend on the interpreter only: made once in sf's cache and shared
+    // (read-only to a sandboxed script), else in the workspace.
+    let shim = match shared_shim(&python) {
+        Some(shim) => shim,
+        None => {
+            let shim = workspace.internal().join("shim");
+            write_shim(&shim, &python)
+                .map_err(|(path, source)| AdapterError::Io { path, source })?;
+            shim
+        }
+    };
+    let bin = shim.join("bin");
     let prepend = |name: &str, first: &std::path::Path, env: &mut Vec<(OsString, OsString)>| {
         let current = env
             .iter()
@@ -421,6 +407,74 @@ fn add_pip_shim(
     env.push(("SF_RUNTIME_INSTALLS".into(), mode.name().into()));
     env.push(("SF_INSTALLS_LOG".into(), installs_log(workspace).into()));
     Ok(())
+}
+
+/// Writes the pip shim for `python` into `shim`: the `pip` package and the console scripts.
+fn write_shim(shim: &std::path::Path, python: &str) -> Result<(), (PathBuf, std::io::Error)> {
+    use std::os::unix::fs::PermissionsExt;
+    let package = shim.join("pip");
+    let bin = shim.join("bin");
+    for dir in [&package, &bin] {
+        std::fs::create_dir_all(dir).map_err(|e| (dir.clone(), e))?;
+    }
+    for (file, text) in [("__init__.py", PIP_SHIM_INIT), ("__main__.py", PIP_SHIM)] {
+        let path = package.join(file);
+        std::fs::write(&path, text).map_err(|e| (path, e))?;
+    }
+    // Every name a pip console script goes by (`pip3.11` too), so none reaches the real pip.
+    let names = ["pip", "pip3"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain((6..=20).map(|minor| format!("pip3.{minor}")));
+    for name in names {
+        let path = bin.join(&name);
+        std::fs::write(&path, format!("#!/bin/sh\nexec {python} -m pip \"$@\"\n"))
+            .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)))
+            .map_err(|e| (path, e))?;
+    }
+    Ok(())
+}
+
+/// The pip shim for `python` in sf's cache (`shims/<hash>`), made on first use: built beside
+/// its name and renamed, so a run sees all of it or none. `None` when the cache cannot hold it.
+fn shared_shim(python: &str) -> Option<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [PIP_SHIM_INIT, PIP_SHIM, python] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    let digest: String = hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let shims = super::environment::cache_dir().join("shims");
+    let dir = shims.join(digest);
+    if dir.join("pip/__main__.py").is_file() {
+        return Some(dir);
+    }
+    std::fs::create_dir_all(&shims).ok()?;
+    let building = tempfile::Builder::new()
+        .prefix(".building-")
+        .tempdir_in(&shims)
+        .ok()?;
+    write_shim(building.path(), python).ok()?;
+    let built = building.keep();
+    match std::fs::rename(&built, &dir) {
+        Ok(()) => {}
+        // Another run made it first.
+        Err(_) if dir.join("pip/__main__.py").is_file() => {
+            let _ = std::fs::remove_dir_all(&built);
+        }
+        Err(_) => {
+            let _ = std::fs::remove_dir_all(&built);
+            return None;
+        }
+    }
+    // Readable by the script whoever runs it; written by no one.
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+    Some(dir)
 }
 
 fn common_env(
