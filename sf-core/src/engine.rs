@@ -238,7 +238,7 @@ fn run_in(
         };
         context.output_paths.insert(channel.clone(), path);
     }
-    if let Err(err) = write_json_atomic(&workspace.context_file(), &context) {
+    if let Err(err) = crate::atomic::write_json_scratch(&workspace.context_file(), &context) {
         let msg = format!("cannot write {}: {err}", workspace.context_file().display());
         return with_script(early_failure(spec, timestamp, ws_path, msg), &script);
     }

@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_json_atomic;
-
 /// File at the top of every workspace that says sf created it.
 pub const WORKSPACE_MARKER: &str = ".sf-workspace";
 /// File at the top of a workspace root (such as `./pipeline_testing`) that sf created.
@@ -179,7 +177,7 @@ impl Workspace {
             dir,
             _in_use: lock.map(|lock| std::sync::Arc::new(InUse { _lock: lock })),
         };
-        write_json_atomic(
+        crate::atomic::write_json_scratch(
             &ws.dir.join(WORKSPACE_MARKER),
             &Marker {
                 created_by: MARKER_SIGNATURE.to_owned(),

@@ -310,7 +310,7 @@ def drop_capabilities(keep):
     check(libc.capset(ctypes.byref(Header(0x20080522, 0)), data), "capset")
 
 
-def script_process(req, out_w, err_w, rep_w, ready_w):
+def script_process(req, out_w, err_w, rep_w, ready_w, done_w):
     """S: becomes the case (and says so on `ready_w`, or why not), then runs sf's runner as
     `python runner.py ...` would."""
     try:
@@ -319,7 +319,7 @@ def script_process(req, out_w, err_w, rep_w, ready_w):
         os.dup2(null, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        keep = {0, 1, 2, rep_w, ready_w}
+        keep = {0, 1, 2, rep_w, ready_w, done_w}
         for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
             if fd not in keep:
                 try:
@@ -383,6 +383,16 @@ def script_process(req, out_w, err_w, rep_w, ready_w):
         except BaseException:  # noqa: BLE001 - as the interpreter: a failed flush is status 120
             if code == 0:
                 code = 120
+    # The case's output is complete, and its PID 1 learns the status before the teardown.
+    for fd in (0, 1, 2):
+        try:
+            _close(fd)
+        except OSError:
+            pass
+    try:
+        os.write(done_w, str(code & 0xFF).encode())
+    except OSError:
+        pass
     _exit(code & 0xFF)
 
 
@@ -490,21 +500,43 @@ def init_process(requests, status_w):
     req = json.loads(msg)
     out_w, err_w, rep_w = fds
     ready_r, ready_w = os.pipe()
+    done_r, done_w = os.pipe()
     script = _fork()
     if script == 0:
         _close(status_w)
         _close(ready_r)
+        _close(done_r)
         try:
-            script_process(req, out_w, err_w, rep_w, ready_w)
+            script_process(req, out_w, err_w, rep_w, ready_w, done_w)
         finally:
             _exit(127)
     for fd in fds:
         _close(fd)
     _close(ready_w)
+    _close(done_w)
     ready = read_all(ready_r)
     _close(ready_r)
     if ready != b"1":
         took["setup_failed"] = ready.decode("utf-8", "replace") or "the case ended before it was set up"
+    declared = wait_declared(script, done_r)
+    if declared is not None:
+        # S said how it ends and is tearing down (slow, for a large interpreter): report now;
+        # whatever else of the case is alive is a stray.
+        strays = max(len(descendants()) - 1, 0)
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        write_all(status_w, json.dumps({"strays": strays, "code": declared, **took}).encode())
+        _close(status_w)
+        while True:
+            try:
+                _waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+        _exit(0)
     status = None
     while status is None:
         try:
@@ -542,6 +574,56 @@ def init_process(requests, status_w):
     write_all(status_w, json.dumps(end).encode())
     _close(status_w)
     _exit(0)
+
+
+def wait_declared(script, done_r):
+    """Waits until S says its exit status (returned) or ends without saying it (`None`)."""
+    try:
+        pidfd = os.pidfd_open(script)
+    except (AttributeError, OSError):
+        pidfd = None
+    import select
+
+    try:
+        while True:
+            watched = [done_r] + ([pidfd] if pidfd is not None else [])
+            try:
+                ready, _, _ = select.select(watched, [], [], None if pidfd is not None else 0.01)
+            except InterruptedError:
+                continue
+            if done_r in ready:
+                data = _read(done_r, 16)
+                if data:
+                    try:
+                        return int(data)
+                    except ValueError:
+                        return None
+                return None
+            if pidfd is not None and pidfd in ready:
+                return None
+    finally:
+        _close(done_r)
+        if pidfd is not None:
+            _close(pidfd)
+
+
+def descendants():
+    """This process's descendants, as the container's /proc numbers them."""
+    try:
+        me = int(os.readlink("/proc/self"))
+    except (OSError, ValueError):
+        return []
+    found, stack = [], [me]
+    while stack and len(found) < 100000:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = [int(k) for k in f.read().split()]
+        except (OSError, ValueError):
+            kids = []
+        found.extend(kids)
+        stack.extend(kids)
+    return found
 
 
 def case_process(requests, result_w):
