@@ -228,15 +228,21 @@ fn junit_is_well_formed_whatever_the_scripts_print() {
     assert!(!xml.contains('\u{1b}'), "ANSI escapes reach the report");
 }
 
-#[test]
-fn property_variants_run_many_datasets_and_report_the_minimal_failure() {
-    let sandbox = Sandbox::new();
-    let config = repo(&sandbox);
+/// The fixture repository with a property variant of every script (8 cases of at most 10 rows).
+fn property_repo(sandbox: &Sandbox) -> std::path::PathBuf {
+    let config = repo(sandbox);
     std::fs::write(
         &config,
         "workspace_dir = \"runs\"\n[defaults]\nproptest = { cases = 8, max_rows = 10 }\n[scripts.noisy]\nignore = true\n",
     )
     .unwrap();
+    config
+}
+
+#[test]
+fn property_variants_run_many_datasets_and_report_the_minimal_failure() {
+    let sandbox = Sandbox::new();
+    let config = property_repo(&sandbox);
     let out = sandbox
         .sf()
         .args(["test", "--config"])
@@ -445,12 +451,7 @@ fn a_second_ctrl_c_ends_sf_at_once_and_the_run_with_it_daemons_included() {
 #[test]
 fn property_runs_say_how_their_cases_started_and_cold_is_a_choice() {
     let sandbox = Sandbox::new();
-    let config = repo(&sandbox);
-    std::fs::write(
-        &config,
-        "workspace_dir = \"runs\"\n[defaults]\nproptest = { cases = 8, max_rows = 10 }\n[scripts.noisy]\nignore = true\n",
-    )
-    .unwrap();
+    let config = property_repo(&sandbox);
     let run = |extra: &[&str]| {
         let out = sandbox
             .sf()

@@ -1205,53 +1205,37 @@ def main(input_paths, output_paths, environ_vars, job_args):
             "{note}"
         );
 
-        // An installed module that starts a process at import.
-        let site = tempfile::tempdir().unwrap();
-        std::fs::write(
-            site.path().join("starts_server.py"),
-            "import subprocess\n_server = subprocess.Popen(['sleep', '30'])\n",
-        )
-        .unwrap();
-        let spec = setup
-            .spec(
-                "server",
-                "import starts_server\ndef main(i, o, e, a):\n    pass\n",
-            )
-            .env("PYTHONPATH", site.path().to_string_lossy());
-        let r = crate::engine::run_warm(&spec, &WarmPool::new());
-        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
-        let note = r
-            .execution
-            .as_ref()
-            .unwrap()
-            .start
-            .note
-            .clone()
-            .unwrap_or_default();
-        assert!(
-            note.contains("start 1 process") || note.contains("no container"),
-            "{note}"
-        );
-
-        // An installed module that keeps a descriptor from its import.
-        let site = tempfile::tempdir().unwrap();
-        std::fs::write(
-            site.path().join("keeps_fd.py"),
-            "import os\n_log = os.fdopen(os.dup(2), 'w')\n",
-        )
-        .unwrap();
-        let spec = setup
-            .spec("fd", "import keeps_fd\ndef main(i, o, e, a):\n    pass\n")
-            .env("PYTHONPATH", site.path().to_string_lossy());
-        let r = crate::engine::run_warm(&spec, &WarmPool::new());
-        assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
-        let start = &r.execution.as_ref().unwrap().start;
-        assert_eq!(start.kind, StartKind::Cold);
-        let note = start.note.clone().unwrap_or_default();
-        assert!(
-            note.contains("file descriptor") || note.contains("no container"),
-            "{note}"
-        );
+        // An installed module that starts a process, or keeps a descriptor, from its import.
+        for (module, source, reason) in [
+            (
+                "starts_server",
+                "import subprocess\n_server = subprocess.Popen(['sleep', '30'])\n",
+                "start 1 process",
+            ),
+            (
+                "keeps_fd",
+                "import os\n_log = os.fdopen(os.dup(2), 'w')\n",
+                "file descriptor",
+            ),
+        ] {
+            let site = tempfile::tempdir().unwrap();
+            std::fs::write(site.path().join(format!("{module}.py")), source).unwrap();
+            let spec = setup
+                .spec(
+                    &format!("uses_{module}"),
+                    &format!("import {module}\ndef main(i, o, e, a):\n    pass\n"),
+                )
+                .env("PYTHONPATH", site.path().to_string_lossy());
+            let r = crate::engine::run_warm(&spec, &WarmPool::new());
+            assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+            let start = &r.execution.as_ref().unwrap().start;
+            assert_eq!(start.kind, StartKind::Cold);
+            let note = start.note.clone().unwrap_or_default();
+            assert!(
+                note.contains(reason) || note.contains("no container"),
+                "{module}: {note}"
+            );
+        }
     }
 
     #[test]
