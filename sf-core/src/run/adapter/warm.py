@@ -310,7 +310,7 @@ def drop_capabilities(keep):
     check(libc.capset(ctypes.byref(Header(0x20080522, 0)), data), "capset")
 
 
-def script_process(req, out_w, err_w, rep_w, ready_w, done_w):
+def script_process(req, out_w, err_w, rep_w, ready_w, done_w, hold_r):
     """S: becomes the case (and says so on `ready_w`, or why not), then runs sf's runner as
     `python runner.py ...` would."""
     try:
@@ -319,7 +319,7 @@ def script_process(req, out_w, err_w, rep_w, ready_w, done_w):
         os.dup2(null, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        keep = {0, 1, 2, rep_w, ready_w, done_w}
+        keep = {0, 1, 2, rep_w, ready_w, done_w, hold_r}
         for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
             if fd not in keep:
                 try:
@@ -391,6 +391,8 @@ def script_process(req, out_w, err_w, rep_w, ready_w, done_w):
             pass
     try:
         os.write(done_w, str(code & 0xFF).encode())
+        # PID 1 ends this process once it has counted what it left.
+        _read(hold_r, 1)
     except OSError:
         pass
     _exit(code & 0xFF)
@@ -501,19 +503,24 @@ def init_process(requests, status_w):
     out_w, err_w, rep_w = fds
     ready_r, ready_w = os.pipe()
     done_r, done_w = os.pipe()
+    # S waits on this once it has said how it ends, so that what it started is still its own
+    # (not half way to PID 1) while PID 1 counts it.
+    hold_r, hold_w = os.pipe()
     script = _fork()
     if script == 0:
         _close(status_w)
         _close(ready_r)
         _close(done_r)
+        _close(hold_w)
         try:
-            script_process(req, out_w, err_w, rep_w, ready_w, done_w)
+            script_process(req, out_w, err_w, rep_w, ready_w, done_w, hold_r)
         finally:
             _exit(127)
     for fd in fds:
         _close(fd)
     _close(ready_w)
     _close(done_w)
+    _close(hold_r)
     ready = read_all(ready_r)
     _close(ready_r)
     if ready != b"1":
@@ -527,6 +534,11 @@ def init_process(requests, status_w):
             os.kill(-1, signal.SIGKILL)
         except OSError:
             pass
+        try:
+            os.kill(script, signal.SIGKILL)
+        except OSError:
+            pass
+        _close(hold_w)
         write_all(status_w, json.dumps({"strays": strays, "code": declared, **took}).encode())
         _close(status_w)
         while True:
@@ -537,6 +549,7 @@ def init_process(requests, status_w):
             except InterruptedError:
                 continue
         _exit(0)
+    _close(hold_w)
     status = None
     while status is None:
         try:
@@ -601,6 +614,13 @@ def wait_declared(script, done_r):
                 return None
             if pidfd is not None and pidfd in ready:
                 return None
+            if pidfd is None:
+                # Without pidfds: has S ended (left to be reaped)?
+                try:
+                    if os.waitid(os.P_PID, script, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                        return None
+                except ChildProcessError:
+                    return None
     finally:
         _close(done_r)
         if pidfd is not None:
