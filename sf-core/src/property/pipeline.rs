@@ -227,6 +227,14 @@ mod tests {
     use crate::property::BUNDLE_MANIFEST;
     use crate::result::Status;
 
+    /// A generated `input` channel of currency rows.
+    fn currency_input() -> crate::data::DataPlan {
+        crate::data::DataPlan::new().channel(
+            "input",
+            ChannelPlan::Generated(GeneratedData::new(Profile::Currency, RowCount::Rows(5))),
+        )
+    }
+
     /// `prep` passes generated currency rows on; `convert` fails on any negative number.
     fn pipeline(s: &Scripts) -> Pipeline {
         let mut prep = s.spec(
@@ -234,10 +242,7 @@ mod tests {
             "cp -R \"$SF_INPUT_INPUT\"/. \"$SF_OUTPUT_CLEAN\"/",
             &["clean"],
         );
-        prep.data = crate::data::DataPlan::new().channel(
-            "input",
-            ChannelPlan::Generated(GeneratedData::new(Profile::Currency, RowCount::Rows(5))),
-        );
+        prep.data = currency_input();
         let convert = s.spec(
             "convert",
             "if grep -q ',-[0-9]' \"$SF_INPUT_CLEAN\"/data.csv; then echo negative >&2; exit 1; fi\n\
@@ -377,10 +382,7 @@ mod tests {
             ),
             &["clean"],
         );
-        prep.data = crate::data::DataPlan::new().channel(
-            "input",
-            ChannelPlan::Generated(GeneratedData::new(Profile::Currency, RowCount::Rows(5))),
-        );
+        prep.data = currency_input();
         let convert = s.spec(
             "convert",
             &python(

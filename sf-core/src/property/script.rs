@@ -262,6 +262,10 @@ def main(input_paths, output_paths, environ_vars, job_args):
     }
 
     const PASSES: &str = "    pass";
+    /// Copies the `input` channel's CSV, row for row, into `summary.csv`.
+    const COPIES_ITS_INPUT: &str = "import csv, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+         rows = list(csv.reader(open(os.path.join(input_paths['input'], 'data.csv'), newline='')))\n    \
+         csv.writer(open(os.path.join(output_paths['output'], 'summary.csv'), 'w', newline='')).writerows(rows)\n";
     const NEGATIVE_BUG: &str = "    for a in amounts:\n        if a < 0:\n            \
                                 raise ValueError('negative amount %r' % a)";
     const MEAN_BUG: &str = "    mean = sum(amounts) / len(rows)";
@@ -307,11 +311,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
 
     #[test]
     fn a_script_that_handles_every_dataset_passes_every_case() {
-        let setup = Setup::new(
-            "import csv, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
-             rows = list(csv.reader(open(os.path.join(input_paths['input'], 'data.csv'), newline='')))\n    \
-             csv.writer(open(os.path.join(output_paths['output'], 'summary.csv'), 'w', newline='')).writerows(rows)\n",
-        );
+        let setup = Setup::new(COPIES_ITS_INPUT);
         let report = run_property(&setup.spec(), &setup.config(16));
         assert!(report.is_successful(), "{:?}", report.failure);
         assert_eq!(report.cases_run, 16);
@@ -503,11 +503,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
 
     #[test]
     fn an_invalid_schema_is_reported_without_a_bundle() {
-        let setup = Setup::new(
-            "import csv, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
-             rows = list(csv.reader(open(os.path.join(input_paths['input'], 'data.csv'), newline='')))\n    \
-             csv.writer(open(os.path.join(output_paths['output'], 'summary.csv'), 'w', newline='')).writerows(rows)\n",
-        );
+        let setup = Setup::new(COPIES_ITS_INPUT);
         let schema = Schema {
             columns: vec![ColumnSpec::new("age", ColumnKind::Int { min: 9, max: 1 })],
             label: None,
@@ -651,11 +647,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
     fn row_counts_of_the_seeded_run_do_not_bind_property_cases_unless_asked() {
         // An empty input gives a header-only summary: fine for any case, short of the seeded
         // run's min_rows.
-        let setup = Setup::new(
-            "import csv, os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
-             rows = list(csv.reader(open(os.path.join(input_paths['input'], 'data.csv'), newline='')))\n    \
-             csv.writer(open(os.path.join(output_paths['output'], 'summary.csv'), 'w', newline='')).writerows(rows)\n",
-        );
+        let setup = Setup::new(COPIES_ITS_INPUT);
         let mut spec = setup.spec();
         spec.outputs.insert(
             "output".to_owned(),

@@ -143,21 +143,21 @@ def shadowed(folders):
 
 
 def warm_one(name, folders, loaded, skipped):
-    if True:
-        try:
-            spec = importlib.util.find_spec(name.split(".")[0])
-        except BaseException:  # noqa: BLE001 - a module that cannot be found is the case's problem
-            spec = None
-        origin = getattr(spec, "origin", None) or ""
-        locations = list(getattr(spec, "submodule_search_locations", None) or [])
-        if spec is None or not all(outside(p, folders) for p in [origin, *locations] if p and p not in ("built-in", "frozen")):
-            skipped.append(name)
-            return
-        try:
-            __import__(name)
-            loaded.append(name)
-        except BaseException:  # noqa: BLE001 - the case meets the same failure, and reports it
-            skipped.append(name)
+    """Imports `name` when it is installed (found outside the script's folders)."""
+    try:
+        spec = importlib.util.find_spec(name.split(".")[0])
+    except BaseException:  # noqa: BLE001 - a module that cannot be found is the case's problem
+        spec = None
+    origin = getattr(spec, "origin", None) or ""
+    locations = list(getattr(spec, "submodule_search_locations", None) or [])
+    if spec is None or not all(outside(p, folders) for p in [origin, *locations] if p and p not in ("built-in", "frozen")):
+        skipped.append(name)
+        return
+    try:
+        __import__(name)
+        loaded.append(name)
+    except BaseException:  # noqa: BLE001 - the case meets the same failure, and reports it
+        skipped.append(name)
 
 
 def openblas_workers():
