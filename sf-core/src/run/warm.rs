@@ -5,7 +5,7 @@
 //! sf ── warm container (as any run's: host read-only, private /tmp, seccomp, cgroup)
 //!         └── warm interpreter (warm.py: the script's installed imports, loaded once)
 //!               └── G: user, mount, PID and IPC namespaces of the case; private /tmp, /dev/shm
-//!                     └── I: PID 1 of the case (own /proc), reaps, ends the rest
+//!                     └── I: PID 1 of the case, reaps, ends the rest
 //!                           └── S: Landlock, capabilities cut, own session → runner.py
 //! ```
 //!
@@ -686,15 +686,14 @@ impl Server {
         let (out, err) = capture.finish();
         let mut sandbox = self.sandbox.clone();
         sandbox.processes = Mechanism::Enforced {
-            detail: format!(
-                "own user, mount, PID and IPC namespaces per case{}, forked warm",
-                if end.proc {
-                    ", own /proc"
-                } else {
-                    ", the warm container's /proc"
-                }
-            ),
+            detail: "own user, mount, PID and IPC namespaces per case, forked warm".to_owned(),
         };
+        // The container's mounts are the case's, but for /proc when it could not have its own.
+        if let Mechanism::Enforced { detail } = &mut sandbox.mounts
+            && !end.proc
+        {
+            *detail = detail.replace("own /proc", "the warm container's /proc");
+        }
         if !end.tmp && self.private_tmp {
             sandbox.mounts = Mechanism::Unavailable {
                 reason: "the case's private /tmp could not be made".to_owned(),
@@ -702,7 +701,11 @@ impl Server {
         }
         if let Ok(abi) = crate::run::sandbox::landlock_abi() {
             sandbox.filesystem = Mechanism::Enforced {
-                detail: format!("Landlock ABI {abi}, per case"),
+                detail: if abi >= 6 {
+                    format!("Landlock ABI {abi}, signals scoped, per case")
+                } else {
+                    format!("Landlock ABI {abi}, per case")
+                },
             };
         }
         Ok(ExecutionResult {
