@@ -95,6 +95,9 @@ pub struct TestSpec {
     /// What `pip install …` from inside the run does: prepare the missing requirements and run
     /// again (the default), fail the test, or skip the install and warn.
     pub runtime_installs: sf_vocab::RuntimeInstalls,
+    /// The test's own name, before `::variant`: the `[scripts.NAME]` section it comes from, so
+    /// two sections of one script are two tests. The script's file stem when unset.
+    pub name: Option<String>,
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
@@ -135,16 +138,19 @@ impl TestSpec {
             requirements: Default::default(),
             offline: false,
             runtime_installs: sf_vocab::RuntimeInstalls::default(),
+            name: None,
             variant: None,
         }
     }
 
-    /// The test's name: `script::variant`, where the variant is the one set explicitly or else
+    /// The test's name: `name::variant`, where the name is [`TestSpec::name`] (the sf.toml
+    /// section) or else the script's file stem, and the variant is the one set explicitly or else
     /// derived from the data: the size of the first generated channel (`small`), its row count
     /// (`rows_100`), or `fixed` when no channel is generated. The harness, the macro and the CLI
     /// all name tests this way, so `cargo test NAME`, `--exact` and nextest filters agree.
     pub fn test_name(&self) -> String {
-        format!("{}::{}", self.script_name(), self.variant_label())
+        let name = self.name.clone().unwrap_or_else(|| self.script_name());
+        format!("{name}::{}", self.variant_label())
     }
 
     fn variant_label(&self) -> String {

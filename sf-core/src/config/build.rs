@@ -95,6 +95,8 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
     // A mistake in one script's section does not hide those of the others: every section is
     // built, and their errors are reported together, in file order.
     let mut errors: Vec<ConfigError> = Vec::new();
+    // Each test's name and the section it comes from.
+    let mut named: BTreeMap<String, String> = BTreeMap::new();
     for name in names {
         let key = format!("scripts.{name}");
         let built = (|| -> Result<(TestSpec, Vec<Entry>)> {
@@ -136,12 +138,30 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
                     ));
                 }
             };
-            build_script(&cx, &key, &path, &script, &workspace_root)
+            build_script(&cx, &key, name, &path, &script, &workspace_root)
         })();
         match built {
             Ok((base, variants)) => {
                 bases.insert(name.clone(), base);
-                tests.extend(variants);
+                for entry in variants {
+                    // A name given twice is an error at the section that gives it again.
+                    if let Some(first) = named.insert(entry.name.clone(), key.clone()) {
+                        let again = if first == key {
+                            format!(
+                                "[{key}] names two of its tests `{}` (sizes or profiles given twice?)",
+                                entry.name
+                            )
+                        } else {
+                            format!(
+                                "two tests are called `{}`: one from [{first}], one from [{key}]",
+                                entry.name
+                            )
+                        };
+                        errors.push(cx.err(&key, raw.scripts.get(name).map(Spanned::span), again));
+                        continue;
+                    }
+                    tests.push(entry);
+                }
             }
             Err(err) => errors.push(err),
         }
@@ -154,14 +174,6 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
         return Err(first);
     }
     tests.sort_by(|a, b| a.name.cmp(&b.name));
-    for pair in tests.windows(2) {
-        if pair[0].name == pair[1].name {
-            return Err(ConfigError::new(
-                file,
-                format!("two tests are called `{}`", pair[0].name),
-            ));
-        }
-    }
     let pipelines =
         super::pipelines::build_pipelines(&cx, &raw.pipelines, &bases, &workspace_root)?;
     Ok((tests, pipelines, workspace_root))

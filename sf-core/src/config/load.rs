@@ -93,6 +93,50 @@ mod tests {
     }
 
     #[test]
+    fn two_sections_of_one_script_are_two_tests_named_after_their_sections() {
+        let dir = repo();
+        let suite = load(
+            &dir,
+            r#"
+[scripts.mvi_small]
+path = "scripts/alpha.py"
+sizes = ["small"]
+[scripts.mvi_large]
+path = "scripts/alpha.py"
+sizes = ["large"]
+"#,
+        )
+        .unwrap();
+        let names: Vec<_> = suite.entries.iter().map(|t| t.name.as_str()).collect();
+        // The discovered scripts are tests too, under their own names.
+        assert_eq!(
+            names,
+            [
+                "alpha::small",
+                "beta::small",
+                "mvi_large::large",
+                "mvi_small::small"
+            ]
+        );
+        assert!(
+            suite.entries[2..]
+                .iter()
+                .all(|e| spec(e).script_name() == "alpha")
+        );
+    }
+
+    #[test]
+    fn a_name_given_twice_is_an_error_at_its_section() {
+        let e = error(
+            "[scripts.alpha]\nprofiles = [\"generic\"]\nsizes = [\"small\"]\n[scripts.\"alpha::generic\"]\npath = \"scripts/beta.py\"\nseed = 3\n",
+        );
+        assert!(
+            e.starts_with(":4:1: `scripts.alpha::generic`: two tests are called `alpha::generic::small`: one from [scripts.alpha], one from [scripts.alpha::generic]"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn sizes_make_one_test_per_size_and_sections_add_scripts() {
         let dir = repo();
         let suite = load(

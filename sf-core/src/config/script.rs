@@ -72,6 +72,7 @@ pub(super) fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScri
 pub(super) fn build_script(
     cx: &Cx<'_>,
     key: &str,
+    section: &str,
     path: &Path,
     raw: &RawScript,
     workspace_root: &Path,
@@ -79,6 +80,7 @@ pub(super) fn build_script(
     let mut spec = TestSpec::new(path.to_string_lossy())
         .base_dir(cx.root)
         .workspace_root(workspace_root);
+    spec.name = Some(section.to_owned());
     let name = spec.script_name();
     if let Some(adapter) = &raw.adapter {
         spec.adapter = Some(cx.word::<AdapterKind>(format!("{key}.adapter"), adapter)?);
