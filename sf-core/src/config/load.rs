@@ -31,13 +31,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Suite, ConfigError> {
         .parent()
         .map(Path::to_owned)
         .unwrap_or_else(|| PathBuf::from("."));
-    let (tests, pipelines, workspace_root) = super::build::build(&config, &root, text)?;
-    Ok(Suite::new(
+    let built = super::build::build(&config, &root, text)?;
+    let mut suite = Suite::new(
         config,
         root,
-        workspace_root,
-        tests.into_iter().chain(pipelines).collect(),
-    ))
+        built.workspace_root,
+        built.tests.into_iter().chain(built.pipelines).collect(),
+    );
+    suite.report = built.report;
+    Ok(suite)
 }
 
 #[cfg(test)]

@@ -110,6 +110,7 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
         starts: Default::default(),
         shrink_end: None,
         out_of_contract: 0,
+        shrink_path: Vec::new(),
     };
     for bundle in saved_bundles(&config.bundle_dir) {
         let manifest = Manifest::read(&bundle);
@@ -156,6 +157,8 @@ struct Progress<R> {
     peak_memory_mb: f64,
     first_failure: Option<u32>,
     last_failure: Option<Failed<R>>,
+    /// Total rows of each failing case, in the order they failed.
+    failing_rows: Vec<usize>,
 }
 
 fn explore<S: Subject>(
@@ -190,6 +193,7 @@ fn explore<S: Subject>(
         peak_memory_mb: 0.0,
         first_failure: None,
         last_failure: None,
+        failing_rows: Vec::new(),
     });
     let outcome = runner.run(&strategy, |tables: Vec<Table>| {
         let result = run_case(subject, &sources, &tables);
@@ -212,6 +216,7 @@ fn explore<S: Subject>(
             tracing::info!(case = p.calls, "a generated case failed; shrinking");
         }
         let reason = S::reason(&result);
+        p.failing_rows.push(tables.iter().map(Table::rows).sum());
         let key = case_key(&tables);
         // Only the smallest failure so far is worth its workspace.
         if let Some(previous) = p.last_failure.replace(Failed {
@@ -232,6 +237,7 @@ fn explore<S: Subject>(
         None => ran - progress.out_of_contract,
     };
     report.out_of_contract = progress.out_of_contract;
+    report.shrink_path.clone_from(&progress.failing_rows);
     report.starts.warm += progress.starts.warm;
     report.starts.cold += progress.starts.cold;
     if progress.starts.cold_note.is_some() {
