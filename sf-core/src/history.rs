@@ -340,7 +340,10 @@ mod tests {
             .append(&[record("c", 4.0, 10.0, Status::Pass)])
             .unwrap();
         let read = history.read().unwrap();
-        let names: Vec<_> = read.iter().map(|r| (r.name.as_str(), r.execution_time)).collect();
+        let names: Vec<_> = read
+            .iter()
+            .map(|r| (r.name.as_str(), r.execution_time))
+            .collect();
         assert_eq!(names, [("a", 1.0), ("a", 2.0), ("b", 3.0), ("c", 4.0)]);
     }
 
