@@ -52,7 +52,10 @@ pub fn write_html(path: &Path, report: &HtmlReport<'_>) -> Result<(), HtmlError>
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        crate::atomic::write_atomic(path, html.as_bytes())
+        crate::atomic::write_atomic(path, html.as_bytes())?;
+        // A page is for sharing (a CI artifact, a mail): readable by all, as files are made.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
     };
     write().map_err(|source| HtmlError::Write {
         path: path.to_owned(),
