@@ -55,6 +55,7 @@ pub(crate) struct Page {
     sandbox: Vec<(String, String)>,
     slowest: Vec<(String, String, String)>,
     hungriest: Vec<(String, String, String)>,
+    /// Test, regression, the test's element id.
     regressions: Vec<(String, String, String)>,
     time_plot: Option<String>,
     memory_plot: Option<String>,
@@ -202,7 +203,7 @@ impl Page {
                 let records = by_name
                     .get(run.name.as_str())
                     .map_or(&[][..], Vec::as_slice);
-                let history = history_view(run, report.started, records, &mut regressed);
+                let history = history_view(i, run, report.started, records, &mut regressed);
                 test_view(i, run, history)
             })
             .collect();
@@ -507,6 +508,7 @@ fn step_view(s: &StepResult) -> StepView {
 /// The test's last runs from the history, with the regressions of this run; `regressed`
 /// collects them for the summary.
 fn history_view(
+    index: usize,
     run: &EntryRun,
     started: DateTime<Utc>,
     records: &[&HistoryRecord],
@@ -535,7 +537,7 @@ fn history_view(
         .then(|| plots::history(&times, &memory))
         .flatten();
     for w in &words {
-        regressed.push((visible(&run.name), w.clone(), String::new()));
+        regressed.push((visible(&run.name), w.clone(), format!("t{index}")));
     }
     Some(HistoryView {
         runs: last.len(),

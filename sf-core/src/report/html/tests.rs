@@ -318,6 +318,7 @@ fn a_test_much_slower_than_its_history_is_flagged_and_plotted() {
     let runs = vec![run("slow::small", now, EntryOutcome::Script)];
     let html = page(&runs, &history);
     assert!(html.contains("id=\"regressions\""), "the summary lists it");
+    assert!(html.contains("<a href=\"#t0\"><strong>slow::small</strong></a>"));
     assert!(html.contains("slower: 4.00 s against a median of 1.00 s"));
     assert!(html.contains("class=\"plot history\"><svg"));
     assert!(html.contains("title=\"last 7 runs"));
