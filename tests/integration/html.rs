@@ -327,3 +327,62 @@ fn html_report_in_headless_chromium_has_rows_plots_and_the_failure() {
     );
     println!("screenshot: {}", shot.display());
 }
+
+#[test]
+fn an_interrupted_sf_test_still_writes_the_page_of_what_completed() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox, "");
+    std::fs::copy(
+        fixtures().join("sleeps_forever.py"),
+        sandbox.path().join("scripts/sleeps_forever.py"),
+    )
+    .unwrap();
+    let page_path = sandbox.path().join("interrupted.html");
+    let mut child = sandbox
+        .sf_std()
+        .env_remove("SF_REPORT_HTML")
+        .args(["test", "-j", "1", "--config"])
+        .arg(&config)
+        .args(["exit_0::small", "sleeps_forever", "--report-html"])
+        .arg(&page_path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // exit_0 runs first (names in order, one at a time); then the endless script starts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let endless_running = || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+            std::fs::read(p.path().join("cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                c.contains("sleeps_forever.py") && c.contains(&*sandbox.path().to_string_lossy())
+            })
+        })
+    };
+    while !endless_running() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the script never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let page = read(&page_path);
+    assert!(
+        page.contains("id=\"interrupted\">sf received SIGINT"),
+        "the page says so"
+    );
+    assert_eq!(tests_on(&page), 2);
+    assert!(
+        page.contains("<span class=\"badge pass\">1 PASS</span>"),
+        "what completed"
+    );
+}
