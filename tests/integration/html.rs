@@ -271,7 +271,7 @@ fn html_report_in_headless_chromium_has_rows_plots_and_the_failure() {
     );
     let expected = tests_on(&read(&page_path));
     let url = format!("file://{}", page_path.display());
-    let headless = |extra: &[&str]| {
+    let headless = |extra: &[&str], url: &str| {
         Command::new(&chromium)
             .args([
                 "--headless",
@@ -285,12 +285,12 @@ fn html_report_in_headless_chromium_has_rows_plots_and_the_failure() {
                 sandbox.path().join("chromium-profile").display()
             ))
             .args(extra)
-            .arg(&url)
+            .arg(url)
             .output()
             .unwrap()
     };
     // The DOM after the page's script ran.
-    let out = headless(&["--virtual-time-budget=3000", "--dump-dom"]);
+    let out = headless(&["--virtual-time-budget=3000", "--dump-dom"], &url);
     assert!(out.status.success(), "{out:?}");
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -309,15 +309,42 @@ fn html_report_in_headless_chromium_has_rows_plots_and_the_failure() {
         dom.contains("<details class=\"test fail\""),
         "failures are listed"
     );
+    // A filter from the link: only the failures stay shown.
+    let failing = dom.matches("<details class=\"test fail\"").count();
+    let out = headless(
+        &["--virtual-time-budget=3000", "--dump-dom"],
+        &format!("{url}?status=fail"),
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains(&format!("{failing} of {expected} shown")),
+        "the status filter"
+    );
+    assert!(
+        dom.contains("<details class=\"test pass hidden\""),
+        "passing tests hidden"
+    );
+    let out = headless(
+        &["--virtual-time-budget=3000", "--dump-dom"],
+        &format!("{url}?q=writer"),
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains(&format!("1 of {expected} shown")),
+        "the name search"
+    );
 
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-report");
     std::fs::create_dir_all(&shots).unwrap();
     let shot = shots.join("report.png");
     let _ = std::fs::remove_file(&shot);
-    let out = headless(&[
-        "--window-size=1280,2000",
-        &format!("--screenshot={}", shot.display()),
-    ]);
+    let out = headless(
+        &[
+            "--window-size=1280,2000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+        &url,
+    );
     assert!(out.status.success(), "{out:?}");
     let png = std::fs::read(&shot).unwrap();
     assert!(

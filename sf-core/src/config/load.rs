@@ -87,6 +87,23 @@ mod tests {
     }
 
     #[test]
+    fn report_html_is_a_file_beside_the_configuration_and_mistakes_name_the_key() {
+        let dir = repo();
+        assert_eq!(load(&dir, "").unwrap().report.html, None);
+        let suite = load(&dir, "[report]\nhtml = \"out/sf.html\"\n").unwrap();
+        assert_eq!(suite.report.html, Some(dir.path().join("out/sf.html")));
+        let err = error("[report]\nhtml = \"\"\n");
+        assert!(
+            err.contains("report.html") && err.contains("names no file"),
+            "{err}"
+        );
+        let err = error("[report]\nhtml = \"scripts\"\n");
+        assert!(err.contains("is a directory"), "{err}");
+        let err = error("[report]\nhtlm = \"x.html\"\n");
+        assert!(err.contains("htlm"), "{err}");
+    }
+
+    #[test]
     fn an_empty_config_discovers_scripts_with_the_default_glob() {
         let dir = repo();
         let suite = load(&dir, "").unwrap();

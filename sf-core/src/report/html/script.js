@@ -16,6 +16,13 @@
     });
     shown.textContent = n + " of " + tests.length + " shown";
   }
+  // A link can carry a filter: report.html?status=fail,skip&q=prep
+  var params = new URLSearchParams(location.search);
+  if (params.has("status")) {
+    var wanted = params.get("status").toLowerCase().split(",");
+    boxes.forEach(function (b) { b.checked = wanted.indexOf(b.dataset.status) >= 0; });
+  }
+  if (params.has("q")) { search.value = params.get("q"); }
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
   search.addEventListener("input", apply);
   document.addEventListener("click", function (e) {
