@@ -413,3 +413,27 @@ fn an_interrupted_sf_test_still_writes_the_page_of_what_completed() {
         "what completed"
     );
 }
+
+#[test]
+fn a_page_that_cannot_be_written_fails_the_run_and_names_the_file() {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox, "");
+    std::fs::write(sandbox.path().join("a-file"), "").unwrap();
+    let out = run_sf_test(
+        &sandbox,
+        &config,
+        &[
+            "--exact",
+            "exit_0::small",
+            "--report-html",
+            "a-file/report.html",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot write the HTML report a-file/report.html"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+}

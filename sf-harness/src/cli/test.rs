@@ -195,7 +195,11 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         wall_time: wall,
         workspace_root: &suite.workspace_root,
     };
-    publish(&finished, html.as_deref())?;
+    if let Err(err) = publish(&finished, html.as_deref()) {
+        // The tests ran and their outcome is printed; the page the run was asked for is not.
+        eprintln!("error: {}", sf_core::engine::error_chain(&err));
+        return Ok(exit_code::FAIL);
+    }
     if let Some(path) = &html {
         eprintln!("HTML report: {}", path.display());
     }

@@ -96,7 +96,11 @@ pub(crate) fn run(args: TestScriptArgs) -> anyhow::Result<u8> {
         wall_time: result.execution_time,
         workspace_root: &args.workspace_dir,
     };
-    publish(&finished, args.report_html.as_deref())?;
+    if let Err(err) = publish(&finished, args.report_html.as_deref()) {
+        // The tests ran and their outcome is printed; the page the run was asked for is not.
+        eprintln!("error: {}", sf_core::engine::error_chain(&err));
+        return Ok(exit_code::FAIL);
+    }
     Ok(if result.is_successful() {
         exit_code::PASS
     } else {

@@ -278,21 +278,42 @@ fn text_a_script_produced_never_becomes_markup() {
     let hostile =
         "</script><script>alert(1)</script><img src=x onerror=alert(2)>\u{1b}[31mred\u{1b}[0m\0nul";
     let invalid = String::from_utf8_lossy(b"bad \xff\xfe bytes").into_owned();
-    let runs = vec![run(
-        "evil</script>::small",
-        failing(
-            "evil</script>",
-            hostile,
-            &format!("File \"x.py\", line 1\n{hostile}"),
-            &format!("{hostile}\n{invalid}"),
+    let bundle = tempfile::tempdir().unwrap();
+    let property = property_failure(bundle.path());
+    std::fs::write(
+        bundle.path().join("inputs/input_data/z.csv"),
+        b"</script><b>col</b>,x\n<img src=y>,\x00\xff\x1b[1m\n",
+    )
+    .unwrap();
+    let mut pipeline = pipeline_run();
+    if let EntryOutcome::Pipeline(p) = &mut pipeline.outcome {
+        p.steps[0].name = "<svg onload=alert(3)>".to_owned();
+        p.edges[1].checks[0].message = Some("</td></tr><script>alert(4)</script>".to_owned());
+    }
+    let runs = vec![
+        property,
+        pipeline,
+        run(
+            "evil</script>::small",
+            failing(
+                "evil</script>",
+                hostile,
+                &format!("File \"x.py\", line 1\n{hostile}"),
+                &format!("{hostile}\n{invalid}"),
+            ),
+            EntryOutcome::Script,
         ),
-        EntryOutcome::Script,
-    )];
+    ];
     let html = page(&runs, &[]);
     // The page's only script is sf's own, at its end.
     assert_eq!(count(&html, "<script>"), 1);
     assert_eq!(count(&html, "</script>"), 1);
     assert!(!html.contains("<img"));
+    assert!(!html.contains("<b>") && !html.contains("<svg onload"));
+    assert!(
+        html.contains("&lt;b&gt;col&lt;&#x2f;b&gt;"),
+        "the file's header, escaped"
+    );
     assert!(!html.contains('\0'));
     assert!(!html.contains('\u{1b}'));
     assert!(html.contains("&lt;&#x2f;script&gt;") || html.contains("&lt;/script&gt;"));
