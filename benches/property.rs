@@ -1,7 +1,8 @@
 //! Property runs, warm and cold side by side: cases per second against a stdlib-only Python
-//! script, and how long finding and shrinking the example's planted bug takes. With
-//! `SF_BENCH_PYTHON` pointing at an interpreter that has pandas and scikit-learn, a third pair
-//! runs a script that imports them. Run: `cargo bench --bench property`.
+//! script, and how long finding and shrinking the example's planted bug takes. A third pair runs
+//! a script that imports pandas and scikit-learn: from the interpreter `SF_BENCH_PYTHON` names,
+//! else from a virtual environment the bench makes once under `target/bench-venv` with pip
+//! (skipped, with a message, when pip cannot install them). Run: `cargo bench --bench property`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -97,8 +98,8 @@ fn main() {
         false,
         true,
     );
-    match std::env::var_os("SF_BENCH_PYTHON") {
-        Some(python) => {
+    match heavy_python() {
+        Ok(python) => {
             let spec = base(&heavy, Profile::Training).python(python);
             let warm = row("pandas + scikit-learn script", &spec, 16, true, false);
             let cold = row("pandas + scikit-learn script", &spec, 16, false, false);
@@ -135,8 +136,62 @@ fn main() {
                 cold / warm
             );
         }
-        None => println!(
-            "\n(pandas + scikit-learn pair skipped: set SF_BENCH_PYTHON to an interpreter that has them)"
+        Err(why) => println!(
+            "\n(pandas + scikit-learn pair skipped: {why}; or set SF_BENCH_PYTHON to an interpreter that has them)"
         ),
+    }
+}
+
+/// An interpreter with pandas and scikit-learn: `SF_BENCH_PYTHON`, or a virtual environment
+/// made (once) under `target/bench-venv`.
+fn heavy_python() -> Result<std::ffi::OsString, String> {
+    if let Some(python) = std::env::var_os("SF_BENCH_PYTHON") {
+        return Ok(python);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-venv");
+    let python = venv.join("bin/python");
+    let has_them = |python: &Path| {
+        std::process::Command::new(python)
+            .args(["-c", "import pandas, sklearn"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if has_them(&python) {
+        return Ok(python.into_os_string());
+    }
+    println!(
+        "\nmaking {} with pandas and scikit-learn (once)…",
+        venv.display()
+    );
+    let run = |program: &Path, args: &[&str]| -> Result<(), String> {
+        let out = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+            Err(format!(
+                "{} {} failed: {}",
+                program.display(),
+                args.join(" "),
+                tail.join(" / ")
+            ))
+        }
+    };
+    run(
+        Path::new("python3"),
+        &["-m", "venv", &venv.to_string_lossy()],
+    )?;
+    run(
+        &python,
+        &["-m", "pip", "install", "--quiet", "pandas", "scikit-learn"],
+    )?;
+    if has_them(&python) {
+        Ok(python.into_os_string())
+    } else {
+        Err("pandas and scikit-learn still do not import after pip installed them".to_owned())
     }
 }

@@ -9,6 +9,7 @@ mod generated;
 mod layout;
 mod plan;
 mod profile;
+mod rows;
 mod schema;
 pub mod strategy;
 mod table;

@@ -48,6 +48,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::Union;
 
+use crate::data::rows;
 use crate::data::{
     ALPHANUMERIC, Column, ColumnKind, ColumnSpec, Contract, PatternPart, Profile, Schema, Table,
     TableSource, UPPER, checked_date_format, decimal, parse_pattern, round6, uniform_value,
@@ -718,7 +719,7 @@ fn loose_edges(schema: &Schema, kind: &ColumnKind) -> Vec<Cell> {
 }
 
 /// Row counts: small tables (the lowest one or two counts) a fifth of the time, any count in the
-/// range otherwise. Rows are a `vec`, so proptest shrinks their number first.
+/// range otherwise. Rows shrink by halves first (see [`crate::data::rows`]), then value by value.
 fn rows_of(
     row: Vec<BoxedStrategy<Cell>>,
     rows: RangeInclusive<usize>,
@@ -726,11 +727,11 @@ fn rows_of(
     let lo = *rows.start();
     let hi = (*rows.end()).max(lo);
     let small_hi = hi.min(lo.saturating_add(1));
-    let full = vec(row.clone(), lo..=hi);
+    let full = rows::rows(row.clone(), lo..=hi);
     if small_hi == hi {
         return full.boxed();
     }
-    prop_oneof![1 => vec(row, lo..=small_hi), 4 => full].boxed()
+    prop_oneof![1 => rows::rows(row, lo..=small_hi), 4 => full].boxed()
 }
 
 /// The `k`-th of `values` once the value `taken` holds is left out (`k` counts from the start of

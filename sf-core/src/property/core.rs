@@ -8,7 +8,7 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -161,6 +161,13 @@ struct Progress<R> {
     failing_rows: Vec<usize>,
 }
 
+/// What a dataset already run came to.
+enum Verdict {
+    Pass,
+    OutOfContract(String),
+    Fail(String),
+}
+
 fn explore<S: Subject>(
     subject: &S,
     config: &PropertyConfig,
@@ -195,19 +202,43 @@ fn explore<S: Subject>(
         last_failure: None,
         failing_rows: Vec::new(),
     });
+    // A dataset is run once: shrinking steps back to datasets it already ran (the last failing
+    // one, after every simplification that passed), and small tables repeat. proptest's own
+    // result cache cannot be used: its cache hits do not count as cases, so a run whose data
+    // has fewer distinct values than cases would never end.
+    let verdicts: RefCell<HashMap<Vec<Vec<u8>>, Verdict>> = RefCell::new(HashMap::new());
     let outcome = runner.run(&strategy, |tables: Vec<Table>| {
+        let key = case_key(&tables);
+        if let Some(verdict) = verdicts.borrow().get(&key) {
+            // Counted as the case (or step) proptest asked for, though nothing ran.
+            let mut p = progress.borrow_mut();
+            p.calls += 1;
+            return match verdict {
+                Verdict::Pass => Ok(()),
+                Verdict::OutOfContract(why) => {
+                    p.out_of_contract += 1;
+                    Err(TestCaseError::reject(why.clone()))
+                }
+                Verdict::Fail(reason) => Err(TestCaseError::fail(reason.clone())),
+            };
+        }
         let result = run_case(subject, &sources, &tables);
         let mut p = progress.borrow_mut();
         p.calls += 1;
         p.starts.count(S::start(&result));
         p.peak_memory_mb = p.peak_memory_mb.max(S::memory_mb(&result));
         if S::passed(&result) {
+            verdicts.borrow_mut().insert(key, Verdict::Pass);
             return Ok(());
         }
         if let Some(why) = subject.out_of_contract(&result) {
             p.out_of_contract += 1;
             S::discard(&result);
-            return Err(TestCaseError::reject(format!("out of the contract: {why}")));
+            let why = format!("out of the contract: {why}");
+            verdicts
+                .borrow_mut()
+                .insert(key, Verdict::OutOfContract(why.clone()));
+            return Err(TestCaseError::reject(why));
         }
         if p.first_failure.is_none() {
             p.first_failure = Some(p.calls);
@@ -216,8 +247,11 @@ fn explore<S: Subject>(
             tracing::info!(case = p.calls, "a generated case failed; shrinking");
         }
         let reason = S::reason(&result);
+        // Each newly failing dataset is a step of the shrink path (one run before returned above).
         p.failing_rows.push(tables.iter().map(Table::rows).sum());
-        let key = case_key(&tables);
+        verdicts
+            .borrow_mut()
+            .insert(key.clone(), Verdict::Fail(reason.clone()));
         // Only the smallest failure so far is worth its workspace.
         if let Some(previous) = p.last_failure.replace(Failed {
             tables,
