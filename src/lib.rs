@@ -245,6 +245,45 @@ pub use sf_core::{Check, CheckFailure, Problem, Subject};
 // `sf.toml`, and running what it describes.
 pub use sf_core::{ConfigError, Entry, EntryKind, EntryOutcome, EntryRun, Suite};
 
+/// Reports of runs: the self-contained HTML page of a set of [`EntryRun`]s and the history of
+/// results it plots (`sf-history.jsonl` in the workspace root).
+///
+/// ```
+/// use sf::report::{HtmlReport, render_html};
+///
+/// let result = sf::TestResult::not_run(
+///     "prep",
+///     42,
+///     sf::Expectation::Pass,
+///     sf::Status::Skip,
+///     "pipeline_testing".into(),
+///     Some("not run: <ignored>".into()),
+/// );
+/// let started = result.timestamp;
+/// let runs = [sf::EntryRun {
+///     name: "prep::small".into(),
+///     result,
+///     outcome: sf::EntryOutcome::NotRun,
+///     replay: String::new(),
+/// }];
+/// let page = render_html(&HtmlReport {
+///     title: "nightly".into(),
+///     runs: &runs,
+///     started,
+///     wall_time: 0.0,
+///     history: &[],
+///     interrupted: None,
+/// })
+/// .unwrap();
+/// assert!(page.contains("prep::small") && page.contains("not run: &lt;ignored&gt;"));
+/// ```
+pub mod report {
+    pub use sf_core::history::{
+        HISTORY_FILE, History, HistoryError, HistoryRecord, Regression, regressions,
+    };
+    pub use sf_core::report::{HtmlError, HtmlReport, render_html, write_html};
+}
+
 /// Loading `sf.toml`: [`config::load`] reads and validates a configuration into a [`Suite`];
 /// every mistake is a [`ConfigError`] naming the file, the line and the key.
 ///

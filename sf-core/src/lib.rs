@@ -14,6 +14,7 @@ mod checks;
 pub mod config;
 pub mod data;
 pub mod engine;
+pub mod history;
 #[doc(hidden)]
 pub mod macro_support;
 pub mod pipeline;
@@ -67,7 +68,7 @@ pub use spec::{
     KeepWorkspace, TestSpec,
 };
 pub use store::{Listing, StoredResult, list_results};
-pub use suite::{Entry, EntryKind, EntryOutcome, EntryRun, NoSuchPipeline, Suite};
+pub use suite::{Entry, EntryKind, EntryOutcome, EntryRun, NoSuchPipeline, ReportSettings, Suite};
 pub use workspace::{
     CleanReport, ROOT_LOG, ROOT_MARKER, WORKSPACE_MARKER, Workspace, WorkspaceError, clean_root,
     ensure_root, is_sf_root, is_workspace, remove_workspace, scan_root,

@@ -409,7 +409,7 @@ pub fn scan_root(root: &Path) -> io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
         let path = entry?.path();
         if path
             .file_name()
-            .is_some_and(|n| n == ROOT_MARKER || n == ROOT_LOG)
+            .is_some_and(|n| n == ROOT_MARKER || n == ROOT_LOG || n == crate::history::HISTORY_FILE)
         {
             continue;
         }
@@ -469,6 +469,8 @@ pub fn clean_root(root: &Path) -> Result<CleanReport, WorkspaceError> {
         && is_sf_root(root)
     {
         let _ = fs::remove_file(root.join(ROOT_LOG));
+        // The history of results goes with the workspaces it recorded.
+        let _ = fs::remove_file(root.join(crate::history::HISTORY_FILE));
         let _ = fs::remove_file(root.join(ROOT_MARKER));
         report.root_removed = fs::remove_dir(root).is_ok();
     }

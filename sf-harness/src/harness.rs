@@ -15,12 +15,27 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sf_core::config::{self, CONFIG_FILE};
-use sf_core::{KeepWorkspace, Suite, report};
+use sf_core::{EntryRun, KeepWorkspace, Suite, report};
 
 use crate::exit_code;
+use crate::publish::{Finished, publish};
+
+/// The environment variable that names the HTML report's file (over `[report] html`).
+pub const REPORT_HTML_ENV: &str = "SF_REPORT_HTML";
+
+/// Where the harness writes the HTML report: `SF_REPORT_HTML`, else `[report] html` of the
+/// configuration, else nowhere.
+pub fn report_html_path(suite: &Suite) -> Option<PathBuf> {
+    std::env::var_os(REPORT_HTML_ENV)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| suite.report.html.clone())
+}
 
 /// Where the harness looks for its configuration: `SF_CONFIG`, else `sf.toml` in the package's
 /// manifest directory (`CARGO_MANIFEST_DIR`, set by cargo and nextest), else in the current
@@ -57,9 +72,37 @@ pub fn main() -> ExitCode {
         }
     };
     sf_core::interrupt::install();
-    let conclusion = libtest_mimic::run(&args, trials(&suite));
+    let runs = Arc::new(Mutex::new(Vec::new()));
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let conclusion = libtest_mimic::run(&args, recording_trials(&suite, Some(runs.clone())));
+    let mut report_failed = false;
+    if !args.list {
+        let mut runs = runs.lock().map(|r| r.clone()).unwrap_or_default();
+        runs.sort_by(|a: &EntryRun, b| a.name.cmp(&b.name));
+        let mut html = report_html_path(&suite);
+        // Each of nextest's processes runs one test: a page per process would keep only the
+        // last; the history still gets every test.
+        if html.is_some() && std::env::var_os("NEXTEST_RUN_ID").is_some() {
+            html = None;
+        }
+        let finished = Finished {
+            title: format!("cargo test: {}", suite.config.display()),
+            runs: &runs,
+            started,
+            wall_time: clock.elapsed().as_secs_f64(),
+            workspace_root: &suite.workspace_root,
+        };
+        if let Err(err) = publish(&finished, html.as_deref()) {
+            eprintln!("error: {}", sf_core::engine::error_chain(&err));
+            report_failed = true;
+        } else if let Some(path) = &html {
+            eprintln!("sf: HTML report written to {}", path.display());
+        }
+    }
     match sf_core::interrupt::interrupted() {
         Some(signal) => ExitCode::from(sf_core::interrupt::exit_status(signal)),
+        None if report_failed => ExitCode::from(exit_code::FAIL),
         None => conclusion.exit_code(),
     }
 }
@@ -67,6 +110,11 @@ pub fn main() -> ExitCode {
 /// One trial per entry of `suite`. Building them costs no script run: a trial runs its script
 /// only when selected.
 pub fn trials(suite: &Suite) -> Vec<Trial> {
+    recording_trials(suite, None)
+}
+
+/// [`trials`], each also pushing its run into `sink` for the reports written after them.
+fn recording_trials(suite: &Suite, sink: Option<Arc<Mutex<Vec<EntryRun>>>>) -> Vec<Trial> {
     let keep = keep_policy();
     suite
         .entries
@@ -75,13 +123,20 @@ pub fn trials(suite: &Suite) -> Vec<Trial> {
             let entry = entry.clone();
             let config = suite.config.clone();
             let ignored = entry.ignored;
+            let sink = sink.clone();
             Trial::test(entry.name.clone(), move || {
                 let run = entry.run(keep, &config);
-                if run.is_successful() {
+                let verdict = if run.is_successful() {
                     Ok(())
                 } else {
                     Err(Failed::from(report::failure_text(&run)))
+                };
+                if let Some(sink) = &sink
+                    && let Ok(mut runs) = sink.lock()
+                {
+                    runs.push(run);
                 }
+                verdict
             })
             .with_ignored_flag(ignored)
         })

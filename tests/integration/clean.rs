@@ -19,8 +19,8 @@ fn without_yes_and_without_a_terminal_it_refuses_instead_of_hanging() {
         .stderr(contains("pass --yes"));
     assert_eq!(
         entries(&sandbox.path().join("pipeline_testing")).len(),
-        3,
-        "marker, log, one workspace"
+        4,
+        "marker, log, history of results, one workspace"
     );
 }
 
@@ -75,6 +75,7 @@ fn it_deletes_workspaces_only_and_never_follows_planted_links() {
             "link-to-outside",
             "looks-like-a-workspace",
             "notes.txt",
+            "sf-history.jsonl",
             "sf.log"
         ]
     );

@@ -6,6 +6,7 @@ mod cli;
 mod data;
 mod examples;
 mod harness;
+mod html;
 mod init;
 mod macros;
 mod memory;

@@ -10,13 +10,18 @@ use toml::Spanned;
 use super::context::{Cx, Result};
 use super::discover::discover;
 use super::error::ConfigError;
-use super::raw::RawConfig;
+use super::raw::{RawConfig, RawReport};
 use super::script::{build_script, merge};
 use crate::spec::{DEFAULT_WORKSPACE_ROOT, TestSpec};
-use crate::suite::Entry;
+use crate::suite::{Entry, ReportSettings};
 
-/// The entries of a configuration (scripts, then pipelines) and its workspace root.
-pub(super) type Built = (Vec<Entry>, Vec<Entry>, PathBuf);
+/// The entries of a configuration (scripts, then pipelines), its workspace root and `[report]`.
+pub(super) struct Built {
+    pub(super) tests: Vec<Entry>,
+    pub(super) pipelines: Vec<Entry>,
+    pub(super) workspace_root: PathBuf,
+    pub(super) report: ReportSettings,
+}
 
 /// Reads the TOML into the raw configuration. The reader stops at the first mistake; to report
 /// every mistake of the file at once, the line of each is blanked out and the file read again
@@ -176,5 +181,35 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
     tests.sort_by(|a, b| a.name.cmp(&b.name));
     let pipelines =
         super::pipelines::build_pipelines(&cx, &raw.pipelines, &bases, &workspace_root)?;
-    Ok((tests, pipelines, workspace_root))
+    let report = report_settings(&cx, raw.report.map(Spanned::into_inner))?;
+    Ok(Built {
+        tests,
+        pipelines,
+        workspace_root,
+        report,
+    })
+}
+
+/// `[report]`: an `html` path must name a file (not empty, not a directory).
+fn report_settings(cx: &Cx<'_>, raw: Option<RawReport>) -> Result<ReportSettings> {
+    let Some(html) = raw.and_then(|r| r.html) else {
+        return Ok(ReportSettings::default());
+    };
+    let text = html.get_ref();
+    if text.trim().is_empty() || text.ends_with('/') {
+        return Err(cx.err(
+            "report.html",
+            Some(html.span()),
+            format!("`{text}` names no file; write the HTML report's path, such as `target/sf-report.html`"),
+        ));
+    }
+    let path = cx.path(text);
+    if path.is_dir() {
+        return Err(cx.err(
+            "report.html",
+            Some(html.span()),
+            format!("{text} is a directory; `html` names the report's file (for example {}/sf-report.html)", text.trim_end_matches('/')),
+        ));
+    }
+    Ok(ReportSettings { html: Some(path) })
 }

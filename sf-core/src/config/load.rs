@@ -31,13 +31,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Suite, ConfigError> {
         .parent()
         .map(Path::to_owned)
         .unwrap_or_else(|| PathBuf::from("."));
-    let (tests, pipelines, workspace_root) = super::build::build(&config, &root, text)?;
-    Ok(Suite::new(
+    let built = super::build::build(&config, &root, text)?;
+    let mut suite = Suite::new(
         config,
         root,
-        workspace_root,
-        tests.into_iter().chain(pipelines).collect(),
-    ))
+        built.workspace_root,
+        built.tests.into_iter().chain(built.pipelines).collect(),
+    );
+    suite.report = built.report;
+    Ok(suite)
 }
 
 #[cfg(test)]
@@ -82,6 +84,23 @@ mod tests {
             "{shown}"
         );
         shown[dir.path().join(CONFIG_FILE).display().to_string().len()..].to_owned()
+    }
+
+    #[test]
+    fn report_html_is_a_file_beside_the_configuration_and_mistakes_name_the_key() {
+        let dir = repo();
+        assert_eq!(load(&dir, "").unwrap().report.html, None);
+        let suite = load(&dir, "[report]\nhtml = \"out/sf.html\"\n").unwrap();
+        assert_eq!(suite.report.html, Some(dir.path().join("out/sf.html")));
+        let err = error("[report]\nhtml = \"\"\n");
+        assert!(
+            err.contains("report.html") && err.contains("names no file"),
+            "{err}"
+        );
+        let err = error("[report]\nhtml = \"scripts\"\n");
+        assert!(err.contains("is a directory"), "{err}");
+        let err = error("[report]\nhtlm = \"x.html\"\n");
+        assert!(err.contains("htlm"), "{err}");
     }
 
     #[test]

@@ -16,6 +16,15 @@ pub(crate) struct RawConfig {
     pub(crate) scripts: BTreeMap<String, Spanned<RawScript>>,
     #[serde(default)]
     pub(crate) pipelines: BTreeMap<String, Spanned<RawPipeline>>,
+    pub(crate) report: Option<Spanned<RawReport>>,
+}
+
+/// `[report]`: reports every run of the suite writes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReport {
+    /// The HTML report's file, relative to the configuration's directory.
+    pub(crate) html: Option<Spanned<String>>,
 }
 
 /// `[pipelines.NAME]`: steps, edges, aliases.

@@ -139,14 +139,11 @@ impl<T: ValueTree> ValueTree for RowsTree<T> {
                 }
                 true
             }
-            Some(Step::Shrunk(ix)) => {
-                if self.elements[ix].complicate() {
-                    self.last = Some(Step::Shrunk(ix));
-                    true
-                } else {
-                    false
-                }
+            Some(Step::Shrunk(ix)) if self.elements[ix].complicate() => {
+                self.last = Some(Step::Shrunk(ix));
+                true
             }
+            Some(Step::Shrunk(_)) => false,
         }
     }
 }

@@ -45,7 +45,7 @@ pub(super) fn hand_over(
                 .iter()
                 .copied()
                 .map(EdgeCheck::held)
-                .chain([EdgeCheck::failed(&failure)])
+                .chain([EdgeCheck::failed(&failure, &needs.columns)])
                 .collect(),
         ),
     };

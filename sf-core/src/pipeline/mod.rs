@@ -38,6 +38,6 @@ pub use definition::{Pipeline, Step};
 pub use edge::{Edge, EdgeParseError};
 pub use error::PipelineError;
 pub use graph::{BindingSource, Bound, PipelinePlan};
-pub use result::{EdgeCheck, EdgeResult, PipelineResult, StepResult};
+pub use result::{ColumnsSeen, EdgeCheck, EdgeResult, PipelineResult, StepResult};
 pub(crate) use run::run_or_report;
 pub use run::{PipelineOptions, run_pipeline};

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Pipeline;
-use crate::checks::{Check, CheckFailure};
+use crate::checks::{Check, CheckFailure, Problem};
 use crate::result::{Status, TestResult};
 use crate::spec::DEFAULT_SEED;
 use crate::spec::Expectation;
@@ -89,6 +89,21 @@ pub struct EdgeCheck {
     pub passed: bool,
     /// Why it did not, naming both ends, the file and the column.
     pub message: Option<String>,
+    /// For a `columns` check that did not hold: the columns the downstream reads and those the
+    /// file has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<ColumnsSeen>,
+}
+
+/// The columns an edge's `columns` check expected and those it found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnsSeen {
+    /// The file, relative to the channel.
+    pub file: String,
+    /// The columns the downstream step reads (`reads.columns`).
+    pub expected: Vec<String>,
+    /// The columns the file has.
+    pub found: Vec<String>,
 }
 
 impl EdgeCheck {
@@ -97,14 +112,25 @@ impl EdgeCheck {
             check,
             passed: true,
             message: None,
+            columns: None,
         }
     }
 
-    pub(super) fn failed(failure: &CheckFailure) -> EdgeCheck {
+    /// `expected` are the columns the downstream reads.
+    pub(super) fn failed(failure: &CheckFailure, expected: &[String]) -> EdgeCheck {
+        let columns = match &*failure.problem {
+            Problem::MissingColumn { file, present, .. } => Some(ColumnsSeen {
+                file: file.clone(),
+                expected: expected.to_vec(),
+                found: present.clone(),
+            }),
+            _ => None,
+        };
         EdgeCheck {
             check: failure.check(),
             passed: false,
             message: Some(failure.to_string()),
+            columns,
         }
     }
 }

@@ -110,6 +110,7 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
         starts: Default::default(),
         shrink_end: None,
         out_of_contract: 0,
+        shrink_path: Vec::new(),
     };
     for bundle in saved_bundles(&config.bundle_dir) {
         let manifest = Manifest::read(&bundle);
@@ -156,6 +157,8 @@ struct Progress<R> {
     peak_memory_mb: f64,
     first_failure: Option<u32>,
     last_failure: Option<Failed<R>>,
+    /// Total rows of each failing case, in the order they failed.
+    failing_rows: Vec<usize>,
 }
 
 /// What a dataset already run came to.
@@ -197,6 +200,7 @@ fn explore<S: Subject>(
         peak_memory_mb: 0.0,
         first_failure: None,
         last_failure: None,
+        failing_rows: Vec::new(),
     });
     // A dataset is run once: shrinking steps back to datasets it already ran (the last failing
     // one, after every simplification that passed), and small tables repeat. proptest's own
@@ -243,6 +247,8 @@ fn explore<S: Subject>(
             tracing::info!(case = p.calls, "a generated case failed; shrinking");
         }
         let reason = S::reason(&result);
+        // Each newly failing dataset is a step of the shrink path (one run before returned above).
+        p.failing_rows.push(tables.iter().map(Table::rows).sum());
         verdicts
             .borrow_mut()
             .insert(key.clone(), Verdict::Fail(reason.clone()));
@@ -265,6 +271,7 @@ fn explore<S: Subject>(
         None => ran - progress.out_of_contract,
     };
     report.out_of_contract = progress.out_of_contract;
+    report.shrink_path.clone_from(&progress.failing_rows);
     report.starts.warm += progress.starts.warm;
     report.starts.cold += progress.starts.cold;
     if progress.starts.cold_note.is_some() {

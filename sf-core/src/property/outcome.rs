@@ -37,6 +37,11 @@ pub struct PropertyReport<R = TestResult> {
     /// Generated cases discarded because their data broke a contract of the subject's own (a
     /// pipeline's edge check), counted apart from the cases run.
     pub out_of_contract: u32,
+    /// Data rows of the failing dataset (every generated channel together): at the first
+    /// failure, then after each shrink step that still failed; empty when no generated case
+    /// failed.
+    #[serde(default)]
+    pub shrink_path: Vec<usize>,
 }
 
 /// How many runs of a property run were started warm and cold.

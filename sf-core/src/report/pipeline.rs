@@ -292,6 +292,7 @@ mod tests {
                         check: crate::checks::Check::NonEmpty,
                         passed: true,
                         message: None,
+                        columns: None,
                     }],
                 },
                 EdgeResult {
@@ -383,6 +384,7 @@ mod tests {
             check: crate::checks::Check::Columns,
             passed: false,
             message: Some("edge prep.processed_data -> x: a.csv has no column `id`".into()),
+            columns: None,
         }];
         let x = render_junit(&r);
         assert!(

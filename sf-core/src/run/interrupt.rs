@@ -52,6 +52,11 @@ pub fn install() {
     });
 }
 
+/// The name of the signal that interrupted this process (`SIGINT`), if one did.
+pub fn interrupted_by() -> Option<String> {
+    interrupted().map(sys::signal_name)
+}
+
 /// The signal that interrupted this process, if one did.
 pub fn interrupted() -> Option<i32> {
     match SIGNAL.load(Ordering::SeqCst) {

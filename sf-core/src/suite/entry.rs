@@ -21,6 +21,16 @@ pub struct Suite {
     pub workspace_root: PathBuf,
     /// The tests, scripts and pipelines, sorted by name.
     pub entries: Vec<Entry>,
+    /// What `[report]` asks every run of the suite to write.
+    pub report: ReportSettings,
+}
+
+/// `[report]` of a configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportSettings {
+    /// `html = "PATH"`: the HTML report's file (absolute, resolved against the configuration's
+    /// directory).
+    pub html: Option<PathBuf>,
 }
 
 /// One test of a suite: what runs, whether it is ignored, and property settings.
@@ -85,6 +95,7 @@ impl Suite {
             root,
             workspace_root,
             entries,
+            report: ReportSettings::default(),
         }
     }
 

@@ -6,5 +6,5 @@ mod entry;
 mod run;
 
 pub(crate) use entry::PIPELINE_PREFIX;
-pub use entry::{Entry, EntryKind, NoSuchPipeline, Suite};
+pub use entry::{Entry, EntryKind, NoSuchPipeline, ReportSettings, Suite};
 pub use run::{EntryOutcome, EntryRun};

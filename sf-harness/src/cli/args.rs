@@ -121,6 +121,10 @@ pub struct TestArgs {
     /// Also write the report (in --output-format) to this file, atomically.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Also write a self-contained HTML report to this file, atomically (over `[report] html`
+    /// of sf.toml).
+    #[arg(long, value_name = "FILE", env = "SF_REPORT_HTML")]
+    pub report_html: Option<PathBuf>,
 }
 
 /// How a pipeline result is printed.
@@ -155,6 +159,10 @@ pub struct TestPipelineArgs {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = PipelineFormat::Text)]
     pub output_format: PipelineFormat,
+    /// Also write a self-contained HTML report to this file, atomically (over `[report] html`
+    /// of sf.toml).
+    #[arg(long, value_name = "FILE", env = "SF_REPORT_HTML")]
+    pub report_html: Option<PathBuf>,
 }
 
 /// `sf init`.
@@ -329,6 +337,9 @@ pub struct TestScriptArgs {
     /// Whether the script must pass or fail.
     #[arg(long, value_parser = vocabulary::<Expectation>(), default_value = "pass")]
     pub expect: Expectation,
+    /// Also write a self-contained HTML report to this file, atomically.
+    #[arg(long, value_name = "FILE", env = "SF_REPORT_HTML")]
+    pub report_html: Option<PathBuf>,
 }
 
 /// `sf generate-data`.

@@ -12,6 +12,7 @@ use sf_core::{Entry, EntryRun, Status, Suite, config};
 use super::args::{SuiteFormat, TestArgs};
 use crate::exit_code;
 use crate::harness::keep_policy;
+use crate::publish::{Finished, publish};
 
 /// Tests selected by the filters, with whether each is to be run (ignored ones are listed but not
 /// run unless asked for) — libtest's rules.
@@ -89,6 +90,7 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         bar
     });
     let keep = keep_policy();
+    let started = chrono::Utc::now();
     let start = Instant::now();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<EntryRun>>> = Mutex::new(vec![None; to_run.len()]);
@@ -181,6 +183,25 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         let plain = anstream::adapter::strip_str(&rendered).to_string();
         sf_core::write_atomic(path, plain.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let html = args
+        .report_html
+        .clone()
+        .or_else(|| suite.report.html.clone());
+    let finished = Finished {
+        title: format!("sf test: {}", suite.config.display()),
+        runs: &details,
+        started,
+        wall_time: wall,
+        workspace_root: &suite.workspace_root,
+    };
+    if let Err(err) = publish(&finished, html.as_deref()) {
+        // The tests ran and their outcome is printed; the page the run was asked for is not.
+        eprintln!("error: {}", sf_core::engine::error_chain(&err));
+        return Ok(exit_code::FAIL);
+    }
+    if let Some(path) = &html {
+        eprintln!("HTML report: {}", path.display());
     }
     if selected.is_empty() {
         eprintln!(

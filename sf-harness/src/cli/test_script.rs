@@ -1,9 +1,10 @@
 //! `sf test-script`.
 
-use sf_core::{RowCount, RunLayout, TestSpec, report};
+use sf_core::{EntryOutcome, EntryRun, RowCount, RunLayout, TestSpec, report, shell_quote};
 
 use super::args::{OutputFormat, TestScriptArgs};
 use crate::exit_code;
+use crate::publish::{Finished, publish};
 
 /// A job-argument value: JSON when it parses as JSON (`3`, `true`, `["a"]`), else the text.
 fn job_arg_value(text: &str) -> serde_json::Value {
@@ -68,6 +69,7 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
 
 pub(crate) fn run(args: TestScriptArgs) -> anyhow::Result<u8> {
     let spec = spec_from_args(&args)?;
+    let started = chrono::Utc::now();
     let result = sf_core::run(&spec);
     match args.output_format {
         OutputFormat::Text => {
@@ -76,6 +78,28 @@ pub(crate) fn run(args: TestScriptArgs) -> anyhow::Result<u8> {
             anstream::print!("{}", report::render_text(&result, color));
         }
         OutputFormat::Json => println!("{}", report::render_json(&result)),
+    }
+    let run = EntryRun {
+        name: spec.test_name(),
+        replay: format!(
+            "sf test-script {} --data-from {}",
+            shell_quote(&args.script),
+            shell_quote(&result.workspace.to_string_lossy())
+        ),
+        result: result.clone(),
+        outcome: EntryOutcome::Script,
+    };
+    let finished = Finished {
+        title: format!("sf test-script {}", args.script),
+        runs: std::slice::from_ref(&run),
+        started,
+        wall_time: result.execution_time,
+        workspace_root: &args.workspace_dir,
+    };
+    if let Err(err) = publish(&finished, args.report_html.as_deref()) {
+        // The tests ran and their outcome is printed; the page the run was asked for is not.
+        eprintln!("error: {}", sf_core::engine::error_chain(&err));
+        return Ok(exit_code::FAIL);
     }
     Ok(if result.is_successful() {
         exit_code::PASS
