@@ -39,7 +39,7 @@ pub use checks::{
     Bounds, ChannelChecks, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff,
     GOLDEN_LIMIT, Golden, GoldenDiff, GoldenMode, GoldenStatus, JsonExpectation, PENDING_SUFFIX,
     Problem, RowsVsInput, Subject, TableError, accept_pending, compare_pending, find_pending,
-    in_ci, pending_dir, reject_pending,
+    in_ci, pending_diff, pending_dir, reject_pending,
 };
 pub use config::ConfigError;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};

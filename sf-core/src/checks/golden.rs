@@ -232,7 +232,15 @@ fn compare_with(
     } else {
         let pending = pending_dir(golden);
         match replace_dir(output, &pending, PENDING_MARKER) {
-            Ok(()) => diff.pending = Some(pending),
+            Ok(()) => {
+                diff.pending = Some(pending.clone());
+                // The marker says what differs, as this run's settings saw it, for `sf review`.
+                if let Err(e) =
+                    crate::atomic::write_json_atomic(&pending.join(PENDING_MARKER), &diff)
+                {
+                    tracing::warn!(err = %e, path = %pending.display(), "cannot record the difference for review");
+                }
+            }
             Err(e) => {
                 tracing::warn!(err = %e, path = %pending.display(), "cannot keep the new outputs for review")
             }
@@ -282,7 +290,12 @@ pub fn find_pending(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Compares two pending-or-golden trees, for `sf review`.
+/// What the run that left the new files at `pending` found different, as it recorded it.
+pub fn pending_diff(pending: &Path) -> Option<GoldenDiff> {
+    serde_json::from_slice(&fs::read(pending.join(PENDING_MARKER)).ok()?).ok()
+}
+
+/// Compares a pending tree with the golden copy beside it, for `sf review`.
 pub fn compare_pending(pending: &Path, settings: &Golden) -> Vec<FileDiff> {
     let name = pending.file_name().unwrap_or_default().to_string_lossy();
     let golden = pending.with_file_name(name.strip_suffix(PENDING_SUFFIX).unwrap_or(&name));

@@ -10,13 +10,16 @@ use super::args::{PipelineFormat, TestPipelineArgs};
 use crate::exit_code;
 
 pub(crate) fn run(args: TestPipelineArgs) -> anyhow::Result<u8> {
-    let suite = match config::load(&args.config) {
+    let mut suite = match config::load(&args.config) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(exit_code::USAGE);
         }
     };
+    if args.golden || args.accept {
+        suite.golden(args.golden, args.accept);
+    }
     let mut pipeline = match suite.pipeline(&args.name) {
         Ok(p) => p.clone(),
         Err(err) => {
