@@ -112,6 +112,31 @@ pub fn runtime_installs(mut spec: TestSpec, mode: &str) -> TestSpec {
     spec
 }
 
+/// Compares every output channel with its golden copy in
+/// `sf-golden/<module path>/<test>/<channel>/` of the manifest directory; `SF_ACCEPT=1` accepts
+/// the run's outputs as the new copies (refused when `CI` is set), as `sf test --accept` does.
+pub fn golden(mut spec: TestSpec, module_path: &str) -> TestSpec {
+    let channels: Vec<String> = spec.outputs.keys().cloned().collect();
+    for channel in channels {
+        spec.golden
+            .insert(channel, crate::checks::Golden::default());
+    }
+    let name = spec.variant.clone().unwrap_or_else(|| spec.script_name());
+    spec.golden_dir = Some(
+        module_path
+            .split("::")
+            .fold(spec.base_dir.join("sf-golden"), |dir, part| dir.join(part))
+            .join(name),
+    );
+    if matches!(
+        std::env::var("SF_ACCEPT").as_deref(),
+        Ok("1") | Ok("true") | Ok("yes")
+    ) {
+        spec.golden_mode = crate::checks::GoldenMode::Accept;
+    }
+    spec
+}
+
 /// Expects the script to fail.
 pub fn expect_fail(spec: TestSpec) -> TestSpec {
     spec.expect(Expectation::Fail)

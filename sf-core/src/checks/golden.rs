@@ -132,7 +132,7 @@ impl fmt::Display for GoldenDiff {
         if let Some(p) = &self.pending {
             write!(
                 f,
-                "; the new files wait in {} (accept them with `sf review` or `sf test --accept`)",
+                "; the new files wait in {} (accept them with `sf review`, `sf test --accept`, or SF_ACCEPT=1 for #[script_test])",
                 p.display()
             )?;
         }
