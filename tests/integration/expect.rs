@@ -396,3 +396,59 @@ fn an_edge_expectation_stops_the_downstream_step_naming_the_rows() {
             .is_err()
     );
 }
+
+const EVALUATE: &str = r#"
+import csv, json, os
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    src = input_paths["eval_data"]
+    name = [n for n in os.listdir(src) if n.endswith(".csv")][0]
+    with open(os.path.join(src, name)) as f:
+        rows = list(csv.DictReader(f))
+    with open(os.path.join(output_paths["predictions"], "pred.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "label", "prob_class_0", "prob_class_1"])
+        for i, r in enumerate(rows):
+            p = 0.25 if i % 2 else 0.75
+            w.writerow([r["id"], i % 2, 1 - p, p])
+    with open(os.path.join(output_paths["metrics"], "metrics.json"), "w") as f:
+        json.dump({"auc_roc": 0.8, "model": {"name": "xgboost"}, "metrics": {"f1": 0.7}}, f)
+"#;
+
+#[test]
+fn a_script_that_meets_every_kind_of_expectation_passes() {
+    let sandbox = Sandbox::new();
+    fs::create_dir_all(sandbox.path().join("scripts")).unwrap();
+    fs::write(sandbox.path().join("scripts/evaluate.py"), EVALUATE).unwrap();
+    let write = |prob_range: &str| {
+        fs::write(
+            sandbox.path().join("sf.toml"),
+            format!(
+                "workspace_dir = \"runs\"\n[discover]\nglobs = [\"scripts/*.py\"]\n\
+                 [scripts.evaluate.inputs.eval_data]\nrows = 20\ncolumns = [{{ name = \"id\", type = \"id\" }}]\n\
+                 [scripts.evaluate.outputs.predictions]\n\
+                 not_null = [\"id\", \"label\"]\nunique = [\"id\"]\nvalues = {{ label = [0, 1] }}\n\
+                 range = {{ prob_class_1 = {prob_range} }}\nsum_to_one = [\"prob_class_0\", \"prob_class_1\"]\n\
+                 mean = {{ label = [0.1, 0.9] }}\nrows = {{ equal_to_input = \"eval_data\" }}\n\
+                 expr = [\"label == 0 || prob_class_1 < 0.5\", \"rows == 20 && max.prob_class_1 <= 1\"]\n\
+                 [scripts.evaluate.outputs.metrics]\n\
+                 json = {{ \"/auc_roc\" = [0.5, 1], \"/model/name\" = \"xgboost\" }}\n\
+                 expr = \"auc_roc >= 0.5 && metrics.f1 > 0\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    write("[0, 1]");
+    let (code, text) = sf_test(&sandbox, &[]);
+    assert_eq!(code, 0, "{text}");
+    // The same run against a tighter range: the check is live.
+    write("[0, 0.5]");
+    let (code, text) = sf_test(&sandbox, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "`prob_class_1` fails range [0, 0.5] in 10 of 20 rows: row 1: prob_class_1 = 0.75"
+        ),
+        "{text}"
+    );
+}
