@@ -762,7 +762,7 @@ mod tests {
         );
         assert_eq!(first.status, GoldenStatus::Missing);
         let pending = first.pending.clone().unwrap();
-        assert_eq!(find_pending(root.path()), [pending.clone()]);
+        assert_eq!(find_pending(root.path()), std::slice::from_ref(&pending));
         assert!(
             first.to_string().contains("has no golden copy yet"),
             "{first}"

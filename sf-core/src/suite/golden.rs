@@ -2,7 +2,7 @@
 //! the run's outputs accepted as the new copies.
 
 use super::entry::{EntryKind, PIPELINE_PREFIX, Suite};
-use crate::checks::{Golden, GoldenMode};
+use crate::checks::GoldenMode;
 use crate::spec::{TestSpec, golden_dir_for};
 
 impl Suite {
@@ -21,9 +21,7 @@ impl Suite {
             let apply = |spec: &mut TestSpec, name: String| {
                 if every_output && !property {
                     for channel in spec.outputs.keys() {
-                        spec.golden
-                            .entry(channel.clone())
-                            .or_insert_with(Golden::default);
+                        spec.golden.entry(channel.clone()).or_default();
                     }
                 }
                 if !spec.golden.is_empty() && spec.golden_dir.is_none() {
