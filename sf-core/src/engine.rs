@@ -303,7 +303,10 @@ fn run_in(
     );
     // Golden copies are compared only once everything else holds: a failed run's outputs say
     // nothing against them, and must never become golden.
-    let (golden, golden_failure) = if status == Status::Pass && !spec.golden.is_empty() {
+    let (golden, golden_failure) = if status == Status::Pass
+        && spec.expect == crate::spec::Expectation::Pass
+        && !spec.golden.is_empty()
+    {
         checks::golden_verdict(spec, workspace)
     } else {
         (Vec::new(), None)

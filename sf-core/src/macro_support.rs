@@ -400,6 +400,31 @@ mod tests {
     }
 
     #[test]
+    fn golden_outputs_of_an_attribute_test_live_under_its_module_and_name() {
+        let dir = tempfile::tempdir().unwrap();
+        script(
+            dir.path(),
+            "s.sh",
+            "#!/bin/sh\necho \"${WORD:-hi}\" > \"$SF_OUTPUT_OUTPUT/o.txt\"\n",
+        );
+        let spec = golden(under(dir.path()), "crate_tests::unit");
+        let root = dir.path().join("sf-golden/crate_tests/unit/t");
+        assert_eq!(spec.golden_root(), root);
+        assert_eq!(spec.golden.keys().collect::<Vec<_>>(), ["output"]);
+        std::fs::create_dir_all(root.join("output")).unwrap();
+        std::fs::write(root.join("output/o.txt"), "hi\n").unwrap();
+        std::fs::write(root.join("output").join(crate::checks::GOLDEN_MARKER), "").unwrap();
+        drop(run_script_test(spec.clone()));
+        let changed = spec.env("WORD", "ho");
+        let panic = std::panic::catch_unwind(|| run_script_test(changed)).unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("o.txt: contents differ (3 bytes, golden 3 bytes)"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn a_panicking_body_keeps_the_workspace() {
         let dir = tempfile::tempdir().unwrap();
         script(dir.path(), "s.sh", "#!/bin/sh\nexit 0\n");

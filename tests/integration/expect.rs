@@ -368,6 +368,21 @@ fn expectation_mistakes_in_sf_toml_name_the_file_and_the_key() {
         assert!(text.contains(key), "{output}: {text}");
         assert!(text.contains(message), "{output}: {text}");
     }
+    // A golden copy is of a passing run.
+    fs::write(
+        sandbox.path().join("sf.toml"),
+        "[discover]\nglobs = [\"scripts/*.py\"]\n[scripts.metrics]\nexpect = \"fail\"\n\
+         [scripts.metrics.outputs.metrics]\ngolden = true\n",
+    )
+    .unwrap();
+    let (code, text) = sf_test(&sandbox, &["--list"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains(
+            "`scripts.metrics.outputs.metrics.golden`: a golden copy is of a passing run's outputs"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

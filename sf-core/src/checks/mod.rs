@@ -5,6 +5,8 @@
 mod channel;
 mod expect;
 mod golden;
+#[cfg(test)]
+pub(crate) use golden::GOLDEN_MARKER;
 pub(crate) mod recommendations;
 mod rows;
 mod shape;

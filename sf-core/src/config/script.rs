@@ -269,6 +269,13 @@ pub(super) fn build_script(
             if let Some(golden) =
                 build_golden(cx, &format!("{key}.outputs.{channel}"), Some(out.span()), o)?
             {
+                if spec.expect == Expectation::Fail {
+                    return Err(cx.err(
+                        format!("{key}.outputs.{channel}.golden"),
+                        Some(out.span()),
+                        "a golden copy is of a passing run's outputs; it does not apply with expect = \"fail\"",
+                    ));
+                }
                 spec.golden.insert(channel.clone(), golden);
             }
             if let Some(file) = &o.file {
