@@ -135,6 +135,21 @@ fn a_pipeline_step_that_mislabels_rows_fails_its_golden_comparison_naming_the_ro
     );
     assert!(text.contains("sf review"), "{text}");
 
+    // Rejected: the new files go, the golden copy stays.
+    let pending = golden.with_file_name("labels.new");
+    assert!(pending.join("labels.csv").is_file());
+    let out = sandbox
+        .sf()
+        .args(["review", "--reject", "labelling"])
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let review = String::from_utf8_lossy(&out.stdout);
+    assert!(review.contains("8 of 12 rows differ"), "{review}");
+    assert!(review.contains("1 discarded"), "{review}");
+    assert!(!pending.exists());
+    assert!(golden.join("labels.csv").is_file());
+
     // JSON says the same, typed, in the step's result.
     let out = sandbox
         .sf()

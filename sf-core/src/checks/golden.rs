@@ -798,6 +798,29 @@ mod tests {
     }
 
     #[test]
+    fn a_channel_too_large_for_a_golden_copy_fails_saying_so() {
+        let out = tempfile::tempdir().unwrap();
+        fs::write(
+            out.path().join("big.bin"),
+            vec![0u8; GOLDEN_LIMIT as usize + 1],
+        )
+        .unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let golden = root.path().join("t/out");
+        for mode in [GoldenMode::Compare, GoldenMode::Accept] {
+            let diff = compare_with("out", out.path(), &golden, &Golden::default(), mode, false);
+            assert_eq!(diff.status, GoldenStatus::Refused);
+            assert!(
+                diff.to_string().starts_with(
+                    "golden outputs are for small files: `out` holds 10.0 MiB, more than the 10 MiB limit"
+                ),
+                "{diff}"
+            );
+        }
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
     fn ci_never_accepts_nor_writes_golden_files() {
         let out = dir_with(&[("a.csv", "id\n1\n")]);
         let root = tempfile::tempdir().unwrap();
