@@ -128,10 +128,7 @@ pub fn golden(mut spec: TestSpec, module_path: &str) -> TestSpec {
             .fold(spec.base_dir.join("sf-golden"), |dir, part| dir.join(part))
             .join(name),
     );
-    if matches!(
-        std::env::var("SF_ACCEPT").as_deref(),
-        Ok("1") | Ok("true") | Ok("yes")
-    ) {
+    if crate::checks::accept_from_env() {
         spec.golden_mode = crate::checks::GoldenMode::Accept;
     }
     spec

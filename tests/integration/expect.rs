@@ -482,3 +482,63 @@ fn a_script_that_meets_every_kind_of_expectation_passes() {
         "{text}"
     );
 }
+
+#[test]
+fn golden_turns_on_for_every_output_from_the_command_line() {
+    let sandbox = Sandbox::new();
+    fs::create_dir_all(sandbox.path().join("scripts")).unwrap();
+    fs::write(sandbox.path().join("scripts/metrics.py"), METRICS).unwrap();
+    fs::write(
+        sandbox.path().join("sf.toml"),
+        "workspace_dir = \"runs\"\n[discover]\nglobs = [\"scripts/*.py\"]\n\
+         [scripts.metrics.outputs.metrics]\nnon_empty = true\n",
+    )
+    .unwrap();
+    let (code, text) = sf_test(&sandbox, &[]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = sf_test(&sandbox, &["--golden"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("has no golden copy yet"), "{text}");
+    let (code, text) = sf_test(
+        &sandbox,
+        &["--golden", "--accept", "--output-format", "json"],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Accepted the outputs of `metrics`"), "{text}");
+    let (code, text) = sf_test(&sandbox, &["--golden"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        sandbox
+            .path()
+            .join("sf-golden/metrics/small/metrics/metrics.json")
+            .is_file()
+    );
+    // `sf test-script --golden` keeps its copies under the current directory.
+    let script = sandbox.path().join("scripts/metrics.py");
+    let run = |args: &[&str]| {
+        sandbox
+            .sf()
+            .arg("test-script")
+            .arg(&script)
+            .args(["--output", "metrics", "--workspace-dir", "runs"])
+            .args(args)
+            .env_remove("CI")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&["--golden"]).status.code(), Some(0));
+    fs::write(&script, METRICS.replace("0.104", "0.105")).unwrap();
+    let out = run(&["--golden"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "metrics.json: 1 value differs (/auc_roc_class_0: 1): /auc_roc_class_0: 0.105 (golden 0.104)"
+        ),
+        "{text}"
+    );
+    assert_eq!(run(&["--golden", "--accept"]).status.code(), Some(0));
+    let out = run(&["--golden"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}

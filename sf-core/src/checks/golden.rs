@@ -140,6 +140,15 @@ impl fmt::Display for GoldenDiff {
     }
 }
 
+/// Whether `SF_ACCEPT` (`1`, `true`, `yes`) asks to accept the run's outputs as golden copies:
+/// the `--accept` of `cargo test` (attribute tests and the harness).
+pub fn accept_from_env() -> bool {
+    matches!(
+        std::env::var("SF_ACCEPT").as_deref(),
+        Ok("1") | Ok("true") | Ok("yes")
+    )
+}
+
 /// Whether this is a CI run, where golden outputs are never accepted or written.
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")

@@ -18,8 +18,8 @@ pub use channel::{ChannelChecks, Check, CheckFailure, Problem, Subject};
 pub use expect::{Bounds, ExpectationFailure, Expectations, JsonExpectation, RowsVsInput};
 pub use golden::{
     FileDiff, GOLDEN_LIMIT, Golden, GoldenDiff, GoldenMode, GoldenStatus, PENDING_SUFFIX,
-    accept_pending, compare_pending, find_pending, in_ci, pending_diff, pending_dir,
-    reject_pending,
+    accept_from_env, accept_pending, compare_pending, find_pending, in_ci, pending_diff,
+    pending_dir, reject_pending,
 };
 pub(crate) use recommendations::some_of;
 pub use shape::TableError;
