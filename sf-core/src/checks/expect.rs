@@ -357,17 +357,18 @@ impl Expectations {
         let mut exprs_compiled = Vec::new();
         if exprs {
             for text in &self.expr {
-                let compiled = Expr::compile(text, &columns, &stats, rows).map_err(|found| {
-                    Problem::Expectation(Box::new(ExpectationFailure {
-                        file: shown.to_owned(),
-                        column: None,
-                        expectation: format!("expr {text:?}"),
-                        failing: 0,
-                        checked: rows,
-                        rows: Vec::new(),
-                        found: Some(found),
-                    }))
-                })?;
+                let compiled =
+                    Expr::compile(text, &columns, Some((&stats, rows))).map_err(|found| {
+                        Problem::Expectation(Box::new(ExpectationFailure {
+                            file: shown.to_owned(),
+                            column: None,
+                            expectation: format!("expr {text:?}"),
+                            failing: 0,
+                            checked: rows,
+                            rows: Vec::new(),
+                            found: Some(found),
+                        }))
+                    })?;
                 exprs_compiled.push((compiled, tally(None, format!("expr {text:?}"))));
             }
         }
@@ -435,9 +436,9 @@ impl Expectations {
                 }
             }
             for (expr, t) in &exprs_compiled {
-                match expr.eval_row(&columns, cells) {
+                match expr.eval_row(cells) {
                     Ok(true) => {}
-                    Ok(false) => failures[*t].add(row, expr.shown(&columns, cells)),
+                    Ok(false) => failures[*t].add(row, expr.shown(cells)),
                     Err(why) if expr.per_row => failures[*t].add(row, why),
                     Err(why) => {
                         aggregate_failure.get_or_insert_with(|| ExpectationFailure {
@@ -465,14 +466,14 @@ impl Expectations {
                     failing: 0,
                     checked: rows,
                     rows: Vec::new(),
-                    found: Some(expr.shown(&columns, &[])),
+                    found: Some(expr.shown(&[])),
                 });
             }
         }
         if !exprs_compiled.is_empty() && rows == 0 && aggregate_failure.is_none() {
             // No row to evaluate: an aggregate expression still says something of the table.
             for (expr, _) in exprs_compiled.iter().filter(|(e, _)| !e.per_row) {
-                if !matches!(expr.eval_row(&columns, &[]), Ok(true)) {
+                if !matches!(expr.eval_row(&[]), Ok(true)) {
                     aggregate_failure = Some(ExpectationFailure {
                         file: shown.to_owned(),
                         column: None,
@@ -480,7 +481,7 @@ impl Expectations {
                         failing: 0,
                         checked: 0,
                         rows: Vec::new(),
-                        found: Some(expr.shown(&columns, &[])),
+                        found: Some(expr.shown(&[])),
                     });
                     break;
                 }
@@ -559,16 +560,12 @@ impl Expectations {
             flatten("", &doc, &mut flat);
             let (names, cells): (Vec<String>, Vec<Cell>) = flat.into_iter().unzip();
             for text in &self.expr {
-                let expr = Expr::compile(text, &names, &[], 0)
+                let expr = Expr::compile(text, &names, None)
                     .map_err(|found| fail(None, format!("expr {text:?}"), found))?;
-                match expr.eval_row(&names, &cells) {
+                match expr.eval_row(&cells) {
                     Ok(true) => {}
                     Ok(false) => {
-                        return Err(fail(
-                            None,
-                            format!("expr {text:?}"),
-                            expr.shown(&names, &cells),
-                        ));
+                        return Err(fail(None, format!("expr {text:?}"), expr.shown(&cells)));
                     }
                     Err(why) => return Err(fail(None, format!("expr {text:?}"), why)),
                 }
@@ -690,11 +687,12 @@ struct Expr {
 }
 
 impl Expr {
+    /// `text` against a table's `columns` with their aggregates (`Some((stats, rows))`), or
+    /// against a JSON file's values (`None`).
     fn compile(
         text: &str,
         columns: &[String],
-        stats: &[Stats],
-        rows: usize,
+        table: Option<(&[Stats], usize)>,
     ) -> Result<Expr, String> {
         let tree = evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(text)
             .map_err(|e| format!("cannot be read: {e}"))?;
@@ -708,35 +706,39 @@ impl Expr {
                 reads.push((name.to_owned(), i));
                 continue;
             }
-            let aggregate = if name == "rows" {
-                Some(rows as f64)
-            } else {
-                name.split_once('.').and_then(|(f, column)| {
-                    let s = stats.get(columns.iter().position(|c| c == column)?)?;
-                    match f {
-                        "sum" => Some(s.sum),
-                        "mean" if s.count > 0 => Some(s.sum / s.count as f64),
-                        "min" => s.min,
-                        "max" => s.max,
-                        _ => None,
-                    }
-                })
+            let Some((stats, rows)) = table else {
+                return Err(format!(
+                    "`{name}` is not a value of the file (values: {})",
+                    columns.join(", ")
+                ));
             };
-            match aggregate {
-                Some(x) => aggregates.push((name.to_owned(), x)),
-                None if stats.is_empty() && rows == 0 && !columns.is_empty() => {
+            if name == "rows" {
+                aggregates.push((name.to_owned(), rows as f64));
+                continue;
+            }
+            let aggregate = name.split_once('.').and_then(|(f, column)| {
+                let at = columns.iter().position(|c| c == column)?;
+                Some((f, column, stats.get(at).cloned().unwrap_or_default()))
+            });
+            let value = match &aggregate {
+                Some(("sum", _, s)) => Some(s.sum),
+                Some(("mean", _, s)) => (s.count > 0).then(|| s.sum / s.count as f64),
+                Some(("min", _, s)) => s.min,
+                Some(("max", _, s)) => s.max,
+                _ => {
                     return Err(format!(
-                        "`{name}` is not a value of the file (values: {})",
+                        "`{name}` is neither a column (columns: {}) nor an aggregate \
+                         (rows, mean.COL, sum.COL, min.COL, max.COL)",
                         columns.join(", ")
                     ));
                 }
-                None => {
-                    return Err(format!(
-                        "`{name}` is neither a column (columns: {}) nor an aggregate with a value \
-                         (rows, mean.COL, sum.COL, min.COL, max.COL of a numeric column)",
-                        columns.join(", ")
-                    ));
+            };
+            match (value, aggregate) {
+                (Some(x), _) => aggregates.push((name.to_owned(), x)),
+                (None, Some((_, column, _))) => {
+                    return Err(format!("`{name}` has no value: `{column}` holds no number"));
                 }
+                (None, None) => unreachable!("an unknown name returned above"),
             }
         }
         Ok(Expr {
@@ -749,7 +751,7 @@ impl Expr {
     }
 
     /// The expression's value for one row: true or false, or why it has none.
-    fn eval_row(&self, _columns: &[String], cells: &[Cell]) -> Result<bool, String> {
+    fn eval_row(&self, cells: &[Cell]) -> Result<bool, String> {
         use evalexpr::{ContextWithMutableVariables, HashMapContext, Value};
         let mut context = HashMapContext::<evalexpr::DefaultNumericTypes>::new();
         for (name, i) in &self.reads {
@@ -777,7 +779,7 @@ impl Expr {
     }
 
     /// The values the expression read, for a failure: `auc = 0.104`.
-    fn shown(&self, _columns: &[String], cells: &[Cell]) -> String {
+    fn shown(&self, cells: &[Cell]) -> String {
         let mut parts: Vec<String> = self
             .reads
             .iter()
@@ -895,7 +897,7 @@ mod tests {
                     expr: vec!["score > 0".into()],
                     ..Default::default()
                 },
-                "output channel `out`: pred.csv: fails expr \"score > 0\": `score` is neither a column (columns: id, label, prob_class_0, prob_class_1) nor an aggregate with a value (rows, mean.COL, sum.COL, min.COL, max.COL of a numeric column)",
+                "output channel `out`: pred.csv: fails expr \"score > 0\": `score` is neither a column (columns: id, label, prob_class_0, prob_class_1) nor an aggregate (rows, mean.COL, sum.COL, min.COL, max.COL)",
             ),
         ];
         for (expect, message) in cases {
@@ -919,6 +921,27 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(run(dir.path(), expect), Ok(vec![Check::Values]));
+    }
+
+    #[test]
+    fn an_aggregate_of_an_empty_table_has_no_value_and_fails() {
+        let dir = channel(&[("pred.csv", "id,label\n")]);
+        let expect = Expectations {
+            expr: vec!["mean.label > 0".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            run(dir.path(), expect),
+            Err("output channel `out`: pred.csv: fails expr \"mean.label > 0\": `mean.label` has no value: `label` holds no number".into())
+        );
+        let rows = Expectations {
+            expr: vec!["rows > 0".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            run(dir.path(), rows),
+            Err("output channel `out`: pred.csv: fails expr \"rows > 0\": rows = 0".into())
+        );
     }
 
     #[test]
