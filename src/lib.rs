@@ -176,6 +176,38 @@
 //! # }
 //! ```
 //!
+//! # Expectations and golden outputs
+//!
+//! A script that writes every file it promises can still write the wrong values. A channel's
+//! [`Expectations`] say what its tables and JSON files must hold (non-null and unique columns,
+//! allowed values, ranges, means, row counts against an input, expressions, JSON pointers); a
+//! [`Golden`] entry compares a channel with the copy accepted earlier, in
+//! [`TestSpec::golden_root`]. `sf.toml` writes the same with `range = { prob = [0, 1] }` or
+//! `golden = true` on an output, `#[script_test]` with `golden = true`.
+//!
+//! ```no_run
+//! use std::collections::BTreeMap;
+//! use sf::{Bounds, ChannelChecks, Expectations, Golden, TestSpec};
+//!
+//! let mut spec = TestSpec::new("examples/scripts/model_evaluation.py");
+//! spec.outputs.insert(
+//!     "eval_output".into(),
+//!     ChannelChecks {
+//!         expect: Expectations {
+//!             not_null: vec!["id".into()],
+//!             range: BTreeMap::from([("prob_class_1".into(), Bounds { min: 0.0, max: 1.0 })]),
+//!             ..Expectations::default()
+//!         },
+//!         ..ChannelChecks::output()
+//!     },
+//! );
+//! spec.golden.insert("metrics_output".into(), Golden { tolerance: 1e-6, ..Golden::default() });
+//! let result = sf::run(&spec);
+//! for diff in &result.golden {
+//!     println!("{}: {diff}", diff.channel);
+//! }
+//! ```
+//!
 //! # Every test of `sf.toml` as a test case
 //!
 //! With the `harness` feature, [`harness::main`] is the `main` of a `harness = false` test target
@@ -239,8 +271,11 @@ pub use sf_core::pipeline::{
     PipelineResult, StepResult, run_pipeline, run_pipeline_property,
 };
 
-// Checks of a channel's files.
-pub use sf_core::{Check, CheckFailure, Problem, Subject};
+// Checks of a channel's files: shape, value expectations, golden copies.
+pub use sf_core::{
+    Bounds, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff, Golden, GoldenDiff,
+    GoldenMode, GoldenStatus, JsonExpectation, Problem, RowsVsInput, Subject,
+};
 
 // `sf.toml`, and running what it describes.
 pub use sf_core::{ConfigError, Entry, EntryKind, EntryOutcome, EntryRun, Suite};

@@ -96,3 +96,8 @@ fn relative_step_in_its_package(run: ScriptRun) {
     let tagged = std::fs::read_to_string(run.output("output").join("tagged.txt")).unwrap();
     assert_eq!(tagged, "acme.steps.scripts.relative_step-processed");
 }
+
+// The outputs must match the golden copy committed in sf-golden/script_tests/<test>/; accept a
+// change with `SF_ACCEPT=1 cargo test` or `sf review`.
+#[script_test(script = "row_counter", data = "generic", rows = 5, golden = true)]
+fn row_counter_matches_its_golden_output() {}

@@ -301,6 +301,20 @@ fn run_in(
             &[]
         },
     );
+    // Golden copies are compared only once everything else holds: a failed run's outputs say
+    // nothing against them, and must never become golden.
+    let (golden, golden_failure) = if status == Status::Pass
+        && spec.expect == crate::spec::Expectation::Pass
+        && !spec.golden.is_empty()
+    {
+        checks::golden_verdict(spec, workspace)
+    } else {
+        (Vec::new(), None)
+    };
+    let (status, error_message) = match golden_failure {
+        Some(reason) => (Status::Fail, Some(reason)),
+        None => (status, error_message),
+    };
     // So that a replay of a kept workspace gets what the script was given, not what it left; a
     // passing run whose workspace is about to go needs none.
     let kept = status != Status::Pass || spec.keep_workspace == KeepWorkspace::Always;
@@ -335,6 +349,16 @@ fn run_in(
         },
     };
     let mut recommendations = recommend(&findings);
+    for accepted in golden
+        .iter()
+        .filter(|g| g.status == crate::checks::GoldenStatus::Accepted)
+    {
+        recommendations.push(format!(
+            "Accepted the outputs of `{}` as its golden copy in {}: review and commit them",
+            accepted.channel,
+            accepted.golden.display()
+        ));
+    }
     // The mode is the test's, whatever the run's log says.
     let (status, error_message) = match execution.installs.as_ref() {
         Some(i) if !i.missing.is_empty() && spec.runtime_installs == RuntimeInstalls::Fail => (
@@ -363,6 +387,7 @@ fn run_in(
         timestamp,
         script_path: Some(script.path.clone()),
         execution: Some(execution),
+        golden,
         ..TestResult::not_run(
             spec.script_name(),
             spec.seed,

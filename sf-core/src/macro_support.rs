@@ -112,6 +112,28 @@ pub fn runtime_installs(mut spec: TestSpec, mode: &str) -> TestSpec {
     spec
 }
 
+/// Compares every output channel with its golden copy in
+/// `sf-golden/<module path>/<test>/<channel>/` of the manifest directory; `SF_ACCEPT=1` accepts
+/// the run's outputs as the new copies (refused when `CI` is set), as `sf test --accept` does.
+pub fn golden(mut spec: TestSpec, module_path: &str) -> TestSpec {
+    let channels: Vec<String> = spec.outputs.keys().cloned().collect();
+    for channel in channels {
+        spec.golden
+            .insert(channel, crate::checks::Golden::default());
+    }
+    let name = spec.variant.clone().unwrap_or_else(|| spec.script_name());
+    spec.golden_dir = Some(
+        module_path
+            .split("::")
+            .fold(spec.base_dir.join("sf-golden"), |dir, part| dir.join(part))
+            .join(name),
+    );
+    if crate::checks::accept_from_env() {
+        spec.golden_mode = crate::checks::GoldenMode::Accept;
+    }
+    spec
+}
+
 /// Expects the script to fail.
 pub fn expect_fail(spec: TestSpec) -> TestSpec {
     spec.expect(Expectation::Fail)
@@ -372,6 +394,31 @@ mod tests {
             .find_map(|l| l.trim().strip_prefix("workspace: "))
             .unwrap();
         assert!(Path::new(ws).join("inputs/input/data.csv").is_file());
+    }
+
+    #[test]
+    fn golden_outputs_of_an_attribute_test_live_under_its_module_and_name() {
+        let dir = tempfile::tempdir().unwrap();
+        script(
+            dir.path(),
+            "s.sh",
+            "#!/bin/sh\necho \"${WORD:-hi}\" > \"$SF_OUTPUT_OUTPUT/o.txt\"\n",
+        );
+        let spec = golden(under(dir.path()), "crate_tests::unit");
+        let root = dir.path().join("sf-golden/crate_tests/unit/t");
+        assert_eq!(spec.golden_root(), root);
+        assert_eq!(spec.golden.keys().collect::<Vec<_>>(), ["output"]);
+        std::fs::create_dir_all(root.join("output")).unwrap();
+        std::fs::write(root.join("output/o.txt"), "hi\n").unwrap();
+        std::fs::write(root.join("output").join(crate::checks::GOLDEN_MARKER), "").unwrap();
+        drop(run_script_test(spec.clone()));
+        let changed = spec.env("WORD", "ho");
+        let panic = std::panic::catch_unwind(|| run_script_test(changed)).unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("o.txt: contents differ (3 bytes, golden 3 bytes)"),
+            "{message}"
+        );
     }
 
     #[test]

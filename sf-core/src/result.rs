@@ -67,6 +67,9 @@ pub struct TestResult {
     pub expected: Expectation,
     /// Process-level details, when the script was started.
     pub execution: Option<ExecutionResult>,
+    /// How each golden output compared with its golden copy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub golden: Vec<crate::checks::GoldenDiff>,
 }
 
 impl TestResult {
@@ -94,6 +97,7 @@ impl TestResult {
             script_path: None,
             expected,
             execution: None,
+            golden: Vec::new(),
         }
     }
 

@@ -24,6 +24,13 @@ pub const DEFAULT_OUTPUT: &str = "output";
 /// The default workspace root, relative to the current directory.
 pub const DEFAULT_WORKSPACE_ROOT: &str = "pipeline_testing";
 
+/// `sf-golden/<name parts>/` under `root`: the parts of a test name (`a::b`) as folders.
+pub(crate) fn golden_dir_for(root: &std::path::Path, test_name: &str) -> PathBuf {
+    test_name
+        .split("::")
+        .fold(root.join("sf-golden"), |d, part| d.join(part))
+}
+
 /// When a run's workspace is kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +108,13 @@ pub struct TestSpec {
     /// Distinguishes tests of the same script (for example `small`, `large`); see
     /// [`TestSpec::test_name`].
     pub variant: Option<String>,
+    /// Output channels compared with a golden copy, and how.
+    pub golden: BTreeMap<String, crate::checks::Golden>,
+    /// Where the golden copies of this test live (`<channel>/` each); by default
+    /// `sf-golden/<test name parts>/` under `base_dir`.
+    pub golden_dir: Option<PathBuf>,
+    /// Compare with the golden copies, or accept the run's outputs as the new ones.
+    pub golden_mode: crate::checks::GoldenMode,
 }
 
 impl TestSpec {
@@ -140,7 +154,17 @@ impl TestSpec {
             runtime_installs: sf_vocab::RuntimeInstalls::default(),
             name: None,
             variant: None,
+            golden: BTreeMap::new(),
+            golden_dir: None,
+            golden_mode: crate::checks::GoldenMode::Compare,
         }
+    }
+
+    /// The directory of the golden copies of this test's outputs.
+    pub fn golden_root(&self) -> PathBuf {
+        self.golden_dir
+            .clone()
+            .unwrap_or_else(|| golden_dir_for(&self.base_dir, &self.test_name()))
     }
 
     /// The test's name: `name::variant`, where the name is [`TestSpec::name`] (the sf.toml

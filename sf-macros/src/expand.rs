@@ -73,6 +73,10 @@ pub(crate) fn expand(t: &Test, function: &ItemFn) -> TokenStream {
     if let Some(file) = &t.requirements_file {
         spec = quote! { ::sf::__private::requirements_file(#spec, #file) };
     }
+    // Last: every output channel is known by now.
+    if t.golden {
+        spec = quote! { ::sf::__private::golden(#spec, ::core::module_path!()) };
+    }
     let ignore = match &t.ignore {
         Some(Some(reason)) => quote! { #[ignore = #reason] },
         Some(None) => quote! { #[ignore] },

@@ -47,9 +47,10 @@ pub(crate) struct Args {
     pub(crate) inputs: Vec<LitStr>,
     pub(crate) outputs: Vec<LitStr>,
     pub(crate) proptest: Option<PropArgs>,
+    pub(crate) golden: Option<syn::LitBool>,
 }
 
-const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, import_root, requirements(...), requirements_file, runtime_installs, proptest(...), ignore";
+const KEYS: &str = "script, data, size, rows, seed, format, env(...), job_args(...), inputs(...), outputs(...), timeout, expect, import_root, requirements(...), requirements_file, runtime_installs, golden, proptest(...), ignore";
 
 pub(crate) fn parse(attr: TokenStream) -> (Args, Vec<syn::Error>) {
     let mut args = Args::default();
@@ -155,6 +156,7 @@ fn one(args: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
             meta,
         ),
 
+        "golden" => set(&mut args.golden, boolean(meta, "golden")?, meta),
         "rows" => set(&mut args.rows, integer(meta, "rows")?, meta),
         "seed" => set(&mut args.seed, integer(meta, "seed")?, meta),
         "ignore" => {

@@ -43,6 +43,7 @@ pub(crate) struct Test {
     pub(crate) outputs: Vec<String>,
     pub(crate) proptest: Option<Prop>,
     pub(crate) takes_run: bool,
+    pub(crate) golden: bool,
 }
 
 /// The value of a vocabulary argument, parsed by sf's own parser; its error goes on the literal.
@@ -152,6 +153,12 @@ pub(crate) fn validate(
                 "`expect = \"fail\"` does not combine with proptest(...)",
             ));
         }
+        if let Some(golden) = args.golden.as_ref().filter(|g| g.value) {
+            errors.push(syn::Error::new_spanned(
+                golden,
+                "`golden = true` compares the outputs of one seeded run; it does not combine with proptest(...)",
+            ));
+        }
         if args.rows.is_some() || args.size.is_some() {
             errors.push(syn::Error::new(span, "proptest(...) generates datasets of every size: use min_rows and max_rows instead of rows or size"));
         }
@@ -170,6 +177,7 @@ pub(crate) fn validate(
         requirements: args.requirements.iter().map(LitStr::value).collect(),
         requirements_file: args.requirements_file.as_ref().map(LitStr::value),
         runtime_installs: runtime_installs.map(|r| r.name()),
+        golden: args.golden.as_ref().is_some_and(|g| g.value),
         ignore: args.ignore.map(|(_, reason)| reason),
         env: args
             .env

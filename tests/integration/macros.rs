@@ -26,7 +26,7 @@ fn attribute_tests_list_run_and_ignore_like_rust_tests() {
     let (code, out) = run(&[]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("test result: ok. 8 passed; 0 failed; 1 ignored"),
+        out.contains("test result: ok. 9 passed; 0 failed; 1 ignored"),
         "{out}"
     );
     let (code, out) = run(&["--exact", "tabular_preprocessing"]);

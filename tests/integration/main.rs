@@ -5,6 +5,7 @@ mod clean;
 mod cli;
 mod data;
 mod examples;
+mod expect;
 mod harness;
 mod html;
 mod init;

@@ -12,4 +12,7 @@ fn empty_row_range() {}
 #[script_test(script = "/bin/sh", proptest(edge_values = 1))]
 fn edge_values_is_a_bool() {}
 
+#[script_test(script = "/bin/sh", golden = true, proptest(cases = 8))]
+fn golden_is_for_one_seeded_run() {}
+
 fn main() {}

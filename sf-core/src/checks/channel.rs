@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::expect::{ExpectationFailure, Expectations};
 use super::shape::{TableError, TableShape, is_tabular, read_table_shape};
 
 /// What must hold for the files of a channel.
@@ -19,7 +20,7 @@ use super::shape::{TableError, TableShape, is_tabular, read_table_shape};
 ///
 /// Whatever the checks, a channel directory that is a symbolic link fails: its files are not
 /// the script's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelChecks {
     /// The channel must hold at least one file.
     pub non_empty: bool,
@@ -37,6 +38,9 @@ pub struct ChannelChecks {
     pub readable: bool,
     /// Every tabular file has at least these columns.
     pub columns: Vec<String>,
+    /// What the values of the tables and JSON files must be.
+    #[serde(default)]
+    pub expect: Expectations,
 }
 
 /// One kind of check, as results name it.
@@ -51,12 +55,18 @@ pub enum Check {
     Columns,
     /// The tabular files hold enough data rows.
     Rows,
+    /// The values meet their expectations.
+    Values,
+    /// The files match their golden copies.
+    Golden,
 }
 
 impl Check {
-    /// `non_empty`, `files`, `columns` or `rows`.
+    /// `non_empty`, `files`, `columns`, `rows`, `values` or `golden`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Check::Values => "values",
+            Check::Golden => "golden",
             Check::NonEmpty => "non_empty",
             Check::Files => "files",
             Check::Columns => "columns",
@@ -124,6 +134,10 @@ impl CheckFailure {
             | Problem::Unreadable { .. }
             | Problem::TooFewRows { .. }
             | Problem::NoRows { .. } => Check::Rows,
+            Problem::Expectation(_) | Problem::ExpectedColumn { .. } | Problem::NoJson => {
+                Check::Values
+            }
+            Problem::Golden(_) => Check::Golden,
         }
     }
 }
@@ -222,6 +236,27 @@ pub enum Problem {
         /// The tables, relative to the channel.
         files: Vec<String>,
     },
+    /// A value expectation did not hold.
+    #[error(": {0}")]
+    Expectation(Box<ExpectationFailure>),
+    /// A value expectation names a column a table does not have.
+    #[error(": {file} has no column `{column}` for {expectation} (columns: {})", present.join(", "))]
+    ExpectedColumn {
+        /// The file, relative to the channel.
+        file: String,
+        /// The column.
+        column: String,
+        /// The expectation that names it.
+        expectation: String,
+        /// The columns it has.
+        present: Vec<String>,
+    },
+    /// JSON expectations were given, but no file is JSON.
+    #[error(" holds no JSON file for its json expectations")]
+    NoJson,
+    /// The files differ from their golden copies.
+    #[error(": {0}")]
+    Golden(Box<super::golden::GoldenDiff>),
 }
 
 impl ChannelChecks {
@@ -234,6 +269,7 @@ impl ChannelChecks {
             some_rows: false,
             readable: false,
             columns: Vec::new(),
+            expect: Expectations::default(),
         }
     }
 
@@ -251,8 +287,19 @@ impl ChannelChecks {
     /// Applies the checks to the channel directory `dir`; returns the checks that ran and held,
     /// in order, or the first that did not (with those that held before it).
     pub fn check(&self, subject: &Subject, dir: &Path) -> Result<Vec<Check>, CheckFailure> {
+        self.check_with_inputs(subject, dir, None)
+    }
+
+    /// As [`check`](ChannelChecks::check), with `input` giving the directory of an input channel
+    /// (of the script that wrote the files) for a `rows` expectation.
+    pub fn check_with_inputs(
+        &self,
+        subject: &Subject,
+        dir: &Path,
+        input: Option<&dyn Fn(&str) -> PathBuf>,
+    ) -> Result<Vec<Check>, CheckFailure> {
         let mut held = Vec::new();
-        self.check_into(dir, &mut held)
+        self.check_into(dir, &mut held, input)
             .map(|()| held.clone())
             .map_err(|problem| CheckFailure {
                 subject: subject.clone(),
@@ -261,7 +308,12 @@ impl ChannelChecks {
             })
     }
 
-    fn check_into(&self, dir: &Path, held: &mut Vec<Check>) -> Result<(), Problem> {
+    fn check_into(
+        &self,
+        dir: &Path,
+        held: &mut Vec<Check>,
+        input: Option<&dyn Fn(&str) -> PathBuf>,
+    ) -> Result<(), Problem> {
         if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(Problem::Link {
                 path: dir.to_owned(),
@@ -294,7 +346,7 @@ impl ChannelChecks {
         };
         let strict = self.min_rows.is_some() || !self.columns.is_empty();
         if !(strict || self.some_rows || self.readable) {
-            return Ok(());
+            return self.check_values(dir, &files, held, input);
         }
         let mut tables: Vec<(String, TableShape)> = Vec::new();
         for file in files.iter().filter(|f| is_tabular(f)) {
@@ -312,7 +364,7 @@ impl ChannelChecks {
                     columns: self.columns.clone(),
                 })
             } else {
-                Ok(())
+                self.check_values(dir, &files, held, input)
             };
         }
         if !self.columns.is_empty() {
@@ -341,6 +393,37 @@ impl ChannelChecks {
         if self.min_rows.is_some() || self.some_rows {
             held.push(Check::Rows);
         }
+        self.check_values(dir, &files, held, input)
+    }
+
+    fn check_values(
+        &self,
+        dir: &Path,
+        files: &[PathBuf],
+        held: &mut Vec<Check>,
+        input: Option<&dyn Fn(&str) -> PathBuf>,
+    ) -> Result<(), Problem> {
+        if self.expect.is_empty() {
+            return Ok(());
+        }
+        let shown = |f: &PathBuf| {
+            (
+                f.strip_prefix(dir).unwrap_or(f).display().to_string(),
+                f.clone(),
+            )
+        };
+        let tables: Vec<(String, PathBuf)> =
+            files.iter().filter(|f| is_tabular(f)).map(shown).collect();
+        let jsons: Vec<(String, PathBuf)> = files
+            .iter()
+            .filter(|f| {
+                f.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            })
+            .map(shown)
+            .collect();
+        self.expect.check(&tables, &jsons, input)?;
+        held.push(Check::Values);
         Ok(())
     }
 }

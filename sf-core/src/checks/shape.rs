@@ -53,12 +53,12 @@ pub(crate) struct TableShape {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tabular {
+pub(crate) enum Tabular {
     Delimited(u8),
     JsonLines,
 }
 
-fn tabular_format(path: &Path) -> Option<Tabular> {
+pub(crate) fn tabular_format(path: &Path) -> Option<Tabular> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     if name.ends_with(".csv") {
@@ -81,7 +81,7 @@ pub(crate) fn is_tabular(path: &Path) -> bool {
 const HEADER_LIMIT: usize = 16 << 20;
 /// The most sf reads of one file (after decompression) to check it: a sparse file of terabytes
 /// or a gzip bomb fails the check instead of keeping sf busy for hours.
-const READ_LIMIT: u64 = 4 << 30;
+pub(crate) const READ_LIMIT: u64 = 4 << 30;
 
 /// Column names and data-row count of a CSV, TSV or JSON Lines file (gzip-compressed when its
 /// name ends in `.gz`). Streams the file: memory stays bounded whatever the length of its
@@ -123,9 +123,9 @@ fn read_table_shape_within(path: &Path, limit: u64) -> Result<TableShape, TableE
 }
 
 /// A reader that fails once it has given `left` bytes.
-struct Budget<R> {
-    inner: R,
-    left: u64,
+pub(crate) struct Budget<R> {
+    pub(crate) inner: R,
+    pub(crate) left: u64,
 }
 
 impl<R: io::Read> io::Read for Budget<R> {

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::channel::{ChannelChecks, Subject};
+use super::channel::{ChannelChecks, CheckFailure, Problem, Subject};
+use super::golden::{GoldenDiff, compare};
 use crate::result::Status;
 use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
 use crate::script::AdapterKind;
@@ -124,10 +125,50 @@ fn failed_output_check(
     outputs: &BTreeMap<String, ChannelChecks>,
     workspace: &Workspace,
 ) -> Option<String> {
+    let input = |channel: &str| workspace.input(channel);
     outputs.iter().find_map(|(name, checks)| {
         checks
-            .check(&Subject::Output(name.clone()), &workspace.output(name))
+            .check_with_inputs(
+                &Subject::Output(name.clone()),
+                &workspace.output(name),
+                Some(&input),
+            )
             .err()
             .map(|failure| failure.to_string())
     })
+}
+
+/// Compares every golden output of a run that passed so far with its golden copy (or accepts
+/// it); returns the comparisons and, when one does not hold, why the run fails.
+pub(crate) fn golden_verdict(
+    spec: &crate::spec::TestSpec,
+    workspace: &Workspace,
+) -> (Vec<GoldenDiff>, Option<String>) {
+    let root = spec.golden_root();
+    let mut failure = None;
+    let diffs: Vec<GoldenDiff> = spec
+        .golden
+        .iter()
+        .map(|(channel, settings)| {
+            let diff = compare(
+                channel,
+                &workspace.output(channel),
+                &root.join(channel),
+                settings,
+                spec.golden_mode,
+            );
+            if !diff.holds() && failure.is_none() {
+                failure = Some(
+                    CheckFailure {
+                        subject: Subject::Output(channel.clone()),
+                        problem: Box::new(Problem::Golden(Box::new(diff.clone()))),
+                        held: Vec::new(),
+                    }
+                    .to_string(),
+                );
+            }
+            diff
+        })
+        .collect();
+    (diffs, failure)
 }

@@ -7,6 +7,7 @@ mod channel;
 mod context;
 mod discover;
 mod error;
+mod expect;
 mod load;
 mod pipelines;
 mod raw;

@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::channel::build_channel;
 use super::context::{Cx, Result};
+use super::expect::build_expectations;
 use super::raw::RawPipeline;
 use super::script::{check_property_rows, property_config};
 use crate::checks::ChannelChecks;
@@ -84,12 +85,25 @@ pub(super) fn build_pipelines(
                             files: r.files.clone(),
                             columns: r.columns.clone(),
                             some_rows: !r.allow_empty,
+                            expect: build_expectations(
+                                cx,
+                                &format!("{skey}.reads.{channel}"),
+                                Some(step.span()),
+                                r.into(),
+                                None,
+                            )?,
                             ..ChannelChecks::edge()
                         },
                     );
                 }
             }
             spec.variant = Some(step_name.clone());
+            if !spec.golden.is_empty() {
+                spec.golden_dir = Some(crate::spec::golden_dir_for(
+                    cx.root,
+                    &format!("{PIPELINE_PREFIX}{name}::{step_name}"),
+                ));
+            }
             pipeline = pipeline.step(step_name.clone(), spec);
             for (channel, needs) in reads {
                 pipeline = pipeline.reads(&step_name, &channel, needs);
@@ -122,7 +136,11 @@ pub(super) fn build_pipelines(
                     check_property_rows(cx, &prop_key, prop, &channel, data, config.max_rows)?;
                 }
             }
-            out.push(Entry::pipeline(pipeline.clone(), ignored, Some(config)));
+            let mut property = pipeline.clone();
+            for step in &mut property.steps {
+                step.spec.golden.clear();
+            }
+            out.push(Entry::pipeline(property, ignored, Some(config)));
         }
         out.push(Entry::pipeline(pipeline, ignored, None));
     }

@@ -62,6 +62,49 @@ pub(crate) struct RawReads {
     pub(crate) columns: Vec<String>,
     #[serde(default)]
     pub(crate) allow_empty: bool,
+    // Value expectations, as on an output.
+    pub(crate) not_null: Option<Vec<String>>,
+    pub(crate) unique: Option<Vec<String>>,
+    pub(crate) values: Option<BTreeMap<String, Vec<toml::Value>>>,
+    pub(crate) range: Option<BTreeMap<String, Vec<f64>>>,
+    pub(crate) rows: Option<RawRows>,
+    pub(crate) sum_to_one: Option<Vec<String>>,
+    pub(crate) mean: Option<BTreeMap<String, Vec<f64>>>,
+    pub(crate) expr: Option<RawStrings>,
+    pub(crate) json: Option<BTreeMap<String, toml::Value>>,
+}
+
+/// `rows = { equal_to_input = "input_data" }` or `{ at_most_input = "input_data" }`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRows {
+    pub(crate) equal_to_input: Option<String>,
+    pub(crate) at_most_input: Option<String>,
+}
+
+/// One string or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawStrings {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl RawStrings {
+    pub(crate) fn to_vec(&self) -> Vec<String> {
+        match self {
+            RawStrings::One(s) => vec![s.clone()],
+            RawStrings::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `tolerance = 1e-6`, or per column: `tolerance = { prob = 1e-6, default = 0 }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawTolerance {
+    All(f64),
+    PerColumn(BTreeMap<String, f64>),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,4 +264,18 @@ pub(crate) struct RawOutput {
     pub(crate) file: Option<Spanned<String>>,
     pub(crate) min_rows: Option<usize>,
     pub(crate) columns: Option<Vec<String>>,
+    // Value expectations.
+    pub(crate) not_null: Option<Vec<String>>,
+    pub(crate) unique: Option<Vec<String>>,
+    pub(crate) values: Option<BTreeMap<String, Vec<toml::Value>>>,
+    pub(crate) range: Option<BTreeMap<String, Vec<f64>>>,
+    pub(crate) rows: Option<RawRows>,
+    pub(crate) sum_to_one: Option<Vec<String>>,
+    pub(crate) mean: Option<BTreeMap<String, Vec<f64>>>,
+    pub(crate) expr: Option<RawStrings>,
+    pub(crate) json: Option<BTreeMap<String, toml::Value>>,
+    // Golden outputs.
+    pub(crate) golden: Option<bool>,
+    pub(crate) tolerance: Option<RawTolerance>,
+    pub(crate) volatile: Option<Vec<String>>,
 }

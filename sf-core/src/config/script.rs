@@ -11,6 +11,7 @@ use toml::Spanned;
 use super::channel::build_channel;
 use super::channel::parse_size;
 use super::context::{Cx, Result};
+use super::expect::{build_expectations, build_golden};
 use super::raw::{RawBytes, RawDuration, RawScript};
 use crate::checks::ChannelChecks;
 use crate::data::{ChannelPlan, DataPlan, GeneratedData, Profile, RowCount, Size, TableSource};
@@ -239,6 +240,7 @@ pub(super) fn build_script(
     if let Some(outputs) = &raw.outputs {
         spec.outputs = BTreeMap::new();
         spec.output_files = BTreeMap::new();
+        let inputs: Vec<String> = spec.data.channels.keys().cloned().collect();
         for (channel, out) in outputs {
             cx.channel(&format!("{key}.outputs.{channel}"), out.span(), channel)?;
             let o = out.get_ref();
@@ -256,9 +258,28 @@ pub(super) fn build_script(
                     files: o.files.as_ref().map(|f| f.get_ref().clone()),
                     min_rows: o.min_rows,
                     columns: o.columns.clone().unwrap_or_default(),
+                    expect: build_expectations(
+                        cx,
+                        &format!("{key}.outputs.{channel}"),
+                        Some(out.span()),
+                        o.into(),
+                        Some(&inputs),
+                    )?,
                     ..ChannelChecks::output()
                 },
             );
+            if let Some(golden) =
+                build_golden(cx, &format!("{key}.outputs.{channel}"), Some(out.span()), o)?
+            {
+                if spec.expect == Expectation::Fail {
+                    return Err(cx.err(
+                        format!("{key}.outputs.{channel}.golden"),
+                        Some(out.span()),
+                        "a golden copy is of a passing run's outputs; it does not apply with expect = \"fail\"",
+                    ));
+                }
+                spec.golden.insert(channel.clone(), golden);
+            }
             if let Some(file) = &o.file {
                 let name = file.get_ref();
                 if !plain_file_name(name) {
@@ -308,10 +329,16 @@ pub(super) fn build_script(
             if !parts.is_empty() {
                 variant.variant = Some(parts.join("::"));
             }
+            if !variant.golden.is_empty() {
+                variant.golden_dir =
+                    Some(crate::spec::golden_dir_for(cx.root, &variant.test_name()));
+            }
             tests.push(Entry::script(variant, ignored, None));
         }
         if let Some(p) = &raw.proptest {
             let mut variant = base.clone();
+            // Golden copies are of the plain variants' seeded data.
+            variant.golden.clear();
             variant.variant = Some(
                 [profile.map(Profile::name), Some("proptest")]
                     .into_iter()

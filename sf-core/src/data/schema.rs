@@ -487,7 +487,7 @@ impl Schema {
         // Tried once with every input at 1: an expression that gives no number (a comparison,
         // text, an unknown function) would make a column of nothing.
         use evalexpr::{ContextWithMutableVariables, HashMapContext, Value};
-        let mut context = HashMapContext::<evalexpr::DefaultNumericTypes>::new();
+        let mut context = HashMapContext::new();
         for name in tree.iter_variable_identifiers() {
             let _ = context.set_value(name.to_owned(), Value::Float(1.0));
         }
@@ -609,8 +609,7 @@ impl Schema {
 
 /// `expr` as an operator tree.
 fn parse_expr(expr: &str) -> Result<evalexpr::Node, ColumnProblem> {
-    evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(expr)
-        .map_err(|err| ColumnProblem::DerivedExpr(err.to_string()))
+    evalexpr::build_operator_tree(expr).map_err(|err| ColumnProblem::DerivedExpr(err.to_string()))
 }
 
 /// The values of a derived column over the columns of `table` generated so far: missing where
@@ -639,7 +638,7 @@ pub(crate) fn derived(expr: &str, table: &Table, rows: usize) -> Column {
     Column::Float(
         (0..rows)
             .map(|row| {
-                let mut context = HashMapContext::<evalexpr::DefaultNumericTypes>::new();
+                let mut context = HashMapContext::new();
                 for (name, column) in &inputs {
                     context
                         .set_value(name.clone(), Value::Float(value_at(*column, row)?))

@@ -9,12 +9,14 @@ use crate::result::Status;
 use crate::tree;
 
 /// Checks that the upstream output exists, copies it (read-only) to `copy`, and checks the copy
-/// against what the downstream reads. Returns the edge's result and whether the downstream may
+/// against what the downstream reads (a `rows` expectation counts the upstream step's inputs, in
+/// `upstream_inputs`). Returns the edge's result and whether the downstream may
 /// run.
 pub(super) fn hand_over(
     b: &Bound,
     needs: &ChannelChecks,
     source: &Path,
+    upstream_inputs: &Path,
     copy: &Path,
 ) -> (EdgeResult, bool) {
     let (from_step, from_output) = b.source.upstream().unwrap_or(("?", "?"));
@@ -32,7 +34,10 @@ pub(super) fn hand_over(
             problem: Box::new(problem),
             held: Vec::new(),
         })
-        .and_then(|()| needs.check(&subject, copy));
+        .and_then(|()| {
+            let input = |channel: &str| upstream_inputs.join(channel);
+            needs.check_with_inputs(&subject, copy, Some(&input))
+        });
     let (status, checks) = match outcome {
         Ok(held) => (
             Status::Pass,
@@ -99,7 +104,7 @@ mod tests {
             },
         };
         let copy = dir.path().join("copy");
-        let (edge, ok) = hand_over(&bound, &ChannelChecks::edge(), &source, &copy);
+        let (edge, ok) = hand_over(&bound, &ChannelChecks::edge(), &source, dir.path(), &copy);
         assert!(!ok);
         assert_eq!(edge.status, Status::Fail);
         let message = edge.checks[0].message.clone().unwrap();

@@ -387,7 +387,8 @@ fn run_step(
             file_name_component(name, "step"),
             file_name_component(&b.input, "input"),
         ));
-        let (edge, ok) = hand_over(b, &needs, &source, &copy);
+        let upstream_inputs = Workspace::at(ws).inputs();
+        let (edge, ok) = hand_over(b, &needs, &source, &upstream_inputs, &copy);
         if !ok && stopped.is_none() {
             stopped = edge
                 .checks

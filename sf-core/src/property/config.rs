@@ -60,12 +60,13 @@ pub struct PropertyConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputChecks {
-    /// The files and columns the outputs must have; no row counts (`min_rows`, rows present).
+    /// The files and columns the outputs must have, and their value expectations; no row
+    /// counts (`min_rows`, rows present).
     #[default]
     Shape,
     /// Every output check of the seeded run, row counts included.
     All,
-    /// None: a case passes when the script succeeds.
+    /// None (value expectations included): a case passes when the script succeeds.
     None,
 }
 
@@ -98,6 +99,7 @@ impl OutputChecks {
                 checks.some_rows = false;
                 checks.readable = false;
                 checks.columns.clear();
+                checks.expect = crate::checks::Expectations::default();
             }
         }
     }

@@ -53,6 +53,45 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
             paint(&error, red, color)
         );
     }
+    for diff in result.golden.iter().filter(|d| !d.holds()) {
+        let _ = writeln!(
+            out,
+            "  {} `{}` against {}",
+            paint("golden:", label, color),
+            diff.channel,
+            diff.golden.display()
+        );
+        if let Some(reason) = &diff.reason {
+            let _ = writeln!(out, "    {}", sanitize_line(reason));
+        }
+        for file in &diff.files {
+            let _ = writeln!(out, "    {}: {}", sanitize_line(&file.file), file.summary);
+            if !file.columns.is_empty() {
+                let per: Vec<String> = file
+                    .columns
+                    .iter()
+                    .map(|(c, n)| format!("{}: {n}", sanitize_line(c)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "      {} {}",
+                    paint("per column:", dim, color),
+                    per.join(", ")
+                );
+            }
+            for line in &file.first {
+                let _ = writeln!(out, "      {}", sanitize_line(line));
+            }
+        }
+        if let Some(pending) = &diff.pending {
+            let _ = writeln!(
+                out,
+                "    {} {} (`sf review` or `sf test --accept`)",
+                paint("new files:", dim, color),
+                pending.display()
+            );
+        }
+    }
     if let Some(exec) = &result.execution {
         if let Some(tb) = exec
             .script_error

@@ -3,6 +3,7 @@
 //! loads it.
 
 mod entry;
+mod golden;
 mod run;
 
 pub(crate) use entry::PIPELINE_PREFIX;

@@ -49,6 +49,8 @@ pub enum Command {
     ListResults(ListResultsArgs),
     /// Delete the workspaces sf created.
     CleanWorkspace(CleanWorkspaceArgs),
+    /// Show the outputs that differ from their golden copies, and accept or discard them.
+    Review(ReviewArgs),
 }
 
 /// Where input data comes from.
@@ -115,6 +117,12 @@ pub struct TestArgs {
     /// Use only Python environments already in the cache (also SF_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+    /// Compare every output with its golden copy under `sf-golden/`, as `golden = true` does.
+    #[arg(long)]
+    pub golden: bool,
+    /// Accept the outputs of this run as the new golden copies (refused when `CI` is set).
+    #[arg(long)]
+    pub accept: bool,
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = SuiteFormat::Text)]
     pub output_format: SuiteFormat,
@@ -163,6 +171,28 @@ pub struct TestPipelineArgs {
     /// of sf.toml).
     #[arg(long, value_name = "FILE", env = "SF_REPORT_HTML")]
     pub report_html: Option<PathBuf>,
+    /// Compare every step's outputs with their golden copies, as `golden = true` does.
+    #[arg(long)]
+    pub golden: bool,
+    /// Accept the outputs of this run as the new golden copies (refused when `CI` is set).
+    #[arg(long)]
+    pub accept: bool,
+}
+
+/// `sf review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Review only new outputs whose path (under `sf-golden/`) contains one of these.
+    pub filters: Vec<String>,
+    /// The configuration file; the golden copies live in `sf-golden/` beside it.
+    #[arg(long, default_value = sf_core::config::CONFIG_FILE)]
+    pub config: PathBuf,
+    /// Accept every new output listed, without asking.
+    #[arg(long, conflicts_with = "reject")]
+    pub accept: bool,
+    /// Discard every new output listed, without asking.
+    #[arg(long)]
+    pub reject: bool,
 }
 
 /// `sf init`.
@@ -310,6 +340,12 @@ pub struct TestScriptArgs {
     /// Use only Python environments already in the cache (also SF_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+    /// Compare every output with its golden copy under `sf-golden/`, as `golden = true` does.
+    #[arg(long)]
+    pub golden: bool,
+    /// Accept the outputs of this run as the new golden copies (refused when `CI` is set).
+    #[arg(long)]
+    pub accept: bool,
     /// What `pip install` from inside the run does: prepare (what the environment lacks, then
     /// run again), fail, or skip (warn) [default: prepare].
     #[arg(long, value_name = "MODE", value_parser = vocabulary::<sf_core::RuntimeInstalls>())]

@@ -6,6 +6,7 @@ mod generate;
 mod init;
 mod logging;
 mod results;
+mod review;
 mod test;
 mod test_pipeline;
 mod test_script;
@@ -73,7 +74,8 @@ pub fn run(cli: Cli) -> u8 {
         | Command::Init(_)
         | Command::GenerateData(_)
         | Command::ListResults(_)
-        | Command::CleanWorkspace(_) => None,
+        | Command::CleanWorkspace(_)
+        | Command::Review(_) => None,
     };
     logging::init(cli.verbose, cli.quiet, log_file.as_deref());
     let outcome = match cli.command {
@@ -84,6 +86,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::GenerateData(args) => generate::run(args),
         Command::ListResults(args) => results::run(args),
         Command::CleanWorkspace(args) => clean::run(args),
+        Command::Review(args) => review::run(args),
     };
     match outcome {
         Ok(code) => code,

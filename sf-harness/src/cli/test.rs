@@ -54,6 +54,9 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    if args.golden || args.accept {
+        suite.golden(args.golden, args.accept);
+    }
     if args.cold {
         for entry in &mut suite.entries {
             if let Some(property) = &mut entry.property {

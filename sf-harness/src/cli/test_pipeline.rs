@@ -11,13 +11,16 @@ use crate::exit_code;
 use crate::publish::{Finished, publish};
 
 pub(crate) fn run(args: TestPipelineArgs) -> anyhow::Result<u8> {
-    let suite = match config::load(&args.config) {
+    let mut suite = match config::load(&args.config) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(exit_code::USAGE);
         }
     };
+    if args.golden || args.accept {
+        suite.golden(args.golden, args.accept);
+    }
     let mut pipeline = match suite.pipeline(&args.name) {
         Ok(p) => p.clone(),
         Err(err) => {

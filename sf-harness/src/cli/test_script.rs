@@ -64,6 +64,14 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     if let Some(dir) = &args.data_from {
         spec = spec.data_from(dir)?;
     }
+    if args.golden {
+        for channel in spec.outputs.keys().cloned().collect::<Vec<_>>() {
+            spec.golden.insert(channel, sf_core::Golden::default());
+        }
+    }
+    if args.accept {
+        spec.golden_mode = sf_core::GoldenMode::Accept;
+    }
     Ok(spec)
 }
 
