@@ -3,11 +3,10 @@
 //! shape checks.
 
 use std::fmt;
-use std::fs;
 use std::io::{self, BufRead};
 use std::path::Path;
 
-use super::shape::{Budget, READ_LIMIT, TableError, Tabular, tabular_format};
+use super::shape::{READ_LIMIT, TableError, Tabular, open_table, over_budget};
 
 /// One value of a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,34 +102,12 @@ pub(crate) fn for_each_row(
     path: &Path,
     mut on_row: impl FnMut(&[String], usize, &[Cell]),
 ) -> Result<Vec<String>, TableError> {
-    let format = tabular_format(path).ok_or(TableError::NotTabular)?;
-    let file = fs::File::open(path)?;
-    let reader: Box<dyn io::Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    let reader = io::BufReader::with_capacity(
-        64 * 1024,
-        Budget {
-            inner: reader,
-            left: READ_LIMIT,
-        },
-    );
-    let over_budget = |e: TableError| match e {
-        TableError::Io(io) if io.kind() == io::ErrorKind::FileTooLarge => {
-            TableError::TooLarge { limit: READ_LIMIT }
-        }
-        TableError::Csv(c) if matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::FileTooLarge) => {
-            TableError::TooLarge { limit: READ_LIMIT }
-        }
-        other => other,
-    };
+    let (format, reader) = open_table(path, READ_LIMIT)?;
     match format {
         Tabular::Delimited(delimiter) => delimited_rows(reader, delimiter, &mut on_row),
         Tabular::JsonLines => json_lines_rows(reader, &mut on_row),
     }
-    .map_err(over_budget)
+    .map_err(|e| over_budget(e, READ_LIMIT))
 }
 
 fn delimited_rows(
@@ -209,7 +186,7 @@ mod tests {
     fn rows(name: &str, text: &str) -> (Vec<String>, Vec<Vec<Cell>>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
-        fs::write(&path, text).unwrap();
+        std::fs::write(&path, text).unwrap();
         let mut all = Vec::new();
         let columns = for_each_row(&path, |_, _, cells| all.push(cells.to_vec())).unwrap();
         (columns, all)

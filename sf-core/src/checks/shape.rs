@@ -91,6 +91,20 @@ pub(crate) fn read_table_shape(path: &Path) -> Result<TableShape, TableError> {
 }
 
 fn read_table_shape_within(path: &Path, limit: u64) -> Result<TableShape, TableError> {
+    let (format, reader) = open_table(path, limit)?;
+    match format {
+        Tabular::Delimited(delimiter) => delimited_shape(reader, delimiter),
+        Tabular::JsonLines => json_lines_shape(reader),
+    }
+    .map_err(|e| over_budget(e, limit))
+}
+
+/// The tabular file at `path` (gunzipped when its name ends in `.gz`) as a buffered reader
+/// that fails after `limit` bytes, and its format.
+pub(crate) fn open_table(
+    path: &Path,
+    limit: u64,
+) -> Result<(Tabular, impl BufRead + use<>), TableError> {
     let format = tabular_format(path).ok_or(TableError::NotTabular)?;
     let file = fs::File::open(path)?;
     let reader: Box<dyn io::Read> = if path.extension().is_some_and(|e| e == "gz") {
@@ -105,21 +119,23 @@ fn read_table_shape_within(path: &Path, limit: u64) -> Result<TableShape, TableE
             left: limit,
         },
     );
-    let shape = match format {
-        Tabular::Delimited(delimiter) => delimited_shape(reader, delimiter),
-        Tabular::JsonLines => json_lines_shape(reader),
-    };
-    shape.map_err(|e| match e {
-        TableError::Io(io) if io.kind() == io::ErrorKind::FileTooLarge => {
+    Ok((format, reader))
+}
+
+/// A read that stopped at the [`Budget`] of `limit` bytes, whichever reader met it, as
+/// [`TableError::TooLarge`].
+pub(crate) fn over_budget(e: TableError, limit: u64) -> TableError {
+    let too_large = |kind: Option<io::ErrorKind>| kind == Some(io::ErrorKind::FileTooLarge);
+    match e {
+        TableError::Io(io) if too_large(Some(io.kind())) => TableError::TooLarge { limit },
+        TableError::Json { source, .. } if too_large(source.io_error_kind()) => {
             TableError::TooLarge { limit }
         }
-        TableError::Json { source, .. }
-            if source.io_error_kind() == Some(io::ErrorKind::FileTooLarge) =>
-        {
+        TableError::Csv(c) if matches!(c.kind(), csv::ErrorKind::Io(io) if too_large(Some(io.kind()))) => {
             TableError::TooLarge { limit }
         }
         other => other,
-    })
+    }
 }
 
 /// A reader that fails once it has given `left` bytes.
