@@ -1013,6 +1013,7 @@ def main():
     control.sendall(json.dumps(hello).encode())
     learner = Learner(folders) if (sys.argv[3] if len(sys.argv) > 3 else "1") != "0" else None
     spare = Spare(control)
+    ending = None
     while True:
         try:
             got = receive(control)
@@ -1026,13 +1027,17 @@ def main():
                 _close(fd)
             control.sendall(json.dumps({"setup_failed": learner.unsafe}).encode())
             continue
+        if ending is not None:
+            _waitpid(ending, 0)
+            ending = None
         end = spare.serve(*got)
         learned = spare.learned()
         if learner is not None:
             end["learned"] = len(learner.learned)
         control.sendall(json.dumps(end).encode())
-        # The last case's processes end, and the next case's are made, while sf checks.
-        _waitpid(spare.pid, 0)
+        # The next case's processes are made while sf checks, and while the last case's end
+        # (a large interpreter takes a while to tear down); the next case starts once they have.
+        ending = spare.pid
         if learner is not None:
             learner.learn(learned)
         spare = Spare(control)
