@@ -18,6 +18,9 @@ vocabulary! {
         /// NumPy arrays in one file (`np.load(...)["data"]`): `data` as for `npy`, and each
         /// numeric column as its own 1-D array (needs sf's `npy` feature).
         Npz = "npz",
+        /// Apache Parquet: every column typed (64-bit integer, double, boolean, UTF-8 string),
+        /// a missing value as a null, Snappy-compressed pages (needs sf's `parquet` feature).
+        Parquet = "parquet",
     }
 }
 
@@ -27,8 +30,8 @@ impl Format {
         self.name()
     }
 
-    /// Whether files of this format hold text rows (and can be gzipped, split or counted).
+    /// Whether files of this format hold text rows (and can be gzipped).
     pub fn is_text(self) -> bool {
-        !matches!(self, Format::Npy | Format::Npz)
+        !matches!(self, Format::Npy | Format::Npz | Format::Parquet)
     }
 }

@@ -240,6 +240,7 @@ mod tests {
         );
         // Aliases parse but are never what a format is called.
         assert_eq!(Format::Jsonl.to_string(), "jsonl");
-        assert_eq!(Format::parse("parquet"), None);
+        assert_eq!(Format::parse("PARQUET"), Some(Format::Parquet));
+        assert_eq!(Format::parse("xlsx"), None);
     }
 }

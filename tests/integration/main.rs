@@ -12,6 +12,8 @@ mod init;
 mod macros;
 mod memory;
 mod packages;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod pipeline;
 mod property;
 mod results;

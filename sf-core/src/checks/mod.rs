@@ -5,6 +5,7 @@
 mod channel;
 mod expect;
 mod golden;
+mod parquet;
 #[cfg(test)]
 pub(crate) use golden::GOLDEN_MARKER;
 pub(crate) mod recommendations;

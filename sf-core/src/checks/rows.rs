@@ -1,6 +1,6 @@
 //! The rows of a tabular file, one at a time, as value expectations and golden comparisons read
-//! them: CSV, TSV and JSON Lines, optionally gzip-compressed, within the same read budget as the
-//! shape checks.
+//! them: CSV, TSV and JSON Lines, optionally gzip-compressed, and Parquet, within the same read
+//! budget as the shape checks.
 
 use std::fmt;
 use std::io::{self, BufRead};
@@ -102,10 +102,14 @@ pub(crate) fn for_each_row(
     path: &Path,
     mut on_row: impl FnMut(&[String], usize, &[Cell]),
 ) -> Result<Vec<String>, TableError> {
+    if super::shape::tabular_format(path) == Some(Tabular::Parquet) {
+        return super::parquet::for_each_row(path, READ_LIMIT, on_row);
+    }
     let (format, reader) = open_table(path, READ_LIMIT)?;
     match format {
         Tabular::Delimited(delimiter) => delimited_rows(reader, delimiter, &mut on_row),
         Tabular::JsonLines => json_lines_rows(reader, &mut on_row),
+        Tabular::Parquet => Err(TableError::NotTabular),
     }
     .map_err(|e| over_budget(e, READ_LIMIT))
 }

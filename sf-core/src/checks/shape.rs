@@ -34,6 +34,14 @@ pub enum TableError {
         /// 1-based.
         line: usize,
     },
+    /// A Parquet file, and this sf was built without the `parquet` feature.
+    #[error(
+        "a Parquet file: this sf was built without its `parquet` feature (features = [\"parquet\"]), so it cannot read it"
+    )]
+    NoParquet,
+    /// A Parquet file could not be read.
+    #[error("not a Parquet file sf can read: {0}")]
+    Parquet(String),
     /// A JSON Lines line is not JSON.
     #[error("line {line}: {source}")]
     Json {
@@ -56,10 +64,14 @@ pub(crate) struct TableShape {
 pub(crate) enum Tabular {
     Delimited(u8),
     JsonLines,
+    Parquet,
 }
 
 pub(crate) fn tabular_format(path: &Path) -> Option<Tabular> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".parquet") {
+        return Some(Tabular::Parquet);
+    }
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     if name.ends_with(".csv") {
         Some(Tabular::Delimited(b','))
@@ -77,7 +89,7 @@ pub(crate) fn tabular_format(path: &Path) -> Option<Tabular> {
 }
 
 /// Whether checks read `path` as a table (CSV, TSV, JSON Lines — `.jsonl`, `.ndjson`, or a
-/// `part-*.json` shard — optionally `.gz`).
+/// `part-*.json` shard — optionally `.gz`, and Parquet).
 pub(crate) fn is_tabular(path: &Path) -> bool {
     tabular_format(path).is_some()
 }
@@ -96,10 +108,14 @@ pub(crate) fn read_table_shape(path: &Path) -> Result<TableShape, TableError> {
 }
 
 fn read_table_shape_within(path: &Path, limit: u64) -> Result<TableShape, TableError> {
+    if tabular_format(path) == Some(Tabular::Parquet) {
+        return super::parquet::shape(path, limit);
+    }
     let (format, reader) = open_table(path, limit)?;
     match format {
         Tabular::Delimited(delimiter) => delimited_shape(reader, delimiter),
         Tabular::JsonLines => json_lines_shape(reader),
+        Tabular::Parquet => Err(TableError::NotTabular),
     }
     .map_err(|e| over_budget(e, limit))
 }
@@ -410,6 +426,7 @@ mod tests {
                 }
                 Some(TableShape { columns, rows })
             }
+            Tabular::Parquet => None,
         }
     }
 
@@ -418,6 +435,7 @@ mod tests {
         match format {
             Tabular::Delimited(d) => delimited_shape(reader, d).ok(),
             Tabular::JsonLines => json_lines_shape(reader).ok(),
+            Tabular::Parquet => None,
         }
     }
 

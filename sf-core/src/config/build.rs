@@ -91,7 +91,17 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
         || root.join(DEFAULT_WORKSPACE_ROOT),
         |w| cx.path(w.get_ref()),
     );
-    let discovered = discover(&cx, raw.discover, !raw.scripts.is_empty())?;
+    let mut discovered = discover(&cx, raw.discover, !raw.scripts.is_empty())?;
+    // A discovered script that sections name by `path` is tested by those sections only:
+    // `[scripts.mvi_small]` and `[scripts.mvi_large]` on scripts/mvi.py are two tests, not three.
+    let claimed: BTreeSet<std::path::PathBuf> = raw
+        .scripts
+        .values()
+        .filter_map(|s| s.get_ref().path.as_ref())
+        .map(|p| canonical(&cx.path(p.get_ref())))
+        .collect();
+    discovered
+        .retain(|name, path| raw.scripts.contains_key(name) || !claimed.contains(&canonical(path)));
 
     let names: BTreeSet<&String> = discovered.keys().chain(raw.scripts.keys()).collect();
     let mut tests = Vec::new();
@@ -212,4 +222,9 @@ fn report_settings(cx: &Cx<'_>, raw: Option<RawReport>) -> Result<ReportSettings
         ));
     }
     Ok(ReportSettings { html: Some(path) })
+}
+
+/// `path` with its links and `..` resolved, when it exists.
+fn canonical(path: &std::path::Path) -> std::path::PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_owned())
 }

@@ -248,12 +248,16 @@ fn build_generated(
     };
     if !format.is_text() {
         let span = c.format.as_ref().map(Spanned::span);
-        if !crate::data::NUMPY {
+        let (built, feature) = match format {
+            Format::Parquet => (crate::data::PARQUET, "parquet"),
+            _ => (crate::data::NUMPY, "npy"),
+        };
+        if !built {
             return Err(cx.err(
                 format!("{key}.format"),
                 span,
                 format!(
-                    "`{}` files need sf built with its `npy` feature (features = [\"npy\"])",
+                    "`{}` files need sf built with its `{feature}` feature (features = [\"{feature}\"])",
                     format.name()
                 ),
             ));

@@ -127,18 +127,14 @@ sizes = ["large"]
         )
         .unwrap();
         let names: Vec<_> = suite.entries.iter().map(|t| t.name.as_str()).collect();
-        // The discovered scripts are tests too, under their own names.
+        // Two tests, not three: the script the sections name is theirs; the other discovered
+        // script is a test under its own name.
         assert_eq!(
             names,
-            [
-                "alpha::small",
-                "beta::small",
-                "mvi_large::large",
-                "mvi_small::small"
-            ]
+            ["beta::small", "mvi_large::large", "mvi_small::small"]
         );
         assert!(
-            suite.entries[2..]
+            suite.entries[1..]
                 .iter()
                 .all(|e| spec(e).script_name() == "alpha")
         );
@@ -339,6 +335,28 @@ columns = ["id"]
             .collect();
         assert_eq!(read_only, [("alpha::small", true), ("beta::small", false)]);
         assert!(!TestSpec::new("x").read_only_inputs);
+    }
+
+    #[test]
+    fn parquet_inputs_need_the_parquet_feature_and_are_never_gzipped() {
+        let dir = repo();
+        let text = "[scripts.alpha.inputs.input]\ndata = \"tabular\"\nformat = \"parquet\"\n";
+        let loaded = load(&dir, text);
+        assert_eq!(loaded.is_ok(), crate::data::PARQUET);
+        if let Err(err) = loaded {
+            assert!(
+                err.to_string()
+                    .contains("`scripts.alpha.inputs.input.format`")
+                    && err.to_string().contains("`parquet` feature"),
+                "{err}"
+            );
+        }
+        let gz = format!("{text}gzip = true\n");
+        let err = load(&dir, &gz).unwrap_err().to_string();
+        assert!(
+            err.contains("gzip does not apply") || err.contains("`parquet` feature"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -13,7 +13,106 @@ pub fn write_table<W: Write>(table: &Table, format: Format, out: W) -> io::Resul
         Format::Tsv => write_delimited(table, b'\t', out),
         Format::Jsonl => write_jsonl(table, out),
         Format::Npy | Format::Npz => write_numpy(table, format, out),
+        Format::Parquet => write_parquet(table, out),
     }
+}
+
+/// Whether this build reads and writes Parquet files (the `parquet` feature).
+pub(crate) const PARQUET: bool = cfg!(feature = "parquet");
+
+/// `table` as one Parquet row group: int64, double, boolean and UTF-8 string columns, all
+/// optional (a missing value is a null), Snappy-compressed pages.
+#[cfg(feature = "parquet")]
+fn write_parquet<W: Write>(table: &Table, mut out: W) -> io::Result<()> {
+    use std::sync::Arc;
+
+    use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
+    use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::types::Type;
+
+    /// The present values, and a definition level per row (1 present, 0 null).
+    fn levels<T: Clone, U>(values: &[Option<T>], to: impl Fn(&T) -> U) -> (Vec<U>, Vec<i16>) {
+        let present = values.iter().flatten().map(to).collect();
+        let defs = values.iter().map(|v| i16::from(v.is_some())).collect();
+        (present, defs)
+    }
+    let err = io::Error::other;
+    let fields = table
+        .names()
+        .iter()
+        .zip(table.columns())
+        .map(|(name, column)| {
+            let (physical, logical) = match column {
+                Column::Int(_) => (Physical::INT64, None),
+                Column::Float(_) => (Physical::DOUBLE, None),
+                Column::Bool(_) => (Physical::BOOLEAN, None),
+                Column::Text(_) => (Physical::BYTE_ARRAY, Some(LogicalType::String)),
+            };
+            Type::primitive_type_builder(name, physical)
+                .with_repetition(Repetition::OPTIONAL)
+                .with_logical_type(logical)
+                .build()
+                .map(Arc::new)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    let schema = Type::group_type_builder("schema")
+        .with_fields(fields)
+        .build()
+        .map_err(err)?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut bytes = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut bytes, Arc::new(schema), Arc::new(properties))
+        .map_err(err)?;
+    let mut group = writer.next_row_group().map_err(err)?;
+    for column in table.columns() {
+        let mut writer = group.next_column().map_err(err)?.ok_or_else(|| {
+            io::Error::other("the Parquet writer has fewer columns than the table")
+        })?;
+        match column {
+            Column::Int(v) => {
+                let (values, defs) = levels(v, |x| *x);
+                writer
+                    .typed::<Int64Type>()
+                    .write_batch(&values, Some(&defs), None)
+            }
+            Column::Float(v) => {
+                let (values, defs) = levels(v, |x| *x);
+                writer
+                    .typed::<DoubleType>()
+                    .write_batch(&values, Some(&defs), None)
+            }
+            Column::Bool(v) => {
+                let (values, defs) = levels(v, |x| *x);
+                writer
+                    .typed::<BoolType>()
+                    .write_batch(&values, Some(&defs), None)
+            }
+            Column::Text(v) => {
+                let (values, defs) = levels(v, |s| ByteArray::from(s.as_str()));
+                writer
+                    .typed::<ByteArrayType>()
+                    .write_batch(&values, Some(&defs), None)
+            }
+        }
+        .map_err(err)?;
+        writer.close().map_err(err)?;
+    }
+    group.close().map_err(err)?;
+    writer.close().map_err(err)?;
+    out.write_all(&bytes)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet<W: Write>(_: &Table, _: W) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "this sf was built without the `parquet` feature, so it cannot write `.parquet` files",
+    ))
 }
 
 /// Whether this build writes NumPy files (the `npy` feature).

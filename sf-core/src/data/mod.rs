@@ -19,8 +19,8 @@ mod unique;
 
 pub use archive::{EntryContent, TarEntry};
 pub use files::MaterializedFile;
-pub(crate) use format::NUMPY;
 pub use format::{Format, write_table};
+pub(crate) use format::{NUMPY, PARQUET};
 pub use generated::{GeneratedData, TableSource};
 pub use layout::{Layout, SHARD_PATTERN, Split};
 pub use plan::{ChannelPlan, DataError, DataPlan, channel_seed};
