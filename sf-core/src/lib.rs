@@ -19,6 +19,7 @@ pub mod history;
 pub mod macro_support;
 pub mod pipeline;
 pub mod property;
+mod replay;
 pub mod report;
 mod result;
 mod run;
@@ -35,6 +36,7 @@ pub use run::adapter::environment;
 pub use run::{interrupt, sagemaker, sandbox, warm};
 
 pub use atomic::{write_atomic, write_json_atomic};
+pub use replay::REPLAY_FILE;
 pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use checks::{
     Bounds, ChannelChecks, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff,
@@ -73,7 +75,9 @@ pub use spec::{
     KeepWorkspace, TestSpec,
 };
 pub use store::{Listing, StoredResult, list_results};
-pub use suite::{Entry, EntryKind, EntryOutcome, EntryRun, NoSuchPipeline, ReportSettings, Suite};
+pub use suite::{
+    Entry, EntryKind, EntryOutcome, EntryRun, InputsError, NoSuchPipeline, ReportSettings, Suite,
+};
 pub use workspace::{
     CleanReport, ROOT_LOG, ROOT_MARKER, WORKSPACE_MARKER, Workspace, WorkspaceError, clean_root,
     ensure_root, is_sf_root, is_workspace, remove_workspace, scan_root,

@@ -102,6 +102,10 @@ pub struct TestSpec {
     /// What `pip install …` from inside the run does: prepare the missing requirements and run
     /// again (the default), fail the test, or skip the install and warn.
     pub runtime_installs: sf_vocab::RuntimeInstalls,
+    /// The configuration file the test was read from (absolute), when it comes from one: its
+    /// replay command then runs the test by name (`sf test --config C --exact NAME`), with every
+    /// check, environment variable, job argument and layout the configuration gives it.
+    pub config: Option<PathBuf>,
     /// The test's own name, before `::variant`: the `[scripts.NAME]` section it comes from, so
     /// two sections of one script are two tests. The script's file stem when unset.
     pub name: Option<String>,
@@ -152,6 +156,7 @@ impl TestSpec {
             requirements: Default::default(),
             offline: false,
             runtime_installs: sf_vocab::RuntimeInstalls::default(),
+            config: None,
             name: None,
             variant: None,
             golden: BTreeMap::new(),
@@ -392,8 +397,18 @@ impl TestSpec {
     }
 
     /// Replaces the input channels with the folders under `dir/inputs/` (a kept workspace or a
-    /// failure bundle), each copied as a fixture: the exact data of an earlier run.
-    pub fn data_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
+    /// failure bundle), each copied as a fixture: the exact data of an earlier run. The test is
+    /// then called `NAME::replay`.
+    pub fn data_from(self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
+        let mut spec = self.inputs_from(dir)?;
+        spec.variant = Some("replay".to_owned());
+        Ok(spec)
+    }
+
+    /// Replaces the input channels with the folders under `dir/inputs/`, as
+    /// [`TestSpec::data_from`] does, but keeps the test's name (and so its golden copies):
+    /// `sf test --exact NAME --data-from DIR` is the same test on other data.
+    pub fn inputs_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
         // A kept workspace whose script changed its inputs replays the inputs it was given.
         let inputs = crate::workspace::Workspace::at(dir)
             .replay_data()
@@ -407,24 +422,35 @@ impl TestSpec {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
+        // The name is the one the data gave it, fixed before the data changes.
+        self.variant = Some(self.variant_label());
         self.data = names.into_iter().fold(DataPlan::new(), |plan, name| {
             let source = inputs.join(&name);
             plan.channel(name, ChannelPlan::Fixture { source })
         });
-        self.variant = Some("replay".to_owned());
         Ok(self)
     }
 
-    /// The `sf test-script` command line that runs this test's script again on the data in
-    /// `data_dir` (a kept workspace or a failure bundle), with the same outputs, environment, job
-    /// arguments, timeout, memory limit, interpreter and expectation. `script` is the script's
-    /// resolved path when known.
+    /// The command line that runs this test again on the data in `data_dir` (a kept workspace
+    /// or a failure bundle). A test read from a configuration runs by name,
+    /// `sf test --config C --exact NAME --data-from DIR`, with everything the configuration
+    /// gives it. Any other test becomes an `sf test-script` line with the same outputs,
+    /// environment, job arguments, timeout, memory limit, interpreter, layout and expectation;
+    /// what that line cannot express is listed by [`TestSpec::replay_gaps`]. `script` is the
+    /// script's resolved path when known.
     pub fn replay_command(
         &self,
         script: Option<&std::path::Path>,
         data_dir: &std::path::Path,
     ) -> String {
         use crate::run::runner::shell_quote as q;
+        if let (Some(config), Some(_)) = (&self.config, &self.name) {
+            return format!(
+                "{} --data-from {}",
+                crate::suite::replay_command(config, &self.test_name()),
+                q(&data_dir.to_string_lossy())
+            );
+        }
         let script = match (script, &self.script) {
             (Some(p), _) => p.display().to_string(),
             (None, ScriptRef::Path(p)) => self.base_dir.join(p).display().to_string(),
@@ -468,8 +494,14 @@ impl TestSpec {
         if !self.sandbox.network {
             cmd.push_str(" --no-network");
         }
-        if self.sagemaker.is_some() {
+        if let Some(layout) = &self.sagemaker {
             cmd.push_str(" --layout sagemaker");
+            for (channel, path) in &layout.paths {
+                cmd.push_str(&format!(
+                    " --container-path {}",
+                    q(&format!("{channel}={path}"))
+                ));
+            }
         }
         if self.expect == Expectation::Fail {
             cmd.push_str(" --expect fail");
@@ -492,7 +524,54 @@ impl TestSpec {
                 self.runtime_installs.name()
             ));
         }
+        if !self.golden.is_empty() {
+            cmd.push_str(" --golden");
+        }
         cmd
+    }
+
+    /// What the `sf test-script` replay line of [`TestSpec::replay_command`] cannot carry, one
+    /// sentence each: output checks beyond "exists and is not empty", file outputs, a command
+    /// line of its own, an adapter chosen explicitly. Empty for a test read from a configuration,
+    /// whose replay runs it by name.
+    pub fn replay_gaps(&self) -> Vec<String> {
+        if self.config.is_some() && self.name.is_some() {
+            return Vec::new();
+        }
+        let mut gaps = Vec::new();
+        let plain = ChannelChecks::output();
+        for (channel, checks) in &self.outputs {
+            if *checks != plain && !self.output_files.contains_key(channel) {
+                gaps.push(format!(
+                    "the checks of output `{channel}` (rows, columns, file patterns, values) are \
+                     not part of this command: it checks only that the output is not empty"
+                ));
+            }
+        }
+        for (channel, file) in &self.output_files {
+            gaps.push(format!(
+                "output `{channel}` is the file `{file}` in the test; this command gives the \
+                 script a folder"
+            ));
+        }
+        if self.argv.is_some() {
+            gaps.push("the test runs its own command line (argv), which this command does not".into());
+        }
+        // A name is looked up with its extension, which sf then reads as the CLI would.
+        let by_extension = match &self.script {
+            ScriptRef::Path(p) => Some(AdapterKind::for_path(p)),
+            ScriptRef::Name(_) => None,
+        };
+        if let Some(adapter) = self
+            .adapter
+            .filter(|a| by_extension.is_some_and(|e| e != *a))
+        {
+            gaps.push(format!(
+                "the test chooses the {} adapter; this command chooses it from the file extension",
+                adapter.name()
+            ));
+        }
+        gaps
     }
 
     pub(crate) fn adapter_options(&self) -> AdapterOptions {

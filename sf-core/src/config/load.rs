@@ -721,7 +721,11 @@ proptest = {}
             ),
             (
                 "[scripts.alpha]\nlayout = \"sagemaker\"\nsagemaker_paths = { data = \"/data\" }\n",
-                "/data is not under /opt/ml/",
+                "/data is not under /opt/ml/processing/",
+            ),
+            (
+                "[scripts.alpha]\nlayout = \"sagemaker\"\nsagemaker_paths = { data = \"/opt/ml/processing/input/../x\" }\n",
+                "`scripts.alpha.sagemaker_paths.data`: /opt/ml/processing/input/../x is not a plain absolute path",
             ),
             (
                 "[scripts.alpha]\nsagemaker_paths = { data = \"/opt/ml/x\" }\n",

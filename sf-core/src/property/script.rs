@@ -180,6 +180,10 @@ impl Subject for ScriptSubject<'_> {
         self.spec.replay_command(result.script_path.as_deref(), dir)
     }
 
+    fn replay_notes(&self) -> Vec<String> {
+        self.spec.replay_gaps()
+    }
+
     fn fill_bundle(
         &self,
         dir: &Path,

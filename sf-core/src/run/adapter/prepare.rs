@@ -102,7 +102,9 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, AdapterError> {
     let mut env = common_env(workspace, context, options.seed);
     if let Some(layout) = &options.sagemaker {
-        return prepare_sagemaker(script, workspace, context, options, layout, env);
+        // The paths the script's own text pairs with its channels are where it looks.
+        let layout = layout.for_script(&crate::run::sagemaker::script_text(&script.path));
+        return prepare_sagemaker(script, workspace, context, options, &layout, env);
     }
     let (program, args, runner_reports) = match script.adapter {
         AdapterKind::PythonMain => {
@@ -171,7 +173,7 @@ fn prepare_sagemaker(
 ) -> Result<Prepared, AdapterError> {
     use std::path::Path;
     let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
-    let code = Path::new(crate::run::sagemaker::PROCESSING_ROOT).join("input/code");
+    let code = Path::new(crate::run::sagemaker::CODE_DIR).to_owned();
     let file_name = script
         .path
         .file_name()
