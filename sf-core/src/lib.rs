@@ -36,7 +36,6 @@ pub use run::adapter::environment;
 pub use run::{interrupt, sagemaker, sandbox, warm};
 
 pub use atomic::{write_atomic, write_json_atomic};
-pub use replay::REPLAY_FILE;
 pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use checks::{
     Bounds, ChannelChecks, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff,
@@ -50,6 +49,7 @@ pub use engine::run;
 pub use macro_support::ScriptRun;
 pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
+pub use replay::REPLAY_FILE;
 pub use result::{Status, TestResult};
 pub use run::adapter::environment::Requirements;
 pub use run::adapter::{

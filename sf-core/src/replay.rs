@@ -45,7 +45,10 @@ mod tests {
         );
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o111, 0o111, "{mode:o}");
-        let out = std::process::Command::new(&path).arg("again").output().unwrap();
+        let out = std::process::Command::new(&path)
+            .arg("again")
+            .output()
+            .unwrap();
         assert!(out.status.success());
         assert_eq!(String::from_utf8_lossy(&out.stdout), "replayed again\n");
     }

@@ -555,7 +555,9 @@ impl TestSpec {
             ));
         }
         if self.argv.is_some() {
-            gaps.push("the test runs its own command line (argv), which this command does not".into());
+            gaps.push(
+                "the test runs its own command line (argv), which this command does not".into(),
+            );
         }
         // A name is looked up with its extension, which sf then reads as the CLI would.
         let by_extension = match &self.script {
@@ -638,6 +640,37 @@ mod tests {
              --env 'LABEL=a b' --job-arg 'code=\"3\"' --job-arg job_type=training --job-arg n=3 \
              --timeout 60 --memory-limit 512MB --expect fail --read-only-inputs"
         );
+    }
+
+    #[test]
+    fn a_test_of_a_configuration_replays_by_name_with_nothing_left_out() {
+        let mut spec = TestSpec::new("scripts/s.py").base_dir("/repo");
+        spec.outputs.get_mut(DEFAULT_OUTPUT).unwrap().min_rows = Some(10);
+        spec.name = Some("s".into());
+        // Without a configuration, the command line cannot carry the row count, and says so.
+        assert_eq!(spec.replay_gaps().len(), 1, "{:?}", spec.replay_gaps());
+        assert!(spec.replay_gaps()[0].contains("output `output`"));
+        spec.config = Some("/repo/sf.toml".into());
+        assert_eq!(
+            spec.replay_command(None, std::path::Path::new("/tmp/ws 1")),
+            "sf test --config /repo/sf.toml --exact s::small --data-from '/tmp/ws 1'"
+        );
+        assert!(spec.replay_gaps().is_empty());
+    }
+
+    #[test]
+    fn inputs_from_keeps_the_name_and_data_from_marks_a_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("inputs/a")).unwrap();
+        let spec = TestSpec::new("x").rows(RowCount::Rows(5));
+        let same = spec.clone().inputs_from(dir.path()).unwrap();
+        assert_eq!(same.test_name(), "x::rows_5");
+        assert!(matches!(
+            same.data.channels.get("a"),
+            Some(ChannelPlan::Fixture { .. })
+        ));
+        assert_eq!(same.data.channels.len(), 1);
+        assert_eq!(spec.data_from(dir.path()).unwrap().test_name(), "x::replay");
     }
 
     #[test]

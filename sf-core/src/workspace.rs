@@ -306,7 +306,8 @@ impl Workspace {
 
     /// Whether `name`, at the top of a workspace, is something sf put there.
     pub(crate) fn is_own_entry(name: &str) -> bool {
-        SCRIPT_DIRS.contains(&name) || [
+        SCRIPT_DIRS.contains(&name)
+            || [
                 CONTEXT_FILE,
                 RESULT_FILE,
                 WORKSPACE_MARKER,

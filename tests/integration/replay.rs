@@ -94,7 +94,10 @@ fn the_replay_of_an_output_check_failure_fails_with_the_same_check() {
     let (code, result) = sf_test_json(&sandbox, &config, &[]);
     assert_eq!(code, 1, "{result:#}");
     let error = result["error_message"].as_str().unwrap().to_owned();
-    assert!(error.contains("min_rows") || error.contains("10"), "{error}");
+    assert!(
+        error.contains("min_rows") || error.contains("10"),
+        "{error}"
+    );
 
     // The printed replay runs the test by name on the kept workspace's inputs.
     let out = sandbox
@@ -109,7 +112,8 @@ fn the_replay_of_an_output_check_failure_fails_with_the_same_check() {
         .find_map(|l| l.trim().strip_prefix("replay: "))
         .unwrap_or_else(|| panic!("no replay line in\n{text}"));
     assert!(
-        replay.starts_with("sf test --config ") && replay.contains(" --exact short::rows_12 --data-from "),
+        replay.starts_with("sf test --config ")
+            && replay.contains(" --exact short::rows_12 --data-from "),
         "{replay}"
     );
     let args = words(replay);
@@ -119,7 +123,12 @@ fn the_replay_of_an_output_check_failure_fails_with_the_same_check() {
         .args(["--output-format", "json"])
         .output()
         .unwrap();
-    assert_eq!(again.status.code(), Some(1), "{}", String::from_utf8_lossy(&again.stdout));
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
     let list: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(list[0]["name"], "short::rows_12");
     assert_eq!(list[0]["result"]["status"], "FAIL");
@@ -132,14 +141,24 @@ fn the_replay_of_an_output_check_failure_fails_with_the_same_check() {
     assert!(script.starts_with("#!/bin/sh\n"), "{script}");
     assert!(script.contains("sf test --config "), "{script}");
     let out = run_replay_file(&file, &["--output-format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["result"]["error_message"].as_str(), Some(&*error));
 
     // The same data with a script that keeps every row passes: the replay tests the script.
     std::fs::write(sandbox.path().join("scripts/short.py"), COPIES).unwrap();
     let out = run_replay_file(&file, &["--output-format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -168,7 +187,12 @@ fn a_property_bundle_replays_with_the_checks_its_cases_keep() {
         "{script}"
     );
     let out = run_replay_file(&file, &["--output-format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["result"]["error_message"].as_str(), Some(&*error));
 }
@@ -188,7 +212,12 @@ fn a_property_run_keeps_its_passing_cases_on_request() {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("cases-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("cases-")
+        })
         .unwrap_or_else(|| panic!("no kept cases in {}", regressions.display()));
     let kept = std::fs::read_dir(&cases_root).unwrap().count();
     assert!((1..=8).contains(&kept), "{kept}");
@@ -208,7 +237,12 @@ fn a_property_run_keeps_its_passing_cases_on_request() {
     let (code, again) = sf_test_json(
         &sandbox,
         &config,
-        &["--exact", "short::proptest", "--data-from", case.to_str().unwrap()],
+        &[
+            "--exact",
+            "short::proptest",
+            "--data-from",
+            case.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 1, "{again:#}");
     // A second run keeps its cases apart from the first run's.
@@ -269,7 +303,11 @@ fn generate_data_writes_what_a_test_feeds_its_script() {
         .args(["--test", "short::rows_12", "--out", "look"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let written: Vec<PathBuf> = std::fs::read_dir(sandbox.path().join("look/input"))
         .unwrap()
         .flatten()

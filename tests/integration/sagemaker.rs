@@ -14,7 +14,10 @@ fn layout_available(r: &Value) -> bool {
             std::env::var_os("SF_REQUIRE_ISOLATION").is_none(),
             "mount namespaces are required here (SF_REQUIRE_ISOLATION) but unavailable: {r:#}"
         );
-        assert!(layout["reason"].as_str().is_some_and(|r| !r.is_empty()), "{r:#}");
+        assert!(
+            layout["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{r:#}"
+        );
         return false;
     }
     true
@@ -32,7 +35,10 @@ fn the_readme_example_runs_unmodified_under_the_sagemaker_layout() {
     let ws = std::path::PathBuf::from(r["workspace"].as_str().unwrap());
     // The script's __main__ wrote where it writes on SageMaker, which is the `output` channel.
     let converted = std::fs::read_to_string(ws.join("outputs/output/converted.csv")).unwrap();
-    assert!(converted.starts_with("from_currency,to_currency,amount,date,amount_usd"), "{converted}");
+    assert!(
+        converted.starts_with("from_currency,to_currency,amount,date,amount_usd"),
+        "{converted}"
+    );
     let config: Value = serde_json::from_str(
         &std::fs::read_to_string(ws.join(".sf/ml-config/processingjobconfig.json")).unwrap(),
     )
@@ -119,7 +125,12 @@ fn container_paths_are_checked_before_anything_runs() {
             "/data is not under /opt/ml/processing/",
         ),
         (
-            &["--layout", "sagemaker", "--container-path", "input=/opt/ml/processing/input/code"][..],
+            &[
+                "--layout",
+                "sagemaker",
+                "--container-path",
+                "input=/opt/ml/processing/input/code",
+            ][..],
             "is where the script's own folder is mounted",
         ),
         (
@@ -127,7 +138,12 @@ fn container_paths_are_checked_before_anything_runs() {
             "needs --layout sagemaker",
         ),
         (
-            &["--layout", "sagemaker", "--container-path", "nope=/opt/ml/processing/input/x"][..],
+            &[
+                "--layout",
+                "sagemaker",
+                "--container-path",
+                "nope=/opt/ml/processing/input/x",
+            ][..],
             "--container-path names channel `nope`, which the test does not have; its channels: input, output",
         ),
     ] {

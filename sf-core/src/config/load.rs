@@ -416,7 +416,7 @@ proptest = {}
             &dir,
             r#"
 [scripts.alpha]
-proptest = { warm = false, max_shrink_time = "30s", output_checks = "all", edge_checks = true }
+proptest = { warm = false, max_shrink_time = "30s", output_checks = "all", edge_checks = true, keep_cases = true }
 [scripts.beta]
 proptest = {}
 "#,
@@ -427,9 +427,14 @@ proptest = {}
         assert!(!config.warm);
         assert_eq!(config.max_shrink_time, std::time::Duration::from_secs(30));
         assert_eq!(config.output_checks, crate::property::OutputChecks::All);
-        assert!(config.edge_checks);
+        assert!(config.edge_checks && config.keep_cases);
         let config = entry("beta::proptest").property.as_ref().unwrap();
-        assert!(config.warm && !config.edge_checks);
+        assert!(config.warm && !config.edge_checks && !config.keep_cases);
+        // A test of a configuration knows it, for its replay command.
+        let EntryKind::Script(spec) = &entry("beta::proptest").kind else {
+            panic!("a script test")
+        };
+        assert_eq!(spec.config.as_deref(), Some(suite.config.as_path()));
         assert_eq!(config.output_checks, crate::property::OutputChecks::Shape);
         assert_eq!(config.max_shrink_time, std::time::Duration::from_secs(300));
 

@@ -113,7 +113,11 @@ pub(crate) fn write_bundle(
     fill(building.path())?;
     let manifest = manifest(&final_path);
     if !manifest.replay.is_empty() {
-        crate::replay::write_replay_file(building.path(), &manifest.replay, &manifest.replay_notes)?;
+        crate::replay::write_replay_file(
+            building.path(),
+            &manifest.replay,
+            &manifest.replay_notes,
+        )?;
     }
     write_json_atomic(&building.path().join(BUNDLE_MANIFEST), &manifest)?;
     // Temporary directories are private (0700); a bundle is meant to be shared and committed.

@@ -237,7 +237,8 @@ fn explore<S: Subject>(
         if S::passed(&result) {
             verdicts.borrow_mut().insert(key, Verdict::Pass);
             if config.keep_cases {
-                kept.borrow_mut().keep(subject, config, &sources, &tables, &result);
+                kept.borrow_mut()
+                    .keep(subject, config, &sources, &tables, &result);
             }
             return Ok(());
         }

@@ -61,7 +61,10 @@ pub enum ContainerPathError {
 /// Checks that `path` can hold a channel: a plain absolute path below [`PROCESSING_ROOT`], and
 /// not the script's folder (`/opt/ml/processing/input/code`).
 pub fn check_container_path(path: &str) -> Result<(), ContainerPathError> {
-    let Some(rest) = path.strip_prefix(PROCESSING_ROOT).and_then(|r| r.strip_prefix('/')) else {
+    let Some(rest) = path
+        .strip_prefix(PROCESSING_ROOT)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
         return Err(ContainerPathError::OutsideProcessing(path.to_owned()));
     };
     if rest.is_empty() || rest.split('/').any(|part| matches!(part, "" | "." | "..")) {
@@ -103,11 +106,11 @@ fn literals(text: &str) -> Vec<Literal<'_>> {
                 }
             }
             q @ (b'"' | b'\'') => {
-                let triple = [q, q, q];
-                if bytes[i..].starts_with(&triple) {
+                if bytes[i..].starts_with(&[q, q, q]) {
                     let body = i + 3;
+                    let close = if q == b'"' { "\"\"\"" } else { "'''" };
                     i = text[body..]
-                        .find(std::str::from_utf8(&triple).unwrap_or("\"\"\""))
+                        .find(close)
                         .map_or(bytes.len(), |at| body + at + 3);
                     continue;
                 }
@@ -146,7 +149,8 @@ pub fn script_paths(text: &str) -> BTreeMap<String, String> {
     let found = literals(text);
     let mut paths = BTreeMap::new();
     for pair in found.windows(2) {
-        let between = &text[pair[0].end..pair[1].end - pair[1].text.len() - 1];
+        // From the first literal's closing quote to the second's opening one.
+        let between = &text[pair[0].end..pair[1].end - pair[1].text.len() - 2];
         if between.trim() == ":"
             && is_processing_path(pair[1].text)
             && sf_vocab::check_channel_name(pair[0].text).is_ok()
@@ -240,10 +244,17 @@ pub(crate) fn unmounted_advice(
             } else {
                 &free_inputs
             };
-            let channel = match candidates.as_slice() {
-                [one] => one.as_str(),
-                _ => "CHANNEL",
-            };
+            // The channel the script pairs the path with, when the test has it; else the one
+            // channel of that side left where convention put it.
+            let channel = paired
+                .iter()
+                .find(|&(c, p)| *p == path && (inputs.contains(c) || outputs.contains(c)))
+                .map(|(c, _)| c.as_str())
+                .or(match candidates.as_slice() {
+                    [one] => Some(one.as_str()),
+                    _ => None,
+                })
+                .unwrap_or("CHANNEL");
             format!(
                 "The script reads {path}, which sf did not mount; add --container-path \
                  {channel}={path} (sagemaker_paths = {{ {channel} = \"{path}\" }} in sf.toml)"
@@ -437,4 +448,115 @@ pub(crate) fn job_config(
     });
     let resource = serde_json::json!({ "current_host": "algo-1", "hosts": ["algo-1"] });
     (processing, resource)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROCESSING_SCRIPT: &str = r#""""Reads '/opt/ml/processing/input/doc' (prose, not a path it opens)."""
+import os
+BASE = "/opt/ml/processing"  # don't mount 'this'
+
+if __name__ == "__main__":
+    main(
+        {"input": "/opt/ml/processing/input/data", 'rates': '/opt/ml/processing/input/rates/'},
+        {"output": "/opt/ml/processing/output"},
+        dict(os.environ),
+        None,
+    )
+    open("/opt/ml/processing/input/extra/settings.json")
+"#;
+
+    #[test]
+    fn the_script_text_pairs_channels_with_their_container_paths() {
+        assert_eq!(
+            script_paths(PROCESSING_SCRIPT),
+            BTreeMap::from([
+                (
+                    "input".to_owned(),
+                    "/opt/ml/processing/input/data".to_owned()
+                ),
+                ("output".to_owned(), "/opt/ml/processing/output".to_owned()),
+                (
+                    "rates".to_owned(),
+                    "/opt/ml/processing/input/rates".to_owned()
+                ),
+            ])
+        );
+        assert_eq!(
+            script_literals(PROCESSING_SCRIPT),
+            [
+                "/opt/ml/processing",
+                "/opt/ml/processing/input/data",
+                "/opt/ml/processing/input/rates",
+                "/opt/ml/processing/output",
+                "/opt/ml/processing/input/extra/settings.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_paths_win_over_the_script_and_convention_fills_the_rest() {
+        let explicit = SageMakerLayout {
+            paths: BTreeMap::from([("rates".to_owned(), "/opt/ml/processing/input/fx".to_owned())]),
+        };
+        let layout = explicit.for_script(PROCESSING_SCRIPT);
+        assert_eq!(layout.input_path("input"), "/opt/ml/processing/input/data");
+        assert_eq!(layout.input_path("rates"), "/opt/ml/processing/input/fx");
+        assert_eq!(layout.output_path("output"), "/opt/ml/processing/output");
+        assert_eq!(layout.input_path("other"), "/opt/ml/processing/input/other");
+        // A path the script pairs that could hold no channel is not used.
+        let odd =
+            SageMakerLayout::default().for_script(r#"{"input": "/opt/ml/processing/input/code"}"#);
+        assert_eq!(odd.input_path("input"), "/opt/ml/processing/input/input");
+    }
+
+    #[test]
+    fn literals_no_channel_holds_are_the_unmounted_ones() {
+        let inputs = ["input".to_owned(), "rates".to_owned()];
+        let outputs = ["output".to_owned()];
+        let layout = SageMakerLayout::default().for_script(PROCESSING_SCRIPT);
+        // The base folder holds mounts below it; the extra file is under no channel.
+        assert_eq!(
+            layout.unmounted(PROCESSING_SCRIPT, &inputs, &outputs),
+            ["/opt/ml/processing/input/extra/settings.json"]
+        );
+        // A channel put elsewhere leaves the folder the script pairs with it unmounted.
+        let moved = SageMakerLayout {
+            paths: BTreeMap::from([(
+                "output".to_owned(),
+                "/opt/ml/processing/output/moved".to_owned(),
+            )]),
+        }
+        .for_script(PROCESSING_SCRIPT);
+        assert_eq!(
+            moved.unmounted(PROCESSING_SCRIPT, &inputs, &outputs),
+            [
+                "/opt/ml/processing/output",
+                "/opt/ml/processing/input/extra/settings.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn container_paths_must_be_plain_and_under_processing() {
+        assert_eq!(
+            check_container_path("/opt/ml/processing/input/data"),
+            Ok(())
+        );
+        for bad in [
+            "/data",
+            "/opt/ml/model",
+            "/opt/ml/processing",
+            "/opt/ml/processingx/a",
+            "/opt/ml/processing/input/../x",
+            "/opt/ml/processing/input/",
+            "/opt/ml/processing//x",
+            "/opt/ml/processing/input/code",
+            "/opt/ml/processing/input/code/x",
+        ] {
+            assert!(check_container_path(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -55,7 +55,12 @@ impl Entry {
                             .collect(),
                     };
                     let label = format!("{}.", step.name);
-                    written.extend(write_plan(&data, step.spec.seed, &out.join(&step.name), &label)?);
+                    written.extend(write_plan(
+                        &data,
+                        step.spec.seed,
+                        &out.join(&step.name),
+                        &label,
+                    )?);
                 }
                 Ok(written)
             }

@@ -7,7 +7,7 @@ mod golden;
 mod inputs;
 mod run;
 
-pub(crate) use entry::{PIPELINE_PREFIX, replay_command};
 pub use entry::{Entry, EntryKind, NoSuchPipeline, ReportSettings, Suite};
+pub(crate) use entry::{PIPELINE_PREFIX, replay_command};
 pub use inputs::InputsError;
 pub use run::{EntryOutcome, EntryRun};

@@ -270,7 +270,8 @@ fn parse_channel(s: &str) -> Result<String, String> {
 }
 
 fn parse_container_path(s: &str) -> Result<(String, String), String> {
-    let (channel, path) = parse_key_value(s).map_err(|_| format!("expected CHANNEL=PATH, got `{s}`"))?;
+    let (channel, path) =
+        parse_key_value(s).map_err(|_| format!("expected CHANNEL=PATH, got `{s}`"))?;
     sf_core::check_channel_name(&channel).map_err(|e| e.to_string())?;
     sf_core::sagemaker::check_container_path(&path).map_err(|e| e.to_string())?;
     Ok((channel, path))

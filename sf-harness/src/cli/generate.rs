@@ -61,21 +61,24 @@ fn write_test_inputs(args: &GenerateDataArgs, test: &str) -> anyhow::Result<u8> 
         return Ok(exit_code::USAGE);
     };
     let start = Instant::now();
-    let files = entry
-        .write_inputs(&args.out)
-        .with_context(|| format!("cannot write the inputs of `{test}` into {}", args.out.display()))?;
+    let files = entry.write_inputs(&args.out).with_context(|| {
+        format!(
+            "cannot write the inputs of `{test}` into {}",
+            args.out.display()
+        )
+    })?;
     let elapsed = start.elapsed().as_secs_f64() * 1000.0;
     for (channel, file) in &files {
-        let rows = file
-            .rows
-            .map(|r| format!("{r} rows, "))
-            .unwrap_or_default();
+        let rows = file.rows.map(|r| format!("{r} rows, ")).unwrap_or_default();
         println!(
             "wrote {} (channel {channel}, {rows}{} bytes)",
             file.path.display(),
             file.bytes
         );
     }
-    println!("{} file(s) of test `{test}` in {elapsed:.1} ms", files.len());
+    println!(
+        "{} file(s) of test `{test}` in {elapsed:.1} ms",
+        files.len()
+    );
     Ok(exit_code::PASS)
 }

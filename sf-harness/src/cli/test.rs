@@ -56,7 +56,7 @@ fn only_one<'a>(
             .join(" or ")
     };
     match selected {
-        [(entry, _)] => Ok(entry),
+        [(entry, _)] => Ok(*entry),
         [] => Err(format!(
             "--data-from replays one test, and {filters} matches none of {}; its tests: {}",
             suite.config.display(),
