@@ -206,8 +206,19 @@ fn a_property_run_keeps_its_passing_cases_on_request() {
         COPIES,
         "proptest = { cases = 8, min_rows = 10, max_rows = 20, output_checks = \"all\", keep_cases = true }",
     );
-    let (code, result) = sf_test_json(&sandbox, &config, &["--exact", "short::proptest"]);
-    assert_eq!(code, 0, "{result:#}");
+    let out = sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .args(["--exact", "short::proptest"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let regressions = sandbox.path().join("sf-regressions/short/proptest");
     let cases_root = std::fs::read_dir(&regressions)
         .unwrap()
@@ -222,6 +233,18 @@ fn a_property_run_keeps_its_passing_cases_on_request() {
         .unwrap_or_else(|| panic!("no kept cases in {}", regressions.display()));
     let kept = std::fs::read_dir(&cases_root).unwrap().count();
     assert!((1..=8).contains(&kept), "{kept}");
+    // The run says where they are.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let folder = std::fs::canonicalize(&cases_root).unwrap();
+    assert!(
+        [folder.as_path(), cases_root.as_path()]
+            .iter()
+            .any(|f| stderr.contains(&format!(
+                "short::proptest: kept the data of {kept} passing case(s) in {}",
+                f.display()
+            ))),
+        "{stderr}"
+    );
     // Each case is a folder `--data-from` reads, with the rows the case was given.
     let case = cases_root.join("case-0001");
     let csv: Vec<PathBuf> = std::fs::read_dir(case.join("inputs/input"))
@@ -355,5 +378,53 @@ fn generate_data_writes_what_a_test_feeds_its_script() {
     assert!(
         stderr.contains("has no test `short`; its tests: short::rows_12"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_pipeline_runs_on_the_sources_generate_data_wrote() {
+    let sandbox = Sandbox::new();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sf.toml");
+    let out = sandbox
+        .sf()
+        .args(["generate-data", "--config"])
+        .arg(&config)
+        .args(["--test", "pipeline::training", "--out", "bundle/inputs"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each step's source channels, and none an upstream step feeds.
+    let inputs = sandbox.path().join("bundle/inputs");
+    assert!(inputs.join("tabular_preprocessing/input").is_dir());
+    assert!(inputs.join("xgboost_training/signature").is_dir());
+    assert!(!inputs.join("xgboost_training/input_data").exists());
+    let out = sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .args(["--exact", "pipeline::training", "--data-from", "bundle"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 passed, 0 failed, 0 skipped"), "{text}");
+    // Data for a step the pipeline does not have is refused, naming it.
+    std::fs::create_dir_all(inputs.join("no_such_step/input")).unwrap();
+    let out = sandbox
+        .sf()
+        .args(["test", "--config"])
+        .arg(&config)
+        .args(["--exact", "pipeline::training", "--data-from", "bundle"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("data for step `no_such_step`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -267,6 +267,21 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     if let Some(path) = &html {
         eprintln!("HTML report: {}", path.display());
     }
+    for run in &details {
+        let kept = match &run.outcome {
+            sf_core::EntryOutcome::ScriptProperty(r) => &r.kept_cases,
+            sf_core::EntryOutcome::PipelineProperty(r) => &r.kept_cases,
+            _ => continue,
+        };
+        if let Some(folder) = kept.first().and_then(|c| c.parent()) {
+            eprintln!(
+                "{}: kept the data of {} passing case(s) in {}",
+                run.name,
+                kept.len(),
+                folder.display()
+            );
+        }
+    }
     if selected.is_empty() {
         eprintln!(
             "warning: no test matches{}",
