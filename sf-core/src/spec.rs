@@ -524,15 +524,12 @@ impl TestSpec {
                 self.runtime_installs.name()
             ));
         }
-        if !self.golden.is_empty() {
-            cmd.push_str(" --golden");
-        }
         cmd
     }
 
     /// What the `sf test-script` replay line of [`TestSpec::replay_command`] cannot carry, one
-    /// sentence each: output checks beyond "exists and is not empty", file outputs, a command
-    /// line of its own, an adapter chosen explicitly. Empty for a test read from a configuration,
+    /// sentence each: output checks beyond "exists and is not empty", file outputs, golden
+    /// copies, a command line of its own, an adapter chosen explicitly. Empty for a test read from a configuration,
     /// whose replay runs it by name.
     pub fn replay_gaps(&self) -> Vec<String> {
         if self.config.is_some() && self.name.is_some() {
@@ -553,6 +550,13 @@ impl TestSpec {
                 "output `{channel}` is the file `{file}` in the test; this command gives the \
                  script a folder"
             ));
+        }
+        if !self.golden.is_empty() {
+            gaps.push(
+                "the test compares its outputs with golden copies, which this command does not \
+                 (a replay is named `NAME::replay`, whose golden copies would be other ones)"
+                    .into(),
+            );
         }
         if self.argv.is_some() {
             gaps.push(
