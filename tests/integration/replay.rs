@@ -365,6 +365,18 @@ fn generate_data_writes_what_a_test_feeds_its_script() {
         .unwrap();
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds files"));
+    // --config belongs to --test.
+    let stray = sandbox
+        .sf()
+        .args(["generate-data", "generic", "--out", "other", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(stray.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&stray.stderr)
+            .contains("--config names the configuration of --test NAME")
+    );
     // An unknown test is named, with the ones there are.
     let unknown = sandbox
         .sf()

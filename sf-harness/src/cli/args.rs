@@ -409,9 +409,9 @@ pub struct GenerateDataArgs {
     /// sources of a pipeline (`pipeline::NAME`).
     #[arg(long, value_name = "NAME", conflicts_with_all = ["size", "rows", "seed", "format", "file_name"])]
     pub test: Option<String>,
-    /// The configuration file of --test.
-    #[arg(long, default_value = sf_core::config::CONFIG_FILE, requires = "test")]
-    pub config: PathBuf,
+    /// The configuration file of --test [default: sf.toml].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Dataset size (also spelled --data-size, as for test-script).
     #[arg(long, visible_alias = "data-size", value_parser = vocabulary::<Size>(), default_value = "small", conflicts_with = "rows")]
     pub size: Size,

@@ -12,6 +12,11 @@ pub(crate) fn run(args: GenerateDataArgs) -> anyhow::Result<u8> {
     if let Some(test) = &args.test {
         return write_test_inputs(&args, test);
     }
+    if args.config.is_some() {
+        anyhow::bail!(
+            "--config names the configuration of --test NAME; with a profile it has no use"
+        );
+    }
     let Some(profile) = args.profile else {
         anyhow::bail!("name a profile, or a test with --test NAME");
     };
@@ -40,7 +45,11 @@ pub(crate) fn run(args: GenerateDataArgs) -> anyhow::Result<u8> {
 
 /// `--test NAME`: every input channel of that test of the configuration.
 fn write_test_inputs(args: &GenerateDataArgs, test: &str) -> anyhow::Result<u8> {
-    let suite = match config::load(&args.config) {
+    let path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| config::CONFIG_FILE.into());
+    let suite = match config::load(&path) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");
