@@ -397,37 +397,48 @@ impl TestSpec {
     }
 
     /// Replaces the input channels with the folders under `dir/inputs/` (a kept workspace or a
-    /// failure bundle), each copied as a fixture: the exact data of an earlier run. The test is
-    /// then called `NAME::replay`.
-    pub fn data_from(self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
-        let mut spec = self.inputs_from(dir)?;
-        spec.variant = Some("replay".to_owned());
-        Ok(spec)
-    }
-
-    /// Replaces the input channels with the folders under `dir/inputs/`, as
-    /// [`TestSpec::data_from`] does, but keeps the test's name (and so its golden copies):
-    /// `sf test --exact NAME --data-from DIR` is the same test on other data.
-    pub fn inputs_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
-        // A kept workspace whose script changed its inputs replays the inputs it was given.
-        let inputs = crate::workspace::Workspace::at(dir)
-            .replay_data()
-            .join(crate::property::BUNDLE_INPUTS);
-        let mut names: Vec<String> = std::fs::read_dir(&inputs)
-            .map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot read {}: {e}", inputs.display()))
-            })?
-            .flatten()
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        // The name is the one the data gave it, fixed before the data changes.
-        self.variant = Some(self.variant_label());
+    /// failure bundle), each copied as a fixture: the exact data of an earlier run. Every folder
+    /// becomes a channel and no other channel stays. The test is then called `NAME::replay`.
+    pub fn data_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
+        let (inputs, names) = input_folders(dir)?;
         self.data = names.into_iter().fold(DataPlan::new(), |plan, name| {
             let source = inputs.join(&name);
             plan.channel(name, ChannelPlan::Fixture { source })
         });
+        self.variant = Some("replay".to_owned());
+        Ok(self)
+    }
+
+    /// This test on the data of an earlier run, keeping its name (and so its golden copies):
+    /// each input channel with a folder under `dir/inputs/` (a kept workspace or a failure
+    /// bundle) is filled from it, as a fixture; a channel without one keeps its own data. A
+    /// folder for a channel the test does not have is an error naming it.
+    pub fn inputs_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
+        let (inputs, names) = input_folders(dir)?;
+        if let Some(extra) = names.iter().find(|n| !self.data.channels.contains_key(*n)) {
+            let known: Vec<&str> = self.data.channels.keys().map(String::as_str).collect();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} is no input channel of test `{}` (its inputs: {})",
+                    inputs.join(extra).display(),
+                    self.test_name(),
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
+        }
+        // The name is the one the data gave it, fixed before the data changes.
+        self.variant = Some(self.variant_label());
+        for name in names {
+            let source = inputs.join(&name);
+            self.data
+                .channels
+                .insert(name, ChannelPlan::Fixture { source });
+        }
         Ok(self)
     }
 
@@ -596,6 +607,25 @@ impl TestSpec {
     }
 }
 
+/// The folder holding the inputs of a kept workspace or bundle at `dir` and its channel
+/// folders, by name. A kept workspace whose script changed its inputs gives the inputs it was
+/// given.
+fn input_folders(dir: &std::path::Path) -> std::io::Result<(PathBuf, Vec<String>)> {
+    let inputs = crate::workspace::Workspace::at(dir)
+        .replay_data()
+        .join(crate::property::BUNDLE_INPUTS);
+    let mut names: Vec<String> = std::fs::read_dir(&inputs)
+        .map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", inputs.display()))
+        })?
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok((inputs, names))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,15 +696,30 @@ mod tests {
     fn inputs_from_keeps_the_name_and_data_from_marks_a_replay() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("inputs/a")).unwrap();
-        let spec = TestSpec::new("x").rows(RowCount::Rows(5));
+        let spec = TestSpec::new("x")
+            .rows(RowCount::Rows(5))
+            .inputs(["a", "b"]);
         let same = spec.clone().inputs_from(dir.path()).unwrap();
         assert_eq!(same.test_name(), "x::rows_5");
         assert!(matches!(
             same.data.channels.get("a"),
             Some(ChannelPlan::Fixture { .. })
         ));
-        assert_eq!(same.data.channels.len(), 1);
-        assert_eq!(spec.data_from(dir.path()).unwrap().test_name(), "x::replay");
+        // A channel the folder does not hold keeps its own data.
+        assert!(matches!(
+            same.data.channels.get("b"),
+            Some(ChannelPlan::Generated(_))
+        ));
+        let replay = spec.clone().data_from(dir.path()).unwrap();
+        assert_eq!(replay.test_name(), "x::replay");
+        assert_eq!(replay.data.channels.len(), 1);
+        // A folder for a channel the test does not have is named.
+        std::fs::create_dir_all(dir.path().join("inputs/zzz")).unwrap();
+        let err = spec.inputs_from(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("inputs/zzz is no input channel of test `x::rows_5` (its inputs: a, b)"),
+            "{err}"
+        );
     }
 
     #[test]

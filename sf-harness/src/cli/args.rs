@@ -105,8 +105,8 @@ pub struct TestArgs {
     #[arg(long)]
     pub list: bool,
     /// Run the one selected test on the data of an earlier run instead of its own: a script
-    /// test's inputs become the folders under DIR/inputs/ (a kept workspace or a failure
-    /// bundle), a pipeline's sources those of its bundle. Its checks, environment, job
+    /// test's input channels are filled from the folders under DIR/inputs/ (a kept workspace or
+    /// a failure bundle), a pipeline's sources from those of its bundle. Its checks, environment, job
     /// arguments, layout and limits stay. The filters must select exactly one test.
     #[arg(long, value_name = "DIR", conflicts_with = "list")]
     pub data_from: Option<PathBuf>,
