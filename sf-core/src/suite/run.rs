@@ -113,9 +113,9 @@ impl Entry {
     }
 
     /// This test on the data of an earlier run (`sf test --exact NAME --data-from DIR`): a
-    /// script test's input channels become the folders under `dir/inputs/` (a kept workspace or
-    /// a failure bundle), a pipeline's source channels the folders `dir/inputs/<step>/<channel>/`
-    /// of its bundle. Checks, environment, job arguments, layout, command line and limits stay.
+    /// script test's input channels are filled from the folders under `dir/inputs/` (a kept
+    /// workspace or a failure bundle; see [`TestSpec::inputs_from`](crate::TestSpec::inputs_from)), a pipeline's source
+    /// channels from the folders `dir/inputs/<step>/<channel>/` of its bundle. Checks, environment, job arguments, layout, command line and limits stay.
     /// A property test runs once, on that data, as one of its cases: with the output checks its
     /// cases keep.
     pub fn with_data_from(&self, dir: &Path) -> std::io::Result<Entry> {
