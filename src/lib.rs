@@ -40,7 +40,10 @@
 //! With `proptest(...)`, the test runs the script on many generated datasets (see [`strategy`]),
 //! each in a fresh workspace. A failure is shrunk to the smallest dataset that still fails and
 //! saved as real files in a failure bundle under `sf-regressions/`, with the command that replays
-//! it (`sf test-script SCRIPT --data-from BUNDLE`); saved bundles are replayed first next time.
+//! it (`sf test-script SCRIPT --data-from BUNDLE`, also the bundle's executable `replay` file); a
+//! test of `sf.toml` replays by name instead, with all its checks
+//! (`sf test --config sf.toml --exact NAME --data-from BUNDLE`). Saved bundles are replayed first
+//! next time.
 //!
 //! ```no_run
 //! use sf::script_test;

@@ -156,6 +156,14 @@ fn run_once(spec: &TestSpec, warm: Option<&crate::run::warm::WarmPool>) -> TestR
     if let Err(err) = write_json_atomic(&workspace.result_file(), &result) {
         tracing::warn!(%err, path = %workspace.result_file().display(), "cannot write result.json");
     }
+    if !result.is_successful() {
+        let command = spec.replay_command(result.script_path.as_deref(), workspace.path());
+        if let Err(err) =
+            crate::replay::write_replay_file(workspace.path(), &command, &spec.replay_gaps())
+        {
+            tracing::warn!(%err, workspace = %workspace.path().display(), "cannot write the replay file");
+        }
+    }
     result
 }
 
@@ -349,6 +357,16 @@ fn run_in(
         },
     };
     let mut recommendations = recommend(&findings);
+    if let Some(layout) = spec.sagemaker.as_ref().filter(|_| status != Status::Pass) {
+        let inputs: Vec<String> = spec.data.channels.keys().cloned().collect();
+        let outputs: Vec<String> = spec.outputs.keys().cloned().collect();
+        recommendations.extend(crate::run::sagemaker::unmounted_advice(
+            layout,
+            &script.path,
+            &inputs,
+            &outputs,
+        ));
+    }
     for accepted in golden
         .iter()
         .filter(|g| g.status == crate::checks::GoldenStatus::Accepted)

@@ -19,6 +19,7 @@ pub mod history;
 pub mod macro_support;
 pub mod pipeline;
 pub mod property;
+mod replay;
 pub mod report;
 mod result;
 mod run;
@@ -48,6 +49,7 @@ pub use engine::run;
 pub use macro_support::ScriptRun;
 pub use pipeline::{Pipeline, PipelineError, PipelineResult, run_pipeline};
 pub use property::{PropertyConfig, PropertyFailure, PropertyReport, run_property};
+pub use replay::REPLAY_FILE;
 pub use result::{Status, TestResult};
 pub use run::adapter::environment::Requirements;
 pub use run::adapter::{
@@ -73,7 +75,9 @@ pub use spec::{
     KeepWorkspace, TestSpec,
 };
 pub use store::{Listing, StoredResult, list_results};
-pub use suite::{Entry, EntryKind, EntryOutcome, EntryRun, NoSuchPipeline, ReportSettings, Suite};
+pub use suite::{
+    Entry, EntryKind, EntryOutcome, EntryRun, InputsError, NoSuchPipeline, ReportSettings, Suite,
+};
 pub use workspace::{
     CleanReport, ROOT_LOG, ROOT_MARKER, WORKSPACE_MARKER, Workspace, WorkspaceError, clean_root,
     ensure_root, is_sf_root, is_workspace, remove_workspace, scan_root,

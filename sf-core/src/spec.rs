@@ -102,6 +102,10 @@ pub struct TestSpec {
     /// What `pip install …` from inside the run does: prepare the missing requirements and run
     /// again (the default), fail the test, or skip the install and warn.
     pub runtime_installs: sf_vocab::RuntimeInstalls,
+    /// The configuration file the test was read from (absolute), when it comes from one: its
+    /// replay command then runs the test by name (`sf test --config C --exact NAME`), with every
+    /// check, environment variable, job argument and layout the configuration gives it.
+    pub config: Option<PathBuf>,
     /// The test's own name, before `::variant`: the `[scripts.NAME]` section it comes from, so
     /// two sections of one script are two tests. The script's file stem when unset.
     pub name: Option<String>,
@@ -152,6 +156,7 @@ impl TestSpec {
             requirements: Default::default(),
             offline: false,
             runtime_installs: sf_vocab::RuntimeInstalls::default(),
+            config: None,
             name: None,
             variant: None,
             golden: BTreeMap::new(),
@@ -392,21 +397,10 @@ impl TestSpec {
     }
 
     /// Replaces the input channels with the folders under `dir/inputs/` (a kept workspace or a
-    /// failure bundle), each copied as a fixture: the exact data of an earlier run.
+    /// failure bundle), each copied as a fixture: the exact data of an earlier run. Every folder
+    /// becomes a channel and no other channel stays. The test is then called `NAME::replay`.
     pub fn data_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
-        // A kept workspace whose script changed its inputs replays the inputs it was given.
-        let inputs = crate::workspace::Workspace::at(dir)
-            .replay_data()
-            .join(crate::property::BUNDLE_INPUTS);
-        let mut names: Vec<String> = std::fs::read_dir(&inputs)
-            .map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot read {}: {e}", inputs.display()))
-            })?
-            .flatten()
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
+        let (inputs, names) = input_folders(dir)?;
         self.data = names.into_iter().fold(DataPlan::new(), |plan, name| {
             let source = inputs.join(&name);
             plan.channel(name, ChannelPlan::Fixture { source })
@@ -415,16 +409,59 @@ impl TestSpec {
         Ok(self)
     }
 
-    /// The `sf test-script` command line that runs this test's script again on the data in
-    /// `data_dir` (a kept workspace or a failure bundle), with the same outputs, environment, job
-    /// arguments, timeout, memory limit, interpreter and expectation. `script` is the script's
-    /// resolved path when known.
+    /// This test on the data of an earlier run, keeping its name (and so its golden copies):
+    /// each input channel with a folder under `dir/inputs/` (a kept workspace or a failure
+    /// bundle) is filled from it, as a fixture; a channel without one keeps its own data. A
+    /// folder for a channel the test does not have is an error naming it.
+    pub fn inputs_from(mut self, dir: &std::path::Path) -> std::io::Result<TestSpec> {
+        let (inputs, names) = input_folders(dir)?;
+        if let Some(extra) = names.iter().find(|n| !self.data.channels.contains_key(*n)) {
+            let known: Vec<&str> = self.data.channels.keys().map(String::as_str).collect();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} is no input channel of test `{}` (its inputs: {})",
+                    inputs.join(extra).display(),
+                    self.test_name(),
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
+        }
+        // The name is the one the data gave it, fixed before the data changes.
+        self.variant = Some(self.variant_label());
+        for name in names {
+            let source = inputs.join(&name);
+            self.data
+                .channels
+                .insert(name, ChannelPlan::Fixture { source });
+        }
+        Ok(self)
+    }
+
+    /// The command line that runs this test again on the data in `data_dir` (a kept workspace
+    /// or a failure bundle). A test read from a configuration runs by name,
+    /// `sf test --config C --exact NAME --data-from DIR`, with everything the configuration
+    /// gives it. Any other test becomes an `sf test-script` line with the same outputs,
+    /// environment, job arguments, timeout, memory limit, interpreter, layout and expectation;
+    /// what that line cannot express is listed by [`TestSpec::replay_gaps`]. `script` is the
+    /// script's resolved path when known.
     pub fn replay_command(
         &self,
         script: Option<&std::path::Path>,
         data_dir: &std::path::Path,
     ) -> String {
         use crate::run::runner::shell_quote as q;
+        if let (Some(config), Some(_)) = (&self.config, &self.name) {
+            return format!(
+                "{} --data-from {}",
+                crate::suite::replay_command(config, &self.test_name()),
+                q(&data_dir.to_string_lossy())
+            );
+        }
         let script = match (script, &self.script) {
             (Some(p), _) => p.display().to_string(),
             (None, ScriptRef::Path(p)) => self.base_dir.join(p).display().to_string(),
@@ -468,8 +505,14 @@ impl TestSpec {
         if !self.sandbox.network {
             cmd.push_str(" --no-network");
         }
-        if self.sagemaker.is_some() {
+        if let Some(layout) = &self.sagemaker {
             cmd.push_str(" --layout sagemaker");
+            for (channel, path) in &layout.paths {
+                cmd.push_str(&format!(
+                    " --container-path {}",
+                    q(&format!("{channel}={path}"))
+                ));
+            }
         }
         if self.expect == Expectation::Fail {
             cmd.push_str(" --expect fail");
@@ -495,6 +538,59 @@ impl TestSpec {
         cmd
     }
 
+    /// What the `sf test-script` replay line of [`TestSpec::replay_command`] cannot carry, one
+    /// sentence each: output checks beyond "exists and is not empty", file outputs, golden
+    /// copies, a command line of its own, an adapter chosen explicitly. Empty for a test read from a configuration,
+    /// whose replay runs it by name.
+    pub fn replay_gaps(&self) -> Vec<String> {
+        if self.config.is_some() && self.name.is_some() {
+            return Vec::new();
+        }
+        let mut gaps = Vec::new();
+        let plain = ChannelChecks::output();
+        for (channel, checks) in &self.outputs {
+            if *checks != plain && !self.output_files.contains_key(channel) {
+                gaps.push(format!(
+                    "the checks of output `{channel}` (rows, columns, file patterns, values) are \
+                     not part of this command: it checks only that the output is not empty"
+                ));
+            }
+        }
+        for (channel, file) in &self.output_files {
+            gaps.push(format!(
+                "output `{channel}` is the file `{file}` in the test; this command gives the \
+                 script a folder"
+            ));
+        }
+        if !self.golden.is_empty() {
+            gaps.push(
+                "the test compares its outputs with golden copies, which this command does not \
+                 (a replay is named `NAME::replay`, whose golden copies would be other ones)"
+                    .into(),
+            );
+        }
+        if self.argv.is_some() {
+            gaps.push(
+                "the test runs its own command line (argv), which this command does not".into(),
+            );
+        }
+        // A name is looked up with its extension, which sf then reads as the CLI would.
+        let by_extension = match &self.script {
+            ScriptRef::Path(p) => Some(AdapterKind::for_path(p)),
+            ScriptRef::Name(_) => None,
+        };
+        if let Some(adapter) = self
+            .adapter
+            .filter(|a| by_extension.is_some_and(|e| e != *a))
+        {
+            gaps.push(format!(
+                "the test chooses the {} adapter; this command chooses it from the file extension",
+                adapter.name()
+            ));
+        }
+        gaps
+    }
+
     pub(crate) fn adapter_options(&self) -> AdapterOptions {
         AdapterOptions {
             python: self.python.clone(),
@@ -509,6 +605,25 @@ impl TestSpec {
             runtime_installs: self.runtime_installs,
         }
     }
+}
+
+/// The folder holding the inputs of a kept workspace or bundle at `dir` and its channel
+/// folders, by name. A kept workspace whose script changed its inputs gives the inputs it was
+/// given.
+fn input_folders(dir: &std::path::Path) -> std::io::Result<(PathBuf, Vec<String>)> {
+    let inputs = crate::workspace::Workspace::at(dir)
+        .replay_data()
+        .join(crate::property::BUNDLE_INPUTS);
+    let mut names: Vec<String> = std::fs::read_dir(&inputs)
+        .map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", inputs.display()))
+        })?
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok((inputs, names))
 }
 
 #[cfg(test)]
@@ -558,6 +673,52 @@ mod tests {
             "sf test-script /repo/scripts/s.py --data-from '/tmp/bundle 1' --output processed_data \
              --env 'LABEL=a b' --job-arg 'code=\"3\"' --job-arg job_type=training --job-arg n=3 \
              --timeout 60 --memory-limit 512MB --expect fail --read-only-inputs"
+        );
+    }
+
+    #[test]
+    fn a_test_of_a_configuration_replays_by_name_with_nothing_left_out() {
+        let mut spec = TestSpec::new("scripts/s.py").base_dir("/repo");
+        spec.outputs.get_mut(DEFAULT_OUTPUT).unwrap().min_rows = Some(10);
+        spec.name = Some("s".into());
+        // Without a configuration, the command line cannot carry the row count, and says so.
+        assert_eq!(spec.replay_gaps().len(), 1, "{:?}", spec.replay_gaps());
+        assert!(spec.replay_gaps()[0].contains("output `output`"));
+        spec.config = Some("/repo/sf.toml".into());
+        assert_eq!(
+            spec.replay_command(None, std::path::Path::new("/tmp/ws 1")),
+            "sf test --config /repo/sf.toml --exact s::small --data-from '/tmp/ws 1'"
+        );
+        assert!(spec.replay_gaps().is_empty());
+    }
+
+    #[test]
+    fn inputs_from_keeps_the_name_and_data_from_marks_a_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("inputs/a")).unwrap();
+        let spec = TestSpec::new("x")
+            .rows(RowCount::Rows(5))
+            .inputs(["a", "b"]);
+        let same = spec.clone().inputs_from(dir.path()).unwrap();
+        assert_eq!(same.test_name(), "x::rows_5");
+        assert!(matches!(
+            same.data.channels.get("a"),
+            Some(ChannelPlan::Fixture { .. })
+        ));
+        // A channel the folder does not hold keeps its own data.
+        assert!(matches!(
+            same.data.channels.get("b"),
+            Some(ChannelPlan::Generated(_))
+        ));
+        let replay = spec.clone().data_from(dir.path()).unwrap();
+        assert_eq!(replay.test_name(), "x::replay");
+        assert_eq!(replay.data.channels.len(), 1);
+        // A folder for a channel the test does not have is named.
+        std::fs::create_dir_all(dir.path().join("inputs/zzz")).unwrap();
+        let err = spec.inputs_from(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("inputs/zzz is no input channel of test `x::rows_5` (its inputs: a, b)"),
+            "{err}"
         );
     }
 

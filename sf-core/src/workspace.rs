@@ -306,7 +306,14 @@ impl Workspace {
 
     /// Whether `name`, at the top of a workspace, is something sf put there.
     pub(crate) fn is_own_entry(name: &str) -> bool {
-        SCRIPT_DIRS.contains(&name) || [CONTEXT_FILE, RESULT_FILE, WORKSPACE_MARKER].contains(&name)
+        SCRIPT_DIRS.contains(&name)
+            || [
+                CONTEXT_FILE,
+                RESULT_FILE,
+                WORKSPACE_MARKER,
+                crate::replay::REPLAY_FILE,
+            ]
+            .contains(&name)
     }
 
     /// Removes the workspace, with the same checks as [`remove_workspace`].

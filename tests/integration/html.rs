@@ -172,8 +172,10 @@ fn sf_test_script_and_test_pipeline_write_the_page_too() {
     assert_eq!(out.status.code(), Some(1));
     let page = read(&script_page);
     assert_eq!(tests_on(&page), 1);
+    // The replay names the script by its path (slashes escaped), so it runs from any folder.
     assert!(
-        page.contains("data-copy=\"sf test-script raises --data-from"),
+        page.contains("data-copy=\"sf test-script &#x2f;")
+            && page.contains("&#x2f;raises.py --data-from"),
         "replay"
     );
     assert!(

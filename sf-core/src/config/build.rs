@@ -13,7 +13,7 @@ use super::error::ConfigError;
 use super::raw::{RawConfig, RawReport};
 use super::script::{build_script, merge};
 use crate::spec::{DEFAULT_WORKSPACE_ROOT, TestSpec};
-use crate::suite::{Entry, ReportSettings};
+use crate::suite::{Entry, EntryKind, ReportSettings};
 
 /// The entries of a configuration (scripts, then pipelines), its workspace root and `[report]`.
 pub(super) struct Built {
@@ -174,6 +174,11 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
                         };
                         errors.push(cx.err(&key, raw.scripts.get(name).map(Spanned::span), again));
                         continue;
+                    }
+                    let mut entry = entry;
+                    // A test of a configuration replays by name, with all it is given here.
+                    if let EntryKind::Script(spec) = &mut entry.kind {
+                        spec.config = Some(file.to_owned());
                     }
                     tests.push(entry);
                 }

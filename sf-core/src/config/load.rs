@@ -442,7 +442,7 @@ proptest = {}
             &dir,
             r#"
 [scripts.alpha]
-proptest = { warm = false, max_shrink_time = "30s", output_checks = "all", edge_checks = true }
+proptest = { warm = false, max_shrink_time = "30s", output_checks = "all", edge_checks = true, keep_cases = true }
 [scripts.beta]
 proptest = {}
 "#,
@@ -453,9 +453,14 @@ proptest = {}
         assert!(!config.warm);
         assert_eq!(config.max_shrink_time, std::time::Duration::from_secs(30));
         assert_eq!(config.output_checks, crate::property::OutputChecks::All);
-        assert!(config.edge_checks);
+        assert!(config.edge_checks && config.keep_cases);
         let config = entry("beta::proptest").property.as_ref().unwrap();
-        assert!(config.warm && !config.edge_checks);
+        assert!(config.warm && !config.edge_checks && !config.keep_cases);
+        // A test of a configuration knows it, for its replay command.
+        let EntryKind::Script(spec) = &entry("beta::proptest").kind else {
+            panic!("a script test")
+        };
+        assert_eq!(spec.config.as_deref(), Some(suite.config.as_path()));
         assert_eq!(config.output_checks, crate::property::OutputChecks::Shape);
         assert_eq!(config.max_shrink_time, std::time::Duration::from_secs(300));
 
@@ -747,7 +752,11 @@ proptest = {}
             ),
             (
                 "[scripts.alpha]\nlayout = \"sagemaker\"\nsagemaker_paths = { data = \"/data\" }\n",
-                "/data is not under /opt/ml/",
+                "/data is not under /opt/ml/processing/",
+            ),
+            (
+                "[scripts.alpha]\nlayout = \"sagemaker\"\nsagemaker_paths = { data = \"/opt/ml/processing/input/../x\" }\n",
+                "`scripts.alpha.sagemaker_paths.data`: /opt/ml/processing/input/../x is not a plain absolute path",
             ),
             (
                 "[scripts.alpha]\nsagemaker_paths = { data = \"/opt/ml/x\" }\n",

@@ -176,6 +176,7 @@ pub(crate) struct RawProptest {
     pub(crate) warm: Option<bool>,
     pub(crate) output_checks: Option<String>,
     pub(crate) edge_checks: Option<bool>,
+    pub(crate) keep_cases: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -215,12 +215,14 @@ pub(super) fn build_script(
         }
         RunLayout::Sagemaker => {
             let paths = raw.sagemaker_paths.clone().unwrap_or_default();
-            if let Some((channel, path)) = paths.iter().find(|(_, p)| !p.starts_with("/opt/ml/")) {
-                return Err(cx.err(
-                    format!("{key}.sagemaker_paths.{channel}"),
-                    layout_span,
-                    format!("{path} is not under /opt/ml/"),
-                ));
+            for (channel, path) in &paths {
+                if let Err(err) = crate::run::sagemaker::check_container_path(path) {
+                    return Err(cx.err(
+                        format!("{key}.sagemaker_paths.{channel}"),
+                        layout_span.clone(),
+                        err.to_string(),
+                    ));
+                }
             }
             spec.sagemaker = Some(crate::run::sagemaker::SageMakerLayout { paths });
         }
@@ -425,6 +427,7 @@ pub(super) fn property_config(
         warm: p.warm.unwrap_or(defaults.warm),
         output_checks,
         edge_checks: p.edge_checks.unwrap_or(defaults.edge_checks),
+        keep_cases: p.keep_cases.unwrap_or(defaults.keep_cases),
         max_shrink_iters: p.max_shrink_iters.unwrap_or(defaults.max_shrink_iters),
         min_rows: p.min_rows,
         max_rows,

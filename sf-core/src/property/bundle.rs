@@ -49,6 +49,11 @@ pub(crate) struct Manifest {
     pub(crate) shrink_steps: u32,
     #[serde(default)]
     pub(crate) replay: String,
+    /// What the replay command cannot reproduce (see [`TestSpec::replay_gaps`]).
+    ///
+    /// [`TestSpec::replay_gaps`]: crate::spec::TestSpec::replay_gaps
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) replay_notes: Vec<String>,
     #[serde(default)]
     pub(crate) sf_version: String,
 }
@@ -85,7 +90,7 @@ pub(crate) fn saved_bundles(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Writes a bundle under `root`, named `<prefix>-<time>-<random>`: `fill` writes its files
-/// into a hidden directory, then `manifest` (which may name the final directory, for example in
+/// into a hidden directory, then the `replay` file of the manifest's command, then `manifest` (which may name the final directory, for example in
 /// its replay command) is written, and the directory is renamed onto a name reserved
 /// beforehand, so a reader (or the next run's replay) never sees half a bundle.
 pub(crate) fn write_bundle(
@@ -106,10 +111,15 @@ pub(crate) fn write_bundle(
         .prefix(".sf-bundle-")
         .tempdir_in(root)?;
     fill(building.path())?;
-    write_json_atomic(
-        &building.path().join(BUNDLE_MANIFEST),
-        &manifest(&final_path),
-    )?;
+    let manifest = manifest(&final_path);
+    if !manifest.replay.is_empty() {
+        crate::replay::write_replay_file(
+            building.path(),
+            &manifest.replay,
+            &manifest.replay_notes,
+        )?;
+    }
+    write_json_atomic(&building.path().join(BUNDLE_MANIFEST), &manifest)?;
     // Temporary directories are private (0700); a bundle is meant to be shared and committed.
     fs::set_permissions(building.path(), fs::Permissions::from_mode(0o755))?;
     let reserved = reserved.keep();

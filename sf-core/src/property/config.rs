@@ -54,7 +54,15 @@ pub struct PropertyConfig {
     /// discarded and counted).
     #[serde(default)]
     pub edge_checks: bool,
+    /// Keep the input data of passing cases too (false by default), each as
+    /// `<bundle_dir>/cases-<time>-<random>/case-NNNN/inputs/...`, a folder `--data-from` reads:
+    /// at most [`MAX_KEPT_CASES`] of them per run.
+    #[serde(default)]
+    pub keep_cases: bool,
 }
+
+/// The most passing cases one property run keeps with [`PropertyConfig::keep_cases`].
+pub const MAX_KEPT_CASES: u32 = 256;
 
 /// Which output checks of a test's seeded run apply to its property cases.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +181,7 @@ impl Default for PropertyConfig {
             warm: true,
             output_checks: OutputChecks::Shape,
             edge_checks: false,
+            keep_cases: false,
         }
     }
 }

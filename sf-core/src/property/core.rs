@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,10 @@ pub(crate) trait Subject {
     fn replay(&self, dir: &Path, manifest: &Manifest) -> Option<Self::Result>;
     /// The command that runs the subject on the bundle at `dir` from the command line.
     fn replay_command(&self, result: &Self::Result, dir: &Path) -> String;
+    /// What that command cannot reproduce, one sentence each (noted in the bundle's `replay`).
+    fn replay_notes(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Writes the failing case's inputs and whatever else explains it into the bundle being
     /// built at `dir` (the manifest is written after).
     fn fill_bundle(
@@ -111,6 +116,7 @@ pub(crate) fn run<S: Subject>(subject: &S, config: &PropertyConfig) -> PropertyR
         shrink_end: None,
         out_of_contract: 0,
         shrink_path: Vec::new(),
+        kept_cases: Vec::new(),
     };
     for bundle in saved_bundles(&config.bundle_dir) {
         let manifest = Manifest::read(&bundle);
@@ -207,6 +213,7 @@ fn explore<S: Subject>(
     // result cache cannot be used: its cache hits do not count as cases, so a run whose data
     // has fewer distinct values than cases would never end.
     let verdicts: RefCell<HashMap<Vec<Vec<u8>>, Verdict>> = RefCell::new(HashMap::new());
+    let kept = RefCell::new(KeptCases::default());
     let outcome = runner.run(&strategy, |tables: Vec<Table>| {
         let key = case_key(&tables);
         if let Some(verdict) = verdicts.borrow().get(&key) {
@@ -229,6 +236,10 @@ fn explore<S: Subject>(
         p.peak_memory_mb = p.peak_memory_mb.max(S::memory_mb(&result));
         if S::passed(&result) {
             verdicts.borrow_mut().insert(key, Verdict::Pass);
+            if config.keep_cases {
+                kept.borrow_mut()
+                    .keep(subject, config, &sources, &tables, &result);
+            }
             return Ok(());
         }
         if let Some(why) = subject.out_of_contract(&result) {
@@ -263,6 +274,7 @@ fn explore<S: Subject>(
         Err(TestCaseError::fail(reason))
     });
     let progress = progress.into_inner();
+    report.kept_cases = kept.into_inner().dirs;
     report.peak_memory_mb = report.peak_memory_mb.max(progress.peak_memory_mb);
     let ran = progress.first_failure.unwrap_or(progress.calls);
     report.shrink_steps = progress.calls - ran;
@@ -389,6 +401,7 @@ fn finish<S: Subject>(
             cases_run: report.cases_run,
             shrink_steps: report.shrink_steps,
             replay: subject.replay_command(&result, dir),
+            replay_notes: subject.replay_notes(),
             sf_version: env!("CARGO_PKG_VERSION").to_owned(),
             ..subject.manifest(&result)
         },
@@ -419,6 +432,83 @@ fn finish<S: Subject>(
         replay,
         from_saved_bundle: false,
         note,
+    }
+}
+
+/// The passing cases a run keeps ([`PropertyConfig::keep_cases`]): each case's sources in its
+/// own folder under one folder of the run's.
+#[derive(Default)]
+struct KeptCases {
+    /// `<bundle_dir>/cases-<time>-<random>`, made at the first case kept.
+    root: Option<PathBuf>,
+    dirs: Vec<PathBuf>,
+    /// Set once keeping failed: the run goes on, without more attempts.
+    failed: bool,
+}
+
+impl KeptCases {
+    /// Keeps one passing case, unless [`MAX_KEPT_CASES`](super::config::MAX_KEPT_CASES) are
+    /// kept already. A case that cannot be written is logged, never a failure of the property.
+    fn keep<S: Subject>(
+        &mut self,
+        subject: &S,
+        config: &PropertyConfig,
+        sources: &[Source],
+        tables: &[Table],
+        result: &S::Result,
+    ) {
+        if self.failed || self.dirs.len() >= super::config::MAX_KEPT_CASES as usize {
+            return;
+        }
+        if let Err(err) = self.write(subject, config, sources, tables, result) {
+            tracing::warn!(%err, bundle_dir = %config.bundle_dir.display(), "cannot keep a passing case");
+            self.failed = true;
+        }
+    }
+
+    fn write<S: Subject>(
+        &mut self,
+        subject: &S,
+        config: &PropertyConfig,
+        sources: &[Source],
+        tables: &[Table],
+        result: &S::Result,
+    ) -> io::Result<()> {
+        let root = match &self.root {
+            Some(root) => root.clone(),
+            None => {
+                std::fs::create_dir_all(&config.bundle_dir)?;
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+                let dir = tempfile::Builder::new()
+                    .prefix(&format!("cases-{stamp}-"))
+                    .rand_bytes(6)
+                    .tempdir_in(&config.bundle_dir)?
+                    .keep();
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+                self.root = Some(dir.clone());
+                dir
+            }
+        };
+        let path = root.join(format!("case-{:04}", self.dirs.len() + 1));
+        // Written aside, then renamed: a case folder is whole or absent.
+        let building = tempfile::Builder::new()
+            .prefix(".sf-case-")
+            .tempdir_in(&root)?;
+        write_sources(building.path(), sources, tables)?;
+        crate::replay::write_replay_file(
+            building.path(),
+            &subject.replay_command(result, &path),
+            &subject.replay_notes(),
+        )?;
+        std::fs::set_permissions(building.path(), std::fs::Permissions::from_mode(0o755))?;
+        let built = building.keep();
+        if let Err(err) = std::fs::rename(&built, &path) {
+            // Best effort: the error is what matters.
+            let _ = std::fs::remove_dir_all(&built);
+            return Err(err);
+        }
+        self.dirs.push(path);
+        Ok(())
     }
 }
 

@@ -11,7 +11,7 @@ mod script;
 
 pub(crate) use bundle::BUNDLE_INPUTS;
 pub use bundle::BUNDLE_MANIFEST;
-pub use config::{OutputChecks, PropertyConfig};
+pub use config::{MAX_KEPT_CASES, OutputChecks, PropertyConfig};
 pub use outcome::{PropertyFailure, PropertyReport, ShrinkEnd, Starts};
 pub use pipeline::{PipelinePropertyFailure, PipelinePropertyReport, run_pipeline_property};
 pub use script::run_property;

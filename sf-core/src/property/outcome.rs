@@ -42,6 +42,10 @@ pub struct PropertyReport<R = TestResult> {
     /// failed.
     #[serde(default)]
     pub shrink_path: Vec<usize>,
+    /// With [`PropertyConfig::keep_cases`](super::PropertyConfig::keep_cases): the folders
+    /// holding the data of passing cases, in the order they ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_cases: Vec<PathBuf>,
 }
 
 /// How many runs of a property run were started warm and cold.

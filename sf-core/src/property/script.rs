@@ -180,6 +180,10 @@ impl Subject for ScriptSubject<'_> {
         self.spec.replay_command(result.script_path.as_deref(), dir)
     }
 
+    fn replay_notes(&self) -> Vec<String> {
+        self.spec.replay_gaps()
+    }
+
     fn fill_bundle(
         &self,
         dir: &Path,
@@ -399,6 +403,12 @@ def main(input_paths, output_paths, environ_vars, job_args):
         assert_eq!(manifest.shrink_steps, report.shrink_steps);
         assert_eq!(manifest.seed, 7);
         assert_eq!(manifest.replay, failure.replay);
+        // The bundle's `replay` file runs that command.
+        let replay_file = fs::read_to_string(bundle.join(crate::replay::REPLAY_FILE)).unwrap();
+        assert!(
+            replay_file.contains(&format!("exec {} \"$@\"", failure.replay)),
+            "{replay_file}"
+        );
         assert!(failure.replay.contains("--data-from"), "{}", failure.replay);
         assert!(failure.replay.contains(&*bundle.to_string_lossy()));
         // Only the minimal failing run keeps its workspace.

@@ -34,6 +34,14 @@ fn summary<R>(what: &str, report: &PropertyReport<R>) -> String {
             report.out_of_contract
         ));
     }
+    if let Some(first) = report.kept_cases.first() {
+        let folder = first.parent().unwrap_or(first);
+        replayed.push_str(&format!(
+            ", {} passing case(s) kept in {}",
+            report.kept_cases.len(),
+            folder.display()
+        ));
+    }
     let Some(f) = &report.failure else {
         return format!(
             "{what} passed: {} cases in {secs:.2} s{replayed} (start: {})",

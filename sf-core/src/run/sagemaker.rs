@@ -44,6 +44,225 @@ impl SageMakerLayout {
     }
 }
 
+/// Why a container path cannot hold a channel.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContainerPathError {
+    /// The path is not below [`PROCESSING_ROOT`].
+    #[error("{0} is not under {PROCESSING_ROOT}/ (SageMaker Processing mounts channels there)")]
+    OutsideProcessing(String),
+    /// The path has `.`/`..` parts, an empty part or a trailing slash.
+    #[error("{0} is not a plain absolute path (no `.`, `..`, `//` or trailing `/`)")]
+    NotPlain(String),
+    /// The path is where the script's own folder is mounted.
+    #[error("{0} is where the script's own folder is mounted")]
+    Code(String),
+}
+
+/// Checks that `path` can hold a channel: a plain absolute path below [`PROCESSING_ROOT`], and
+/// not the script's folder (`/opt/ml/processing/input/code`).
+pub fn check_container_path(path: &str) -> Result<(), ContainerPathError> {
+    let Some(rest) = path
+        .strip_prefix(PROCESSING_ROOT)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return Err(ContainerPathError::OutsideProcessing(path.to_owned()));
+    };
+    if rest.is_empty() || rest.split('/').any(|part| matches!(part, "" | "." | "..")) {
+        return Err(ContainerPathError::NotPlain(path.to_owned()));
+    }
+    if Path::new(path).starts_with(CODE_DIR) {
+        return Err(ContainerPathError::Code(path.to_owned()));
+    }
+    Ok(())
+}
+
+/// Where the script's own folder is mounted.
+pub(crate) const CODE_DIR: &str = "/opt/ml/processing/input/code";
+
+/// A script's text, as far as it reads as text (empty when it cannot be read).
+pub(crate) fn script_text(path: &Path) -> String {
+    std::fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+/// A string literal of a script's text, with where it ends.
+struct Literal<'a> {
+    text: &'a str,
+    end: usize,
+}
+
+/// The one-line string literals of a script's text (Python's quoting: `'...'` or `"..."`, with
+/// backslash escapes), skipping `#` comments and triple-quoted strings, which hold prose.
+fn literals(text: &str) -> Vec<Literal<'_>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                if bytes[i..].starts_with(&[q, q, q]) {
+                    let body = i + 3;
+                    let close = if q == b'"' { "\"\"\"" } else { "'''" };
+                    i = text[body..]
+                        .find(close)
+                        .map_or(bytes.len(), |at| body + at + 3);
+                    continue;
+                }
+                let start = i + 1;
+                let mut j = start;
+                while j < bytes.len() && bytes[j] != q && bytes[j] != b'\n' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                if j < bytes.len() && bytes[j] == q {
+                    found.push(Literal {
+                        text: &text[start..j],
+                        end: j + 1,
+                    });
+                }
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
+/// Whether a literal names a path under [`PROCESSING_ROOT`].
+fn is_processing_path(literal: &str) -> bool {
+    literal
+        .strip_prefix(PROCESSING_ROOT)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        && !literal.contains(char::is_whitespace)
+}
+
+/// The channel → container path pairs a script's text spells out, as the `__main__` block of a
+/// Processing script does (`{"input": "/opt/ml/processing/input/data"}`): every string literal
+/// followed by `:` and a literal path under [`PROCESSING_ROOT`]. A channel paired twice keeps
+/// its first path.
+pub fn script_paths(text: &str) -> BTreeMap<String, String> {
+    let found = literals(text);
+    let mut paths = BTreeMap::new();
+    for pair in found.windows(2) {
+        // From the first literal's closing quote to the second's opening one.
+        let between = &text[pair[0].end..pair[1].end - pair[1].text.len() - 2];
+        if between.trim() == ":"
+            && is_processing_path(pair[1].text)
+            && sf_vocab::check_channel_name(pair[0].text).is_ok()
+        {
+            paths
+                .entry(pair[0].text.to_owned())
+                .or_insert_with(|| pair[1].text.trim_end_matches('/').to_owned());
+        }
+    }
+    paths
+}
+
+/// Every string literal of a script's text that is a path under [`PROCESSING_ROOT`], in order,
+/// once each.
+pub fn script_literals(text: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for literal in literals(text) {
+        let path = literal.text.trim_end_matches('/');
+        if is_processing_path(path) && !seen.iter().any(|s| s == path) {
+            seen.push(path.to_owned());
+        }
+    }
+    seen
+}
+
+impl SageMakerLayout {
+    /// The layout a run of the script whose text is `text` uses: the paths set here (from
+    /// `--container-path` or `sagemaker_paths`) win, then the pairs the script spells out
+    /// ([`script_paths`]); other channels get the conventional
+    /// `/opt/ml/processing/{input,output}/<channel>`.
+    pub fn for_script(&self, text: &str) -> SageMakerLayout {
+        let mut paths = script_paths(text);
+        paths.retain(|_, p| check_container_path(p).is_ok());
+        paths.extend(self.paths.clone());
+        SageMakerLayout { paths }
+    }
+
+    /// The paths under [`PROCESSING_ROOT`] the script's text names that nothing mounted holds:
+    /// not a channel's path (or below one), not the script's folder. A path the script pairs
+    /// with a channel name is a channel's folder, so only a mount there (or above) holds it;
+    /// any other path may be a base the script joins names to, so a mount below it holds it too.
+    pub fn unmounted(&self, text: &str, inputs: &[String], outputs: &[String]) -> Vec<String> {
+        let mounted: Vec<String> = inputs
+            .iter()
+            .map(|c| self.input_path(c))
+            .chain(outputs.iter().map(|c| self.output_path(c)))
+            .chain([CODE_DIR.to_owned()])
+            .collect();
+        let paired: Vec<String> = script_paths(text).into_values().collect();
+        script_literals(text)
+            .into_iter()
+            .filter(|literal| {
+                let is_channel = paired.contains(literal);
+                let literal = Path::new(literal);
+                !mounted.iter().any(|m| {
+                    let m = Path::new(m);
+                    literal.starts_with(m) || (!is_channel && m.starts_with(literal))
+                })
+            })
+            .collect()
+    }
+}
+
+/// For a run of the script at `script` under `layout` that failed: a recommendation for each
+/// path under [`PROCESSING_ROOT`] its text names that sf did not mount, with the flag that
+/// mounts a channel there (naming the channel when only one could be meant).
+pub(crate) fn unmounted_advice(
+    layout: &SageMakerLayout,
+    script: &Path,
+    inputs: &[String],
+    outputs: &[String],
+) -> Vec<String> {
+    let text = script_text(script);
+    let layout = layout.for_script(&text);
+    let paired = script_paths(&text);
+    // Channels whose path neither the script nor the test chose: the likely ones.
+    let unplaced = |channels: &[String]| -> Vec<String> {
+        channels
+            .iter()
+            .filter(|c| !paired.contains_key(*c) && !layout.paths.contains_key(*c))
+            .cloned()
+            .collect()
+    };
+    let (free_inputs, free_outputs) = (unplaced(inputs), unplaced(outputs));
+    layout
+        .unmounted(&text, inputs, outputs)
+        .into_iter()
+        .map(|path| {
+            let candidates = if path.starts_with(&format!("{PROCESSING_ROOT}/output")) {
+                &free_outputs
+            } else {
+                &free_inputs
+            };
+            // The channel the script pairs the path with, when the test has it; else the one
+            // channel of that side left where convention put it.
+            let channel = paired
+                .iter()
+                .find(|&(c, p)| *p == path && (inputs.contains(c) || outputs.contains(c)))
+                .map(|(c, _)| c.as_str())
+                .or(match candidates.as_slice() {
+                    [one] => Some(one.as_str()),
+                    _ => None,
+                })
+                .unwrap_or("CHANNEL");
+            format!(
+                "The script reads {path}, which sf did not mount; add --container-path \
+                 {channel}={path} (sagemaker_paths = {{ {channel} = \"{path}\" }} in sf.toml)"
+            )
+        })
+        .collect()
+}
+
 /// One bind mount, prepared in the parent as C strings (the child may not allocate).
 #[derive(Debug, Clone)]
 struct Bind {
@@ -229,4 +448,115 @@ pub(crate) fn job_config(
     });
     let resource = serde_json::json!({ "current_host": "algo-1", "hosts": ["algo-1"] });
     (processing, resource)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROCESSING_SCRIPT: &str = r#""""Reads '/opt/ml/processing/input/doc' (prose, not a path it opens)."""
+import os
+BASE = "/opt/ml/processing"  # don't mount 'this'
+
+if __name__ == "__main__":
+    main(
+        {"input": "/opt/ml/processing/input/data", 'rates': '/opt/ml/processing/input/rates/'},
+        {"output": "/opt/ml/processing/output"},
+        dict(os.environ),
+        None,
+    )
+    open("/opt/ml/processing/input/extra/settings.json")
+"#;
+
+    #[test]
+    fn the_script_text_pairs_channels_with_their_container_paths() {
+        assert_eq!(
+            script_paths(PROCESSING_SCRIPT),
+            BTreeMap::from([
+                (
+                    "input".to_owned(),
+                    "/opt/ml/processing/input/data".to_owned()
+                ),
+                ("output".to_owned(), "/opt/ml/processing/output".to_owned()),
+                (
+                    "rates".to_owned(),
+                    "/opt/ml/processing/input/rates".to_owned()
+                ),
+            ])
+        );
+        assert_eq!(
+            script_literals(PROCESSING_SCRIPT),
+            [
+                "/opt/ml/processing",
+                "/opt/ml/processing/input/data",
+                "/opt/ml/processing/input/rates",
+                "/opt/ml/processing/output",
+                "/opt/ml/processing/input/extra/settings.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_paths_win_over_the_script_and_convention_fills_the_rest() {
+        let explicit = SageMakerLayout {
+            paths: BTreeMap::from([("rates".to_owned(), "/opt/ml/processing/input/fx".to_owned())]),
+        };
+        let layout = explicit.for_script(PROCESSING_SCRIPT);
+        assert_eq!(layout.input_path("input"), "/opt/ml/processing/input/data");
+        assert_eq!(layout.input_path("rates"), "/opt/ml/processing/input/fx");
+        assert_eq!(layout.output_path("output"), "/opt/ml/processing/output");
+        assert_eq!(layout.input_path("other"), "/opt/ml/processing/input/other");
+        // A path the script pairs that could hold no channel is not used.
+        let odd =
+            SageMakerLayout::default().for_script(r#"{"input": "/opt/ml/processing/input/code"}"#);
+        assert_eq!(odd.input_path("input"), "/opt/ml/processing/input/input");
+    }
+
+    #[test]
+    fn literals_no_channel_holds_are_the_unmounted_ones() {
+        let inputs = ["input".to_owned(), "rates".to_owned()];
+        let outputs = ["output".to_owned()];
+        let layout = SageMakerLayout::default().for_script(PROCESSING_SCRIPT);
+        // The base folder holds mounts below it; the extra file is under no channel.
+        assert_eq!(
+            layout.unmounted(PROCESSING_SCRIPT, &inputs, &outputs),
+            ["/opt/ml/processing/input/extra/settings.json"]
+        );
+        // A channel put elsewhere leaves the folder the script pairs with it unmounted.
+        let moved = SageMakerLayout {
+            paths: BTreeMap::from([(
+                "output".to_owned(),
+                "/opt/ml/processing/output/moved".to_owned(),
+            )]),
+        }
+        .for_script(PROCESSING_SCRIPT);
+        assert_eq!(
+            moved.unmounted(PROCESSING_SCRIPT, &inputs, &outputs),
+            [
+                "/opt/ml/processing/output",
+                "/opt/ml/processing/input/extra/settings.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn container_paths_must_be_plain_and_under_processing() {
+        assert_eq!(
+            check_container_path("/opt/ml/processing/input/data"),
+            Ok(())
+        );
+        for bad in [
+            "/data",
+            "/opt/ml/model",
+            "/opt/ml/processing",
+            "/opt/ml/processingx/a",
+            "/opt/ml/processing/input/../x",
+            "/opt/ml/processing/input/",
+            "/opt/ml/processing//x",
+            "/opt/ml/processing/input/code",
+            "/opt/ml/processing/input/code/x",
+        ] {
+            assert!(check_container_path(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -4,8 +4,10 @@
 
 mod entry;
 mod golden;
+mod inputs;
 mod run;
 
-pub(crate) use entry::PIPELINE_PREFIX;
 pub use entry::{Entry, EntryKind, NoSuchPipeline, ReportSettings, Suite};
+pub(crate) use entry::{PIPELINE_PREFIX, replay_command};
+pub use inputs::InputsError;
 pub use run::{EntryOutcome, EntryRun};

@@ -14,6 +14,7 @@ use crate::property::{PropertyConfig, PropertyReport, run_property};
 use crate::result::{Status, TestResult};
 use crate::spec::Expectation;
 use crate::spec::{DEFAULT_SEED, KeepWorkspace};
+use crate::workspace::is_workspace;
 
 /// What running one [`Entry`] gave.
 #[derive(Debug, Clone, Serialize)]
@@ -62,7 +63,14 @@ impl Entry {
         match (&self.kind, &self.property) {
             (EntryKind::Script(spec), None) => {
                 let spec = (**spec).clone().keep_workspace(keep);
-                self.done(crate::engine::run(&spec), EntryOutcome::Script, by_name)
+                let result = crate::engine::run(&spec);
+                // A kept workspace holds the very inputs of this run: the replay reads them.
+                let replay = if !result.is_successful() && is_workspace(&result.workspace) {
+                    spec.replay_command(result.script_path.as_deref(), &result.workspace)
+                } else {
+                    by_name
+                };
+                self.done(result, EntryOutcome::Script, replay)
             }
             (EntryKind::Script(spec), Some(property)) => {
                 let spec = (**spec).clone().keep_workspace(keep);
@@ -102,6 +110,36 @@ impl Entry {
                 )
             }
         }
+    }
+
+    /// This test on the data of an earlier run (`sf test --exact NAME --data-from DIR`): a
+    /// script test's input channels are filled from the folders under `dir/inputs/` (a kept
+    /// workspace or a failure bundle; see [`TestSpec::inputs_from`](crate::TestSpec::inputs_from)), a pipeline's source
+    /// channels from the folders `dir/inputs/<step>/<channel>/` of its bundle. Checks, environment, job arguments, layout, command line and limits stay.
+    /// A property test runs once, on that data, as one of its cases: with the output checks its
+    /// cases keep.
+    pub fn with_data_from(&self, dir: &Path) -> std::io::Result<Entry> {
+        let kind = match (&self.kind, &self.property) {
+            (EntryKind::Script(spec), property) => {
+                let mut spec = (**spec).clone().inputs_from(dir)?;
+                if let Some(property) = property {
+                    for checks in spec.outputs.values_mut() {
+                        property.output_checks.apply(checks);
+                    }
+                    spec.golden.clear();
+                }
+                EntryKind::Script(Box::new(spec))
+            }
+            (EntryKind::Pipeline(pipeline), _) => {
+                EntryKind::Pipeline(Box::new((**pipeline).clone().data_from(dir)?))
+            }
+        };
+        Ok(Entry {
+            name: self.name.clone(),
+            kind,
+            ignored: self.ignored,
+            property: None,
+        })
     }
 
     /// A property run as one row and its replay command: the minimal failure's result and the

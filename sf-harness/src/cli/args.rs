@@ -104,6 +104,12 @@ pub struct TestArgs {
     /// List the tests instead of running them.
     #[arg(long)]
     pub list: bool,
+    /// Run the one selected test on the data of an earlier run instead of its own: a script
+    /// test's input channels are filled from the folders under DIR/inputs/ (a kept workspace or
+    /// a failure bundle), a pipeline's sources from those of its bundle. Its checks, environment, job
+    /// arguments, layout and limits stay. The filters must select exactly one test.
+    #[arg(long, value_name = "DIR", conflicts_with = "list")]
+    pub data_from: Option<PathBuf>,
     /// With --list, as libtest: `terse` prints only `NAME: test` lines, `pretty` (the default)
     /// adds a count.
     #[arg(long, value_name = "FORMAT", value_parser = ["pretty", "terse"], requires = "list")]
@@ -263,6 +269,14 @@ fn parse_channel(s: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+fn parse_container_path(s: &str) -> Result<(String, String), String> {
+    let (channel, path) =
+        parse_key_value(s).map_err(|_| format!("expected CHANNEL=PATH, got `{s}`"))?;
+    sf_core::check_channel_name(&channel).map_err(|e| e.to_string())?;
+    sf_core::sagemaker::check_container_path(&path).map_err(|e| e.to_string())?;
+    Ok((channel, path))
+}
+
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
     sf_core::units::parse_duration(s).map_err(|e| e.to_string())
 }
@@ -357,6 +371,12 @@ pub struct TestScriptArgs {
     /// and outputs at /opt/ml/processing/output/<channel>, as a Processing job would.
     #[arg(long, value_parser = vocabulary::<RunLayout>(), default_value = "workspace")]
     pub layout: RunLayout,
+    /// With --layout sagemaker: mount channel CHANNEL at PATH, a path under /opt/ml/processing
+    /// (repeatable). Without it a channel goes where the script's own text pairs it with a path
+    /// (`"input": "/opt/ml/processing/input/data"`), else to the conventional
+    /// /opt/ml/processing/{input,output}/<channel>.
+    #[arg(long = "container-path", value_name = "CHANNEL=PATH", value_parser = parse_container_path)]
+    pub container_paths: Vec<(String, String)>,
     /// Kill the script's process tree when its memory passes this (e.g. 512MB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = sf_core::units::parse_bytes)]
     pub memory_limit: Option<u64>,
@@ -381,9 +401,17 @@ pub struct TestScriptArgs {
 /// `sf generate-data`.
 #[derive(Debug, Args)]
 pub struct GenerateDataArgs {
-    /// Generator profile.
-    #[arg(value_parser = vocabulary::<Profile>())]
-    pub profile: Profile,
+    /// Generator profile (not with --test).
+    #[arg(value_parser = vocabulary::<Profile>(), required_unless_present = "test", conflicts_with = "test")]
+    pub profile: Option<Profile>,
+    /// Write the inputs the test NAME of sf.toml gives its script instead (every channel, as
+    /// the test lays them out, from its seed): DIR/<channel>/, or DIR/<step>/<channel>/ for the
+    /// sources of a pipeline (`pipeline::NAME`).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["size", "rows", "seed", "format", "file_name"])]
+    pub test: Option<String>,
+    /// The configuration file of --test [default: sf.toml].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Dataset size (also spelled --data-size, as for test-script).
     #[arg(long, visible_alias = "data-size", value_parser = vocabulary::<Size>(), default_value = "small", conflicts_with = "rows")]
     pub size: Size,
@@ -459,10 +487,20 @@ mod tests {
         let a = generate_data(&["training", "--size", "large", "--format", "NDJSON"]).unwrap();
         assert_eq!(
             (a.profile, a.size, a.format),
-            (Profile::Training, Size::Large, Format::Jsonl)
+            (Some(Profile::Training), Size::Large, Format::Jsonl)
         );
         let a = generate_data(&["generic"]).unwrap();
         assert_eq!((a.size, a.format), (Size::Small, Format::Csv));
+    }
+
+    #[test]
+    fn generate_data_takes_a_profile_or_a_test_but_not_both() {
+        let a = generate_data(&["--test", "convert::small"]).unwrap();
+        assert_eq!(a.test.as_deref(), Some("convert::small"));
+        assert_eq!(a.profile, None);
+        assert!(generate_data(&[]).is_err());
+        assert!(generate_data(&["generic", "--test", "convert::small"]).is_err());
+        assert!(generate_data(&["--test", "convert::small", "--rows", "3"]).is_err());
     }
 
     #[test]

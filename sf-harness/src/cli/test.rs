@@ -39,6 +39,47 @@ fn select<'a>(suite: &'a Suite, args: &TestArgs) -> Vec<(&'a Entry, bool)> {
         .collect()
 }
 
+/// The one test `--data-from` replays (run even when ignored: it is named on purpose), or
+/// why the filters do not name one.
+fn only_one<'a>(
+    suite: &Suite,
+    selected: &[(&'a Entry, bool)],
+    args: &TestArgs,
+) -> Result<&'a Entry, String> {
+    let filters = if args.filters.is_empty() {
+        "no filter".to_owned()
+    } else {
+        args.filters
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    match selected {
+        [(entry, _)] => Ok(*entry),
+        [] => Err(format!(
+            "--data-from replays one test, and {filters} matches none of {}; its tests: {}",
+            suite.config.display(),
+            suite
+                .entries
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        many => Err(format!(
+            "--data-from replays one test, but {filters} matches {} of {}: {}; name one with \
+             --exact NAME",
+            many.len(),
+            suite.config.display(),
+            many.iter()
+                .map(|(e, _)| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let mut suite = match config::load(&args.config) {
         Ok(s) => s,
@@ -75,11 +116,31 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         }
         return Ok(exit_code::PASS);
     }
-    let to_run: Vec<&Entry> = selected
-        .iter()
-        .filter(|(_, run)| *run)
-        .map(|(t, _)| *t)
-        .collect();
+    let replayed: Entry;
+    let (selected, to_run): (Vec<(&Entry, bool)>, Vec<&Entry>) = match &args.data_from {
+        Some(dir) => {
+            let entry = match only_one(&suite, &selected, &args) {
+                Ok(entry) => entry,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return Ok(exit_code::USAGE);
+                }
+            };
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+            replayed = entry
+                .with_data_from(&dir)
+                .with_context(|| format!("cannot use the data of {}", dir.display()))?;
+            (vec![(&replayed, true)], vec![&replayed])
+        }
+        None => {
+            let to_run = selected
+                .iter()
+                .filter(|(_, run)| *run)
+                .map(|(t, _)| *t)
+                .collect();
+            (selected, to_run)
+        }
+    };
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -205,6 +266,21 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     }
     if let Some(path) = &html {
         eprintln!("HTML report: {}", path.display());
+    }
+    for run in &details {
+        let kept = match &run.outcome {
+            sf_core::EntryOutcome::ScriptProperty(r) => &r.kept_cases,
+            sf_core::EntryOutcome::PipelineProperty(r) => &r.kept_cases,
+            _ => continue,
+        };
+        if let Some(folder) = kept.first().and_then(|c| c.parent()) {
+            eprintln!(
+                "{}: kept the data of {} passing case(s) in {}",
+                run.name,
+                kept.len(),
+                folder.display()
+            );
+        }
     }
     if selected.is_empty() {
         eprintln!(

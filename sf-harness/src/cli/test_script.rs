@@ -1,6 +1,6 @@
 //! `sf test-script`.
 
-use sf_core::{EntryOutcome, EntryRun, RowCount, RunLayout, TestSpec, report, shell_quote};
+use sf_core::{EntryOutcome, EntryRun, RowCount, RunLayout, TestSpec, report};
 
 use super::args::{OutputFormat, TestScriptArgs};
 use crate::exit_code;
@@ -55,7 +55,14 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     }
     spec.sandbox.network = !args.no_network;
     if args.layout == RunLayout::Sagemaker {
-        spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout::default());
+        spec.sagemaker = Some(sf_core::sagemaker::SageMakerLayout {
+            paths: args.container_paths.iter().cloned().collect(),
+        });
+    } else if let Some((channel, _)) = args.container_paths.first() {
+        anyhow::bail!(
+            "--container-path {channel}=... places a channel in the SageMaker layout, which \
+             needs --layout sagemaker"
+        );
     }
     spec.limits.log_limit_bytes = args.log_limit;
     if let Some(limit) = args.memory_limit {
@@ -63,6 +70,24 @@ pub(crate) fn spec_from_args(args: &TestScriptArgs) -> anyhow::Result<TestSpec> 
     }
     if let Some(dir) = &args.data_from {
         spec = spec.data_from(dir)?;
+    }
+    if let Some((channel, _)) = args
+        .container_paths
+        .iter()
+        .find(|(c, _)| !spec.data.channels.contains_key(c) && !spec.outputs.contains_key(c))
+    {
+        let channels: Vec<&str> = spec
+            .data
+            .channels
+            .keys()
+            .chain(spec.outputs.keys())
+            .map(String::as_str)
+            .collect();
+        anyhow::bail!(
+            "--container-path names channel `{channel}`, which the test does not have; its \
+             channels: {}",
+            channels.join(", ")
+        );
     }
     if args.golden {
         for channel in spec.outputs.keys().cloned().collect::<Vec<_>>() {
@@ -89,11 +114,7 @@ pub(crate) fn run(args: TestScriptArgs) -> anyhow::Result<u8> {
     }
     let run = EntryRun {
         name: spec.test_name(),
-        replay: format!(
-            "sf test-script {} --data-from {}",
-            shell_quote(&args.script),
-            shell_quote(&result.workspace.to_string_lossy())
-        ),
+        replay: spec.replay_command(result.script_path.as_deref(), &result.workspace),
         result: result.clone(),
         outcome: EntryOutcome::Script,
     };

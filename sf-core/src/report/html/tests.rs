@@ -125,6 +125,7 @@ fn property_failure(bundle: &Path) -> EntryRun {
         shrink_end: Some(ShrinkEnd::Minimal),
         out_of_contract: 1,
         shrink_path: vec![120, 60, 30, 8, 2],
+        kept_cases: Vec::new(),
     };
     run(
         "convert::proptest",

@@ -45,6 +45,20 @@ pub enum AdapterError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// Two channels of the SageMaker layout have one container path, so one would hide the
+    /// other.
+    #[error(
+        "channels `{first}` and `{second}` would both be mounted at {path} in the SageMaker \
+         layout; give one another path with --container-path / sagemaker_paths"
+    )]
+    SharedContainerPath {
+        /// The channel mounted first.
+        first: String,
+        /// The other channel.
+        second: String,
+        /// The container path of the first.
+        path: String,
+    },
     /// The Python environment for the script's requirements could not be had.
     #[error(transparent)]
     Environment(#[from] crate::run::adapter::environment::EnvironmentError),
@@ -102,7 +116,9 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, AdapterError> {
     let mut env = common_env(workspace, context, options.seed);
     if let Some(layout) = &options.sagemaker {
-        return prepare_sagemaker(script, workspace, context, options, layout, env);
+        // The paths the script's own text pairs with its channels are where it looks.
+        let layout = layout.for_script(&crate::run::sagemaker::script_text(&script.path));
+        return prepare_sagemaker(script, workspace, context, options, &layout, env);
     }
     let (program, args, runner_reports) = match script.adapter {
         AdapterKind::PythonMain => {
@@ -171,7 +187,7 @@ fn prepare_sagemaker(
 ) -> Result<Prepared, AdapterError> {
     use std::path::Path;
     let io = |path: PathBuf| move |source| AdapterError::Io { path, source };
-    let code = Path::new(crate::run::sagemaker::PROCESSING_ROOT).join("input/code");
+    let code = Path::new(crate::run::sagemaker::CODE_DIR).to_owned();
     let file_name = script
         .path
         .file_name()
@@ -197,6 +213,26 @@ fn prepare_sagemaker(
     args.extend(flags.clone());
     add_pip_shim(workspace, &mut env, script, &program, options)?;
 
+    let placed: Vec<(&String, String)> = context
+        .input_paths
+        .keys()
+        .map(|c| (c, layout.input_path(c)))
+        .chain(
+            context
+                .output_paths
+                .keys()
+                .map(|c| (c, layout.output_path(c))),
+        )
+        .collect();
+    for (i, (first, path)) in placed.iter().enumerate() {
+        if let Some((second, _)) = placed[i + 1..].iter().find(|(_, other)| other == path) {
+            return Err(AdapterError::SharedContainerPath {
+                first: (*first).clone(),
+                second: (*second).clone(),
+                path: path.clone(),
+            });
+        }
+    }
     let mut mounts: Vec<(PathBuf, PathBuf)> = Vec::new();
     if let Some(dir) = script.path.parent() {
         mounts.push((code.clone(), dir.to_owned()));
@@ -241,6 +277,8 @@ fn prepare_sagemaker(
         crate::atomic::write_json_atomic(&path, &value).map_err(io(path.clone()))?;
     }
     mounts.push((PathBuf::from("/opt/ml/config"), config_dir));
+    // A folder is mounted before the folders inside it, which would be hidden otherwise.
+    mounts.sort_by_key(|(target, _)| target.components().count());
     Ok(Prepared {
         // A bind-mounted channel's path never passes through `outputs/` on its way up, so
         // Landlock needs each output channel itself.
