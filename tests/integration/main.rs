@@ -19,4 +19,5 @@ mod rootless;
 mod suite;
 mod support;
 mod ui;
+mod verdict;
 mod zoo;

@@ -5,9 +5,11 @@
 mod channel;
 mod expect;
 mod golden;
+pub(crate) mod members;
 #[cfg(test)]
 pub(crate) use golden::GOLDEN_MARKER;
 pub(crate) mod recommendations;
+mod returns;
 mod rows;
 mod shape;
 mod stray;
@@ -22,6 +24,9 @@ pub use golden::{
     pending_dir, reject_pending,
 };
 pub(crate) use recommendations::some_of;
+pub use members::ArchiveError;
+pub(crate) use returns::{failure_in, shown_value};
+pub use returns::returns_pointer;
 pub use shape::TableError;
 pub(crate) use stray::Snapshot;
 pub(crate) use verdict::{golden_verdict, script_failure, verdict};

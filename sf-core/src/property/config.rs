@@ -54,14 +54,19 @@ pub struct PropertyConfig {
     /// discarded and counted).
     #[serde(default)]
     pub edge_checks: bool,
+    /// Output checks of the property cases' own, each replacing the seeded run's checks of one
+    /// output (whatever [`PropertyConfig::output_checks`] says): by channel for a script, by
+    /// `STEP.CHANNEL` for a pipeline. Empty checks leave that output unchecked.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub outputs: std::collections::BTreeMap<String, crate::checks::ChannelChecks>,
 }
 
 /// Which output checks of a test's seeded run apply to its property cases.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputChecks {
-    /// The files and columns the outputs must have, and their value expectations; no row
-    /// counts (`min_rows`, rows present).
+    /// The files, columns and archive members the outputs must have, and their value
+    /// expectations; no row counts (`min_rows`, rows present).
     #[default]
     Shape,
     /// Every output check of the seeded run, row counts included.
@@ -99,6 +104,8 @@ impl OutputChecks {
                 checks.some_rows = false;
                 checks.readable = false;
                 checks.columns.clear();
+                checks.members.clear();
+                checks.min_members = None;
                 checks.expect = crate::checks::Expectations::default();
             }
         }
@@ -173,6 +180,7 @@ impl Default for PropertyConfig {
             warm: true,
             output_checks: OutputChecks::Shape,
             edge_checks: false,
+            outputs: std::collections::BTreeMap::new(),
         }
     }
 }

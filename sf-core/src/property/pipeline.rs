@@ -49,8 +49,11 @@ pub fn run_pipeline_property(
     // The steps' output checks, as the property keeps them.
     let mut cases = p.clone();
     for step in &mut cases.steps {
-        for checks in step.spec.outputs.values_mut() {
-            config.output_checks.apply(checks);
+        for (channel, checks) in step.spec.outputs.iter_mut() {
+            match config.outputs.get(&format!("{}.{channel}", step.name)) {
+                Some(own) => *checks = own.clone(),
+                None => config.output_checks.apply(checks),
+            }
         }
         // Golden copies are of the seeded data; a case's outputs have nothing to match.
         step.spec.golden.clear();

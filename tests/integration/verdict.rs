@@ -1,0 +1,301 @@
+//! Checks that see what a script produced: the members of the archives it wrote, the value its
+//! `main` returned, and output checks that belong to their test (a pipeline step's own), as
+//! `sf test` runs them on stdlib-only Python scripts.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::support::Sandbox;
+
+/// Packs the files named in `MEMBERS` (comma-separated; none by default) into `model.tar.gz`,
+/// and the same into `bundle.zip`, deflated.
+const PACK: &str = r#"
+import io, os, tarfile, zipfile
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    names = [n for n in environ_vars.get("MEMBERS", "").split(",") if n]
+    with tarfile.open(os.path.join(output_paths["model"], "model.tar.gz"), "w:gz") as tar:
+        for name in names:
+            data = b"booster"
+            info = tarfile.TarInfo("./" + name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with zipfile.ZipFile(os.path.join(output_paths["bundle"], "bundle.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+        for name in names:
+            z.writestr(name, "booster " * 100)
+"#;
+
+/// Reports failure the way some real scripts do: by returning it.
+const REPORT: &str = r#"
+import csv, os
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    with open(os.path.join(input_paths["input"], "data.csv")) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return {"status": "error", "message": "no rows to process"}
+    with open(os.path.join(output_paths["output"], "out.csv"), "w") as f:
+        f.write("id\n" + "".join(r["id"] + "\n" for r in rows))
+    return {"status": "success", "metrics": {"rows": len(rows), "auc": float("nan")}}
+"#;
+
+/// Writes `ROWS` rows.
+const ROWS: &str = r#"
+import os
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    n = int(environ_vars["ROWS"])
+    with open(os.path.join(output_paths["output"], "rows.csv"), "w") as f:
+        f.write("id\n" + "".join(f"{i}\n" for i in range(n)))
+"#;
+
+fn repo(sandbox: &Sandbox, scripts: &[(&str, &str)], config: &str) {
+    let dir = sandbox.path().join("scripts");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, source) in scripts {
+        fs::write(dir.join(format!("{name}.py")), source).unwrap();
+    }
+    fs::write(
+        sandbox.path().join("sf.toml"),
+        format!("workspace_dir = \"runs\"\n{config}"),
+    )
+    .unwrap();
+}
+
+/// `sf test ARGS --output-format json`: the exit code and each test's result by name.
+fn sf_test(sandbox: &Sandbox, args: &[&str]) -> (i32, Vec<(String, Value)>) {
+    let out = sandbox
+        .sf()
+        .arg("test")
+        .args(args)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let runs: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let runs = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_owned(), r["result"].clone()))
+        .collect();
+    (out.status.code().unwrap_or(-1), runs)
+}
+
+fn result<'a>(runs: &'a [(String, Value)], name: &str) -> &'a Value {
+    &runs
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no test {name} in {runs:?}"))
+        .1
+}
+
+fn recommendations(result: &Value) -> Vec<String> {
+    result["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_empty_model_archive_fails_a_members_check_and_is_flagged_without_one() {
+    let sandbox = Sandbox::new();
+    repo(
+        &sandbox,
+        &[("pack", PACK)],
+        "[scripts.checked]\npath = \"scripts/pack.py\"\n\
+         outputs.model = { files = \"model.tar.gz\", members = [\"*.bst\", \"hyperparameters.json\"] }\n\
+         outputs.bundle = {}\n\
+         [scripts.unchecked]\npath = \"scripts/pack.py\"\n\
+         outputs.model = { files = \"model.tar.gz\" }\noutputs.bundle = {}\n\
+         [scripts.packed]\npath = \"scripts/pack.py\"\n\
+         env = { MEMBERS = \"xgboost.bst,hyperparameters.json\" }\n\
+         outputs.model = { files = \"model.tar.gz\", members = [\"*.bst\", \"hyperparameters.json\"] }\n\
+         outputs.bundle = { members = [\"xgboost.bst\"], min_members = 2 }\n\
+         [scripts.short]\npath = \"scripts/pack.py\"\n\
+         env = { MEMBERS = \"xgboost.bst\" }\n\
+         outputs.model = {}\noutputs.bundle = { min_members = 2 }\n",
+    );
+    let (code, runs) = sf_test(&sandbox, &[]);
+    assert_eq!(code, 1, "{runs:?}");
+
+    let checked = result(&runs, "checked::small");
+    assert_eq!(checked["status"], "FAIL");
+    assert_eq!(
+        checked["error_message"],
+        "output channel `model`: model.tar.gz has no member matching `*.bst` (members: none: the archive is empty)"
+    );
+
+    // `files` alone passed an empty archive before; it still passes, with a recommendation.
+    let unchecked = result(&runs, "unchecked::small");
+    assert_eq!(unchecked["status"], "PASS", "{unchecked}");
+    let said = recommendations(unchecked);
+    assert!(
+        said.iter().any(|r| r.contains(
+            "Output channel `model`: model.tar.gz is an archive with no members: the script packed nothing"
+        )),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|r| r.contains("Output channel `bundle`: bundle.zip is an archive with no members")),
+        "{said:?}"
+    );
+
+    // Members written with `./` in front, and a deflated zip, are read by name.
+    let packed = result(&runs, "packed::small");
+    assert_eq!(packed["status"], "PASS", "{packed}");
+    assert!(
+        !recommendations(packed)
+            .iter()
+            .any(|r| r.contains("archive")),
+        "{packed}"
+    );
+
+    let short = result(&runs, "short::small");
+    assert_eq!(
+        short["error_message"],
+        "output channel `bundle`: bundle.zip holds 1 members, fewer than the 2 required (members: xgboost.bst)"
+    );
+}
+
+#[test]
+fn a_returned_error_fails_a_returns_check_and_the_value_is_in_the_result() {
+    let sandbox = Sandbox::new();
+    let empty = "inputs.input = { text = \"id\\n\", file_name = \"data.csv\" }\n";
+    let rows = "inputs.input = { text = \"id\\n1\\n2\\n\", file_name = \"data.csv\" }\n";
+    repo(
+        &sandbox,
+        &[
+            ("report", REPORT),
+            ("silent", "def main(input_paths, output_paths, environ_vars, job_args):\n    pass\n"),
+            (
+                "later",
+                "async def main(input_paths, output_paths, environ_vars, job_args):\n    return {\"status\": \"success\"}\n",
+            ),
+        ],
+        &format!(
+            "[scripts.checked]\npath = \"scripts/report.py\"\nreturns = {{ status = \"success\" }}\n{empty}\
+             [scripts.unchecked]\npath = \"scripts/report.py\"\n{empty}\
+             [scripts.fine]\npath = \"scripts/report.py\"\n\
+             returns = {{ status = \"success\", \"/metrics/rows\" = [1, 10] }}\n{rows}\
+             [scripts.pointer]\npath = \"scripts/report.py\"\nreturns = {{ \"/metrics/rows\" = 5 }}\n{rows}\
+             [scripts.silent]\nreturns = {{ status = \"success\" }}\n\
+             [scripts.later]\nreturns = {{ status = \"success\" }}\n"
+        ),
+    );
+    let (code, runs) = sf_test(&sandbox, &[]);
+    assert_eq!(code, 1, "{runs:?}");
+
+    let checked = result(&runs, "checked");
+    assert_eq!(checked["status"], "FAIL", "{checked}");
+    assert_eq!(
+        checked["error_message"],
+        "main returned `status` = \"error\", expected = \"success\" (main returned {\"message\":\"no rows to process\",\"status\":\"error\"})"
+    );
+    assert_eq!(checked["returned"]["status"], "error");
+
+    // Without a check the run passes, as before, and the recommendation says what it returned.
+    let unchecked = result(&runs, "unchecked");
+    assert_eq!(unchecked["status"], "PASS", "{unchecked}");
+    assert!(
+        recommendations(unchecked)
+            .iter()
+            .any(|r| r.starts_with("main returned {\"message\":\"no rows to process\",\"status\":\"error\"}, which reads as a failure")),
+        "{unchecked}"
+    );
+
+    let fine = result(&runs, "fine");
+    assert_eq!(fine["status"], "PASS", "{fine}");
+    // NaN is not JSON: it is recorded as text.
+    assert_eq!(fine["returned"]["metrics"]["auc"], "NaN");
+
+    let pointer = result(&runs, "pointer");
+    assert!(
+        pointer["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("main returned `/metrics/rows` = 2, expected = 5"),
+        "{pointer}"
+    );
+
+    let silent = result(&runs, "silent::small");
+    assert_eq!(
+        silent["error_message"],
+        "main returned None; returns expects `status` = \"success\""
+    );
+    assert_eq!(silent["returned"], Value::Null);
+    assert!(
+        silent.as_object().unwrap().contains_key("returned"),
+        "None is recorded as null: {silent}"
+    );
+
+    // An async main's value is what it awaited to.
+    let later = result(&runs, "later::small");
+    assert_eq!(later["status"], "PASS", "{later}");
+    assert_eq!(later["returned"]["status"], "success");
+}
+
+#[test]
+fn a_returns_check_holds_in_warm_property_cases() {
+    let sandbox = Sandbox::new();
+    repo(
+        &sandbox,
+        &[("report", REPORT)],
+        "[scripts.report]\nreturns = { status = \"success\" }\n\
+         proptest = { cases = 8, max_rows = 5, edge_values = false }\n\
+         [scripts.report.inputs.input]\nfile_name = \"data.csv\"\nrows = 3\n\
+         columns = [{ name = \"id\", type = \"id\" }]\n",
+    );
+    let out = sandbox
+        .sf()
+        .args(["test", "--exact", "report::proptest"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The case with no rows makes main return its error; it is the minimal one.
+    assert!(
+        text.contains("main returned `status` = \"error\", expected = \"success\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_pipeline_step_overrides_its_scripts_min_rows() {
+    let sandbox = Sandbox::new();
+    repo(
+        &sandbox,
+        &[("rows", ROWS)],
+        "[scripts.rows]\nenv = { ROWS = \"20\" }\noutputs.output = { min_rows = 10, columns = [\"id\"] }\n\
+         [pipelines.inherits]\n[[pipelines.inherits.steps]]\nscript = \"rows\"\nenv = { ROWS = \"3\" }\n\
+         [pipelines.overrides]\n[[pipelines.overrides.steps]]\nscript = \"rows\"\nenv = { ROWS = \"3\" }\n\
+         outputs.output = { min_rows = 1 }\n\
+         [pipelines.drops]\n[[pipelines.drops.steps]]\nscript = \"rows\"\nenv = { ROWS = \"0\" }\n\
+         outputs.output = {}\n",
+    );
+    let (code, runs) = sf_test(&sandbox, &[]);
+    assert_eq!(code, 1, "{runs:?}");
+    assert_eq!(result(&runs, "rows::small")["status"], "PASS");
+    let inherits = result(&runs, "pipeline::inherits");
+    assert_eq!(inherits["status"], "FAIL", "{inherits}");
+    assert!(
+        inherits["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("output channel `output` holds 3 data rows, fewer than the 10 required"),
+        "{inherits}"
+    );
+    let overrides = result(&runs, "pipeline::overrides");
+    assert_eq!(overrides["status"], "PASS", "{overrides}");
+    let drops = result(&runs, "pipeline::drops");
+    assert_eq!(drops["status"], "PASS", "{drops}");
+}
