@@ -116,7 +116,7 @@ pub struct TestSpec {
     /// Compare with the golden copies, or accept the run's outputs as the new ones.
     pub golden_mode: crate::checks::GoldenMode,
     /// What `main`'s return value must hold (python-main scripts), by JSON pointer
-    /// (`/status`, `/metrics/auc`; see [`returns_pointer`](crate::checks::returns_pointer)).
+    /// (`/status`, `/metrics/auc`; see [`returns_pointer`](crate::returns_pointer)).
     /// A run whose main returns `None`, or no value sf can see, fails these.
     pub returns: BTreeMap<String, crate::checks::JsonExpectation>,
 }

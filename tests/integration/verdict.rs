@@ -51,7 +51,8 @@ def main(input_paths, output_paths, environ_vars, job_args):
 "#;
 
 fn repo(sandbox: &Sandbox, scripts: &[(&str, &str)], config: &str) {
-    let dir = sandbox.path().join("scripts");
+    // Not under scripts/, so that nothing is discovered: every test is a section below.
+    let dir = sandbox.path().join("steps");
     fs::create_dir_all(&dir).unwrap();
     for (name, source) in scripts {
         fs::write(dir.join(format!("{name}.py")), source).unwrap();
@@ -111,16 +112,16 @@ fn an_empty_model_archive_fails_a_members_check_and_is_flagged_without_one() {
     repo(
         &sandbox,
         &[("pack", PACK)],
-        "[scripts.checked]\npath = \"scripts/pack.py\"\n\
+        "[scripts.checked]\npath = \"steps/pack.py\"\n\
          outputs.model = { files = \"model.tar.gz\", members = [\"*.bst\", \"hyperparameters.json\"] }\n\
          outputs.bundle = {}\n\
-         [scripts.unchecked]\npath = \"scripts/pack.py\"\n\
+         [scripts.unchecked]\npath = \"steps/pack.py\"\n\
          outputs.model = { files = \"model.tar.gz\" }\noutputs.bundle = {}\n\
-         [scripts.packed]\npath = \"scripts/pack.py\"\n\
+         [scripts.packed]\npath = \"steps/pack.py\"\n\
          env = { MEMBERS = \"xgboost.bst,hyperparameters.json\" }\n\
          outputs.model = { files = \"model.tar.gz\", members = [\"*.bst\", \"hyperparameters.json\"] }\n\
          outputs.bundle = { members = [\"xgboost.bst\"], min_members = 2 }\n\
-         [scripts.short]\npath = \"scripts/pack.py\"\n\
+         [scripts.short]\npath = \"steps/pack.py\"\n\
          env = { MEMBERS = \"xgboost.bst\" }\n\
          outputs.model = {}\noutputs.bundle = { min_members = 2 }\n",
     );
@@ -183,19 +184,19 @@ fn a_returned_error_fails_a_returns_check_and_the_value_is_in_the_result() {
             ),
         ],
         &format!(
-            "[scripts.checked]\npath = \"scripts/report.py\"\nreturns = {{ status = \"success\" }}\n{empty}\
-             [scripts.unchecked]\npath = \"scripts/report.py\"\n{empty}\
-             [scripts.fine]\npath = \"scripts/report.py\"\n\
+            "[scripts.checked]\npath = \"steps/report.py\"\nreturns = {{ status = \"success\" }}\n{empty}\
+             [scripts.unchecked]\npath = \"steps/report.py\"\n{empty}\
+             [scripts.fine]\npath = \"steps/report.py\"\n\
              returns = {{ status = \"success\", \"/metrics/rows\" = [1, 10] }}\n{rows}\
-             [scripts.pointer]\npath = \"scripts/report.py\"\nreturns = {{ \"/metrics/rows\" = 5 }}\n{rows}\
-             [scripts.silent]\nreturns = {{ status = \"success\" }}\n\
-             [scripts.later]\nreturns = {{ status = \"success\" }}\n"
+             [scripts.pointer]\npath = \"steps/report.py\"\nreturns = {{ \"/metrics/rows\" = 5 }}\n{rows}\
+             [scripts.silent]\npath = \"steps/silent.py\"\nreturns = {{ status = \"success\" }}\n\
+             [scripts.later]\npath = \"steps/later.py\"\nreturns = {{ status = \"success\" }}\n"
         ),
     );
     let (code, runs) = sf_test(&sandbox, &[]);
     assert_eq!(code, 1, "{runs:?}");
 
-    let checked = result(&runs, "checked");
+    let checked = result(&runs, "checked::fixed");
     assert_eq!(checked["status"], "FAIL", "{checked}");
     assert_eq!(
         checked["error_message"],
@@ -204,7 +205,7 @@ fn a_returned_error_fails_a_returns_check_and_the_value_is_in_the_result() {
     assert_eq!(checked["returned"]["status"], "error");
 
     // Without a check the run passes, as before, and the recommendation says what it returned.
-    let unchecked = result(&runs, "unchecked");
+    let unchecked = result(&runs, "unchecked::fixed");
     assert_eq!(unchecked["status"], "PASS", "{unchecked}");
     assert!(
         recommendations(unchecked)
@@ -213,12 +214,12 @@ fn a_returned_error_fails_a_returns_check_and_the_value_is_in_the_result() {
         "{unchecked}"
     );
 
-    let fine = result(&runs, "fine");
+    let fine = result(&runs, "fine::fixed");
     assert_eq!(fine["status"], "PASS", "{fine}");
     // NaN is not JSON: it is recorded as text.
     assert_eq!(fine["returned"]["metrics"]["auc"], "NaN");
 
-    let pointer = result(&runs, "pointer");
+    let pointer = result(&runs, "pointer::fixed");
     assert!(
         pointer["error_message"]
             .as_str()
@@ -250,7 +251,7 @@ fn a_returns_check_holds_in_warm_property_cases() {
     repo(
         &sandbox,
         &[("report", REPORT)],
-        "[scripts.report]\nreturns = { status = \"success\" }\n\
+        "[scripts.report]\npath = \"steps/report.py\"\nreturns = { status = \"success\" }\n\
          proptest = { cases = 8, max_rows = 5, edge_values = false }\n\
          [scripts.report.inputs.input]\nfile_name = \"data.csv\"\nrows = 3\n\
          columns = [{ name = \"id\", type = \"id\" }]\n",
@@ -275,7 +276,7 @@ fn a_pipeline_step_overrides_its_scripts_min_rows() {
     repo(
         &sandbox,
         &[("rows", ROWS)],
-        "[scripts.rows]\nenv = { ROWS = \"20\" }\noutputs.output = { min_rows = 10, columns = [\"id\"] }\n\
+        "[scripts.rows]\npath = \"steps/rows.py\"\nenv = { ROWS = \"20\" }\noutputs.output = { min_rows = 10, columns = [\"id\"] }\n\
          [pipelines.inherits]\n[[pipelines.inherits.steps]]\nscript = \"rows\"\nenv = { ROWS = \"3\" }\n\
          [pipelines.overrides]\n[[pipelines.overrides.steps]]\nscript = \"rows\"\nenv = { ROWS = \"3\" }\n\
          outputs.output = { min_rows = 1 }\n\

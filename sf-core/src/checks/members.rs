@@ -211,10 +211,11 @@ fn tar_members<R: Read + MaybeSeek>(
 fn zip_members(file: File, each: &mut dyn FnMut(&str) -> bool) -> Result<bool, ArchiveError> {
     let archive = zip::ZipArchive::new(BufReader::new(file)).map_err(ArchiveError::Zip)?;
     for name in archive.file_names() {
+        let name = name.map_err(ArchiveError::Zip)?;
         if name.ends_with('/') {
             continue;
         }
-        if !each(name) {
+        if !each(&name) {
             return Ok(true);
         }
     }

@@ -96,7 +96,8 @@ const FAILED: [&str; 6] = ["error", "failed", "failure", "fail", "exception", "a
 /// The returned value, shown, when it reads as a failure: `{"status": "error", ...}`, or
 /// `{"success": false}` / `{"ok": false}`.
 pub(crate) fn failure_in(returned: Option<&Value>) -> Option<String> {
-    let map = returned?.as_object()?;
+    let value = returned?;
+    let map = value.as_object()?;
     let says_failed = ["status", "state", "result"].iter().any(|k| {
         map.get(*k)
             .and_then(Value::as_str)
@@ -104,7 +105,7 @@ pub(crate) fn failure_in(returned: Option<&Value>) -> Option<String> {
     }) || ["success", "ok"]
         .iter()
         .any(|k| map.get(*k) == Some(&Value::Bool(false)));
-    says_failed.then(|| shown_value(returned?))
+    says_failed.then(|| shown_value(value))
 }
 
 #[cfg(test)]

@@ -241,7 +241,7 @@ mod tests {
         let again = &p.find_step("again").unwrap().spec.outputs;
         assert_eq!(again["output"].min_rows, Some(100));
         assert_eq!(again["model"].min_members, Some(2));
-        let EntryKind::Script(alpha) = &suite.entry("alpha").unwrap().kind else {
+        let EntryKind::Script(alpha) = &suite.entry("alpha::small").unwrap().kind else {
             panic!("alpha is a script");
         };
         assert_eq!(alpha.outputs["output"].min_rows, Some(100));
@@ -310,7 +310,7 @@ mod tests {
             "[scripts.alpha]\nreturns = { status = \"success\", \"/metrics/auc\" = [0.5, 1.0] }\n",
         )
         .unwrap();
-        let EntryKind::Script(spec) = &suite.entry("alpha").unwrap().kind else {
+        let EntryKind::Script(spec) = &suite.entry("alpha::small").unwrap().kind else {
             panic!("alpha is a script");
         };
         assert_eq!(

@@ -263,6 +263,13 @@ pub(super) fn build_script(
                 "`returns` checks what main returns, which needs the python-main adapter (a command has only its exit status)",
             ));
         }
+        if spec.sagemaker.is_some() {
+            return Err(cx.err(
+                rkey,
+                Some(v.span()),
+                "`returns` checks what main returns; layout = \"sagemaker\" runs the script's __main__ block, which returns nothing sf sees",
+            ));
+        }
         let expected = json_expectation(cx, &rkey, Some(v.span()), v.get_ref())?;
         spec.returns
             .insert(crate::checks::returns_pointer(k), expected);

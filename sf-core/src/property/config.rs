@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::spec::DEFAULT_SEED;
 
 /// How a property run explores and shrinks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PropertyConfig {
     /// Generated datasets that must pass (64 by default). A spec without generated channels runs
     /// once, since every case would be the same.
