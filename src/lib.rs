@@ -273,8 +273,9 @@ pub use sf_core::pipeline::{
 
 // Checks of a channel's files: shape, value expectations, golden copies.
 pub use sf_core::{
-    ArchiveError, Bounds, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff, Golden, GoldenDiff,
-    GoldenMode, GoldenStatus, JsonExpectation, Problem, RowsVsInput, Subject, returns_pointer,
+    ArchiveError, Bounds, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff, Golden,
+    GoldenDiff, GoldenMode, GoldenStatus, JsonExpectation, Problem, RowsVsInput, Subject,
+    returns_pointer,
 };
 
 // `sf.toml`, and running what it describes.

@@ -146,8 +146,9 @@ fn an_empty_model_archive_fails_a_members_check_and_is_flagged_without_one() {
         "{said:?}"
     );
     assert!(
-        said.iter()
-            .any(|r| r.contains("Output channel `bundle`: bundle.zip is an archive with no members")),
+        said.iter().any(
+            |r| r.contains("Output channel `bundle`: bundle.zip is an archive with no members")
+        ),
         "{said:?}"
     );
 
@@ -177,7 +178,10 @@ fn a_returned_error_fails_a_returns_check_and_the_value_is_in_the_result() {
         &sandbox,
         &[
             ("report", REPORT),
-            ("silent", "def main(input_paths, output_paths, environ_vars, job_args):\n    pass\n"),
+            (
+                "silent",
+                "def main(input_paths, output_paths, environ_vars, job_args):\n    pass\n",
+            ),
             (
                 "later",
                 "async def main(input_paths, output_paths, environ_vars, job_args):\n    return {\"status\": \"success\"}\n",

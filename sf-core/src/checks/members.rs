@@ -151,7 +151,11 @@ pub(crate) fn read_members(
     };
     let stopped = match kind {
         Kind::Zip => zip_members(file, &mut each)?,
-        Kind::Tar => tar_members(Bounded::new(BufReader::new(file), budget.bytes), true, &mut each)?,
+        Kind::Tar => tar_members(
+            Bounded::new(BufReader::new(file), budget.bytes),
+            true,
+            &mut each,
+        )?,
         Kind::TarGz => tar_members(
             Bounded::new(
                 flate2::read::GzDecoder::new(BufReader::new(file)),
@@ -245,7 +249,9 @@ impl<R: Read> Read for Bounded<R> {
             self.exhausted = true;
             return Ok(0);
         }
-        let room = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let room = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..room])?;
         self.left -= n as u64;
         Ok(n)
@@ -300,7 +306,11 @@ pub(crate) fn archive_notes(channel: &str, dir: &Path) -> Vec<ArchiveNote> {
         .filter(|f| is_archive(f))
         .take(PROBED)
         .filter_map(|path| {
-            let file = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            let file = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             let unreadable = match read_members(&path, PROBE_BUDGET, |_| {}) {
                 Ok(m) if m.count > 0 => return None,
                 Ok(_) => None,
@@ -443,7 +453,11 @@ mod tests {
     #[test]
     fn a_corrupt_or_empty_file_fails_a_members_check_and_earns_a_recommendation() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("model.tar.gz"), b"not gzip at all, not a tar either").unwrap();
+        fs::write(
+            dir.path().join("model.tar.gz"),
+            b"not gzip at all, not a tar either",
+        )
+        .unwrap();
         fs::write(dir.path().join("empty.zip"), b"").unwrap();
         let err = members(&["*"], None)
             .check(&Subject::Output("model".into()), dir.path())

@@ -168,8 +168,7 @@ pub(super) fn build_expectations(
                 "a JSON pointer starts with `/` (`/auc_roc`, `/metrics/f1`)".to_owned(),
             ));
         }
-        let expected =
-            json_expectation(cx, &format!("{key}.json.{pointer:?}"), span.clone(), v)?;
+        let expected = json_expectation(cx, &format!("{key}.json.{pointer:?}"), span.clone(), v)?;
         json.insert(pointer.clone(), expected);
     }
     Ok(Expectations {
@@ -199,11 +198,7 @@ pub(super) fn json_expectation(
                 [min, max] if min.is_finite() && max.is_finite() && min <= max => {
                     Ok(JsonExpectation::Range(Bounds { min, max }))
                 }
-                _ => Err(cx.err(
-                    key,
-                    span,
-                    "needs two numbers [min, max] with min <= max",
-                )),
+                _ => Err(cx.err(key, span, "needs two numbers [min, max] with min <= max")),
             }
         }
         other => serde_json::to_value(other)

@@ -281,7 +281,9 @@ mod tests {
                 "`scripts.alpha.proptest.outputs.output.golden`: golden copies are of the seeded run's data",
             ),
         ] {
-            let e = error(&format!("{SCRIPT}[scripts.alpha.proptest]\ncases = 4\n{table}"));
+            let e = error(&format!(
+                "{SCRIPT}[scripts.alpha.proptest]\ncases = 4\n{table}"
+            ));
             assert!(e.contains(expected), "{e}");
         }
         let suite = load(&format!(

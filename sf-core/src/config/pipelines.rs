@@ -142,7 +142,10 @@ pub(super) fn build_pipelines(
             let mut config = property_config(cx, &prop_key, prop, &test_name, DEFAULT_SEED)?;
             config.outputs = build_property_outputs(cx, &prop_key, prop, &|name| {
                 let (step, channel) = name.split_once('.').ok_or_else(|| {
-                    format!("name an output as STEP.CHANNEL (steps: {})", step_names(&pipeline))
+                    format!(
+                        "name an output as STEP.CHANNEL (steps: {})",
+                        step_names(&pipeline)
+                    )
                 })?;
                 let found = pipeline.find_step(step).ok_or_else(|| {
                     format!("no step `{step}` (steps: {})", step_names(&pipeline))
@@ -150,7 +153,13 @@ pub(super) fn build_pipelines(
                 if !found.spec.outputs.contains_key(channel) {
                     return Err(format!(
                         "step `{step}` has no output `{channel}` (outputs: {})",
-                        found.spec.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                        found
+                            .spec
+                            .outputs
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
                 Ok(found.spec.data.channels.keys().cloned().collect())
