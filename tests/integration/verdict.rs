@@ -304,3 +304,69 @@ fn a_pipeline_step_overrides_its_scripts_min_rows() {
     let drops = result(&runs, "pipeline::drops");
     assert_eq!(drops["status"], "PASS", "{drops}");
 }
+
+#[test]
+fn a_huge_return_value_is_summarized_within_its_bound() {
+    let sandbox = Sandbox::new();
+    repo(
+        &sandbox,
+        &[
+            (
+                "huge",
+                "def main(input_paths, output_paths, environ_vars, job_args):\n    \
+             return {\"rows\": list(range(100000)), \"text\": \"x\" * 100000, \
+             \"model\": object(), \"nested\": [[[[[[[[[[1]]]]]]]]]], \"inf\": float(\"-inf\")}\n",
+            ),
+            (
+                "exits",
+                "import sys\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    sys.exit(0)\n",
+            ),
+        ],
+        "[scripts.huge]\npath = \"steps/huge.py\"\n\
+         [scripts.exits]\npath = \"steps/exits.py\"\nreturns = { status = \"success\" }\n",
+    );
+    let (code, runs) = sf_test(&sandbox, &[]);
+    assert_eq!(code, 1, "{runs:?}");
+    let huge = result(&runs, "huge::small");
+    assert_eq!(huge["status"], "PASS", "{huge}");
+    let returned = &huge["returned"];
+    assert!(
+        returned.to_string().len() <= 8 * 1024,
+        "{} bytes",
+        returned.to_string().len()
+    );
+    let rows = returned["rows"].as_array().unwrap();
+    assert!(
+        rows.last()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .ends_with("more items cut"),
+        "{returned}"
+    );
+    assert!(
+        returned["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("characters cut)"),
+        "{returned}"
+    );
+    assert!(
+        returned["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("<object object at"),
+        "{returned}"
+    );
+    assert_eq!(returned["inf"], "-Infinity");
+    // sys.exit(0) is a success with no value: a returns check cannot hold on it.
+    let exits = result(&runs, "exits::small");
+    assert_eq!(exits["status"], "FAIL", "{exits}");
+    assert!(
+        exits["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no return value to check"),
+        "{exits}"
+    );
+}
