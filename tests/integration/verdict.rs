@@ -165,7 +165,7 @@ fn an_empty_model_archive_fails_a_members_check_and_is_flagged_without_one() {
     let short = result(&runs, "short::small");
     assert_eq!(
         short["error_message"],
-        "output channel `bundle`: bundle.zip holds 1 members, fewer than the 2 required (members: xgboost.bst)"
+        "output channel `bundle`: bundle.zip holds 1 member, fewer than the 2 required (members: xgboost.bst)"
     );
 }
 

@@ -308,7 +308,10 @@ pub enum Problem {
         listing: String,
     },
     /// An archive holds fewer members than `min_members`.
-    #[error(": {file} holds {count} members, fewer than the {min} required (members: {listing})")]
+    #[error(
+        ": {file} holds {}, fewer than the {min} required (members: {listing})",
+        super::members::members_word(*count)
+    )]
     TooFewMembers {
         /// The archive, relative to the channel.
         file: String,

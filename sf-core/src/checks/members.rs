@@ -8,7 +8,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// How much of one archive sf reads at most.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Budget {
     /// Members counted before reading stops.
     pub(crate) members: usize,
@@ -59,22 +59,38 @@ pub(crate) struct Members {
     pub(crate) complete: bool,
     /// The first names, shown when a check fails (control characters replaced).
     pub(crate) first: Vec<String>,
+    /// What reading was allowed.
+    pub(crate) budget: Budget,
 }
 
 impl Members {
     /// Some names for a message: `a.bst, hyperparameters.json and 3 more`.
     pub(crate) fn listing(&self) -> String {
-        if self.count == 0 {
-            return "none: the archive is empty".to_owned();
-        }
-        let mut text = self.first.join(", ");
+        let mut text = match (self.count, self.complete) {
+            (0, true) => return "none: the archive is empty".to_owned(),
+            (0, false) => "none read".to_owned(),
+            _ => self.first.join(", "),
+        };
         if self.count > self.first.len() {
             text.push_str(&format!(" and {} more", self.count - self.first.len()));
-            if !self.complete {
-                text.push_str(" (sf stopped reading there)");
-            }
+        }
+        if !self.complete {
+            text.push_str(&format!(
+                "; sf stops reading an archive after {} members or {} MiB of data",
+                self.budget.members,
+                self.budget.bytes >> 20
+            ));
         }
         text
+    }
+}
+
+/// `1 member`, `3 members`.
+pub(crate) fn members_word(count: usize) -> String {
+    if count == 1 {
+        "1 member".to_owned()
+    } else {
+        format!("{count} members")
     }
 }
 
@@ -139,6 +155,7 @@ pub(crate) fn read_members(
         count: 0,
         complete: true,
         first: Vec::new(),
+        budget,
     };
     let mut each = |name: &str| -> bool {
         let name = normalized(name);
@@ -528,6 +545,10 @@ mod tests {
         .unwrap();
         assert!(!seen.complete);
         assert_eq!(seen.count, 2, "{seen:?}");
+        assert_eq!(
+            seen.listing(),
+            "../../escaped.txt, big.bin; sf stops reading an archive after 100 members or 1 MiB of data"
+        );
         let few = read_members(
             &dir.join("evil.tar.gz"),
             Budget {
