@@ -370,3 +370,32 @@ fn a_huge_return_value_is_summarized_within_its_bound() {
         "{exits}"
     );
 }
+
+#[test]
+fn a_step_that_reads_an_empty_archive_through_an_edge_does_not_run() {
+    let sandbox = Sandbox::new();
+    repo(
+        &sandbox,
+        &[
+            ("pack", PACK),
+            (
+                "serve",
+                "import os\n\ndef main(input_paths, output_paths, environ_vars, job_args):\n    \
+                 open(os.path.join(output_paths[\"output\"], \"served\"), \"w\").write(\"ok\")\n",
+            ),
+        ],
+        "[scripts.pack]\npath = \"steps/pack.py\"\noutputs.model = {}\noutputs.bundle = {}\n\
+         [scripts.serve]\npath = \"steps/serve.py\"\ninputs.model = { empty = true }\n\
+         [pipelines.deploy]\nedges = [\"pack.model -> serve.model\"]\n\
+         [[pipelines.deploy.steps]]\nscript = \"pack\"\n\
+         [[pipelines.deploy.steps]]\nscript = \"serve\"\n\
+         reads.model = { members = [\"*.bst\"] }\n",
+    );
+    let (code, runs) = sf_test(&sandbox, &["--exact", "pipeline::deploy"]);
+    assert_eq!(code, 1, "{runs:?}");
+    let deploy = result(&runs, "pipeline::deploy");
+    assert_eq!(
+        deploy["error_message"],
+        "step serve did not run: edge pack.model -> serve.model: model.tar.gz has no member matching `*.bst` (members: none: the archive is empty)"
+    );
+}
