@@ -250,7 +250,7 @@ fn a_returned_error_fails_a_returns_check_and_the_value_is_in_the_result() {
 }
 
 #[test]
-fn a_returns_check_holds_in_warm_property_cases() {
+fn a_returns_check_holds_in_every_property_case_warm_or_cold() {
     let sandbox = Sandbox::new();
     repo(
         &sandbox,
@@ -260,18 +260,32 @@ fn a_returns_check_holds_in_warm_property_cases() {
          [scripts.report.inputs.input]\nfile_name = \"data.csv\"\nrows = 3\n\
          columns = [{ name = \"id\", type = \"id\" }]\n",
     );
-    let out = sandbox
-        .sf()
-        .args(["test", "--exact", "report::proptest"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    // The case with no rows makes main return its error; it is the minimal one.
-    assert!(
-        text.contains("main returned `status` = \"error\", expected = \"success\""),
-        "{text}"
-    );
+    // Warm where namespaces allow it (forked from an interpreter that imported the script), and
+    // cold.
+    for extra in [&[][..], &["--cold"][..]] {
+        let out = sandbox
+            .sf()
+            .args(["test", "--exact", "report::proptest"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        // The case with no rows makes main return its error; it is the minimal one.
+        assert!(text.contains("to input: 0 row(s)"), "{text}");
+        assert!(
+            text.contains("main returned `status` = \"error\", expected = \"success\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  returned: {\"message\":\"no rows to process\",\"status\":\"error\"}\n"
+            ),
+            "the text report shows what main returned: {text}"
+        );
+        // A bundle from the first run is replayed first by the second: remove it.
+        let _ = fs::remove_dir_all(sandbox.path().join("sf-regressions"));
+    }
 }
 
 #[test]
