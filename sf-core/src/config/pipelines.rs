@@ -141,15 +141,25 @@ pub(super) fn build_pipelines(
             let prop_key = format!("{key}.proptest");
             let mut config = property_config(cx, &prop_key, prop, &test_name, DEFAULT_SEED)?;
             config.outputs = build_property_outputs(cx, &prop_key, prop, &|name| {
-                let (step, channel) = name.split_once('.').ok_or_else(|| {
-                    format!(
-                        "name an output as STEP.CHANNEL (steps: {})",
-                        step_names(&pipeline)
-                    )
-                })?;
-                let found = pipeline.find_step(step).ok_or_else(|| {
-                    format!("no step `{step}` (steps: {})", step_names(&pipeline))
-                })?;
+                // A step's name may hold a dot itself: the longest that names a step wins.
+                let found = name
+                    .match_indices('.')
+                    .rev()
+                    .map(|(i, _)| (&name[..i], &name[i + 1..]))
+                    .find_map(|(step, channel)| {
+                        pipeline.find_step(step).map(|found| (step, channel, found))
+                    });
+                let Some((step, channel, found)) = found else {
+                    return Err(match name.split_once('.') {
+                        Some((step, _)) => {
+                            format!("no step `{step}` (steps: {})", step_names(&pipeline))
+                        }
+                        None => format!(
+                            "name an output as STEP.CHANNEL (steps: {})",
+                            step_names(&pipeline)
+                        ),
+                    });
+                };
                 if !found.spec.outputs.contains_key(channel) {
                     return Err(format!(
                         "step `{step}` has no output `{channel}` (outputs: {})",
