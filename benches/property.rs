@@ -135,6 +135,24 @@ fn main() {
                  {cold:.1} ms ({:.1}×); the warm interpreter's start: {warm_up:.0} ms, once",
                 cold / warm
             );
+            // The same, with the warm interpreter not learning the submodules cases import
+            // lazily (scikit-learn's fit imports some twenty).
+            // SAFETY: the bench runs no other thread that reads the environment now.
+            unsafe { std::env::set_var("SF_WARM_LEARN", "0") };
+            let pool = sf::WarmPool::new();
+            sf::run_warm(&spec, &pool);
+            let unlearned = median(
+                (0..15)
+                    .map(|_| time(&|| sf::run_warm(&spec, &pool)))
+                    .collect(),
+            );
+            // SAFETY: as above.
+            unsafe { std::env::remove_var("SF_WARM_LEARN") };
+            println!(
+                "pandas + scikit-learn, one case at a time, lazy imports not learned \
+                 (SF_WARM_LEARN=0): warm {unlearned:.1} ms ({:.1}× cold)",
+                cold / unlearned
+            );
         }
         Err(why) => println!(
             "\n(pandas + scikit-learn pair skipped: {why}; or set SF_BENCH_PYTHON to an interpreter that has them)"

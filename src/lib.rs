@@ -135,7 +135,7 @@
 //!         "train",
 //!         ChannelPlan::Generated(GeneratedData {
 //!             format: Format::Jsonl,
-//!             layout: Layout::Shards { count: 2 },
+//!             layout: Layout::shards(2),
 //!             ..GeneratedData::new(Profile::Tabular, RowCount::Rows(10))
 //!         }),
 //!     )

@@ -555,8 +555,10 @@ impl ChannelChecks {
         let jsons: Vec<(String, PathBuf)> = files
             .iter()
             .filter(|f| {
-                f.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                // A `part-*.json` shard is JSON Lines, a table: not one JSON document.
+                !is_tabular(f)
+                    && f.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
             })
             .map(shown)
             .collect();
@@ -671,6 +673,42 @@ mod tests {
             Err("output channel `out` holds 6 data rows, fewer than the 7 required".into())
         );
         assert!(run(&checks(Some("train/*"), Some(4), &[]), dir.path()).is_ok());
+    }
+
+    #[test]
+    fn part_json_shards_are_json_lines_and_other_json_files_are_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, rows) in ["{\"id\":1}\n{\"id\":2}\n", "{\"id\":3}\n"]
+            .iter()
+            .enumerate()
+        {
+            fs::write(dir.path().join(format!("part-{i:05}.json")), rows).unwrap();
+        }
+        // A JSON document beside them is not a table, and has no columns to miss.
+        fs::write(dir.path().join("metrics.json"), "{\"auc\": 0.9}").unwrap();
+        assert_eq!(
+            run(&checks(Some("part-*.json"), Some(3), &["id"]), dir.path()),
+            Ok(vec![
+                Check::NonEmpty,
+                Check::Files,
+                Check::Columns,
+                Check::Rows
+            ])
+        );
+        assert_eq!(
+            run(&checks(None, Some(4), &["id"]), dir.path()),
+            Err("output channel `out` holds 3 data rows, fewer than the 4 required".into())
+        );
+        fs::write(
+            dir.path().join("part-00002.json"),
+            "{\"id\": 4}\nnot json\n",
+        )
+        .unwrap();
+        let err = run(&checks(None, Some(1), &[]), dir.path()).unwrap_err();
+        assert!(
+            err.contains("part-00002.json") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]

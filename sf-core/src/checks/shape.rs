@@ -65,14 +65,19 @@ pub(crate) fn tabular_format(path: &Path) -> Option<Tabular> {
         Some(Tabular::Delimited(b','))
     } else if name.ends_with(".tsv") {
         Some(Tabular::Delimited(b'\t'))
-    } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+    } else if name.ends_with(".jsonl")
+        || name.ends_with(".ndjson")
+        || (name.starts_with("part-") && name.ends_with(".json"))
+    {
+        // `part-00000.json`: the shards Spark and pandas write, one JSON object per line.
         Some(Tabular::JsonLines)
     } else {
         None
     }
 }
 
-/// Whether checks read `path` as a table (CSV, TSV, JSON Lines, optionally `.gz`).
+/// Whether checks read `path` as a table (CSV, TSV, JSON Lines — `.jsonl`, `.ndjson`, or a
+/// `part-*.json` shard — optionally `.gz`).
 pub(crate) fn is_tabular(path: &Path) -> bool {
     tabular_format(path).is_some()
 }

@@ -281,7 +281,7 @@ fn build_generated(
             format!("`{k}` does not apply to layout `{layout_name}`"),
         )
     };
-    let file_pattern = c
+    let split_pattern = c
         .file_pattern
         .clone()
         .unwrap_or_else(|| "{split}_processed_data.{ext}".to_owned());
@@ -303,7 +303,6 @@ fn build_generated(
             for (k, present) in [
                 ("splits", c.splits.is_some()),
                 ("ratios", c.ratios.is_some()),
-                ("file_pattern", c.file_pattern.is_some()),
                 ("file_name", c.file_name.is_some()),
             ] {
                 if present {
@@ -318,7 +317,24 @@ fn build_generated(
                     "`shards` must be at least 1",
                 ));
             }
-            Layout::Shards { count }
+            let file_pattern = c
+                .file_pattern
+                .clone()
+                .unwrap_or_else(|| crate::data::SHARD_PATTERN.to_owned());
+            if !file_pattern.contains("{n}") {
+                return Err(cx.err(
+                    format!("{key}.file_pattern"),
+                    layout_span,
+                    format!(
+                        "shard file pattern `{file_pattern}` has no `{{n}}` (the shard's number): \
+                         every shard would have the same name; for example `part-{{n}}.json`"
+                    ),
+                ));
+            }
+            Layout::Shards {
+                count,
+                file_pattern,
+            }
         }
         LayoutKind::Splits => {
             if let Some(k) = [
@@ -366,7 +382,7 @@ fn build_generated(
                     .zip(ratios)
                     .map(|(n, r)| Split::new(n, r))
                     .collect(),
-                file_pattern,
+                file_pattern: split_pattern,
             }
         }
         LayoutKind::JobType => {
@@ -390,7 +406,7 @@ fn build_generated(
             })?;
             Layout::Splits {
                 splits: vec![Split::new(job_type, 1.0)],
-                file_pattern,
+                file_pattern: split_pattern,
             }
         }
     };

@@ -259,6 +259,11 @@ job_type = "validation"
 data = "tabular"
 shards = 3
 gzip = true
+[scripts.alpha.inputs.json_shards]
+data = "tabular"
+format = "jsonl"
+shards = 2
+file_pattern = "part-{n}.json"
 [scripts.alpha.inputs.splits]
 layout = "splits"
 ratios = [0.8, 0.1, 0.1]
@@ -291,7 +296,10 @@ columns = ["id"]
         );
         let ch = &spec.data.channels;
         assert!(
-            matches!(&ch["shards"], ChannelPlan::Generated(g) if g.layout == Layout::Shards { count: 3 } && g.gzip)
+            matches!(&ch["shards"], ChannelPlan::Generated(g) if g.layout == Layout::shards(3) && g.gzip)
+        );
+        assert!(
+            matches!(&ch["json_shards"], ChannelPlan::Generated(g) if g.layout == Layout::Shards { count: 2, file_pattern: "part-{n}.json".into() })
         );
         assert!(
             matches!(&ch["splits"], ChannelPlan::Generated(g) if matches!(&g.layout, Layout::Splits { splits, .. } if splits[0].ratio == 0.8))
@@ -673,7 +681,7 @@ proptest = {}
             ),
             (
                 "[scripts.alpha.inputs.i]\nshards = 2\nfile_pattern = \"x\"\n",
-                "`file_pattern` does not apply to layout `shards`",
+                "`scripts.alpha.inputs.i.file_pattern`: shard file pattern `x` has no `{n}`",
             ),
             (
                 "[scripts.alpha.inputs.i]\nlayout = \"splits\"\nratios = [1.0]\n",

@@ -201,7 +201,7 @@ mod tests {
 
         // The table's own row count wins over the configured one; no rows is a header only.
         let empty = GeneratedData {
-            layout: Layout::Shards { count: 2 },
+            layout: Layout::shards(2),
             ..rows(20)
         };
         let files = empty
@@ -215,7 +215,7 @@ mod tests {
 
         // An invalid layout is refused before anything is written.
         let err = GeneratedData {
-            layout: Layout::Shards { count: 0 },
+            layout: Layout::shards(0),
             ..rows(1)
         }
         .write_table(&table, &dir.path().join("d"))
@@ -269,11 +269,7 @@ mod tests {
     #[test]
     fn gzip_round_trips_to_the_uncompressed_bytes() {
         let dir = tempfile::tempdir().unwrap();
-        for layout in [
-            Layout::Single,
-            Layout::Shards { count: 2 },
-            Layout::train_test_val(),
-        ] {
+        for layout in [Layout::Single, Layout::shards(2), Layout::train_test_val()] {
             let plain = GeneratedData {
                 layout: layout.clone(),
                 ..rows(300)

@@ -20,11 +20,17 @@ pub enum Layout {
     /// One file, named by [`GeneratedData::file_name`](crate::data::GeneratedData::file_name).
     #[default]
     Single,
-    /// `count` files `part-00000.<ext>`, `part-00001.<ext>`, …, rows spread evenly (the first
-    /// shards get one more row when the count does not divide evenly).
+    /// `count` files `part-00000.<ext>`, `part-00001.<ext>`, … (or as `file_pattern` names
+    /// them), rows spread evenly (the first shards get one more row when the count does not
+    /// divide evenly).
     Shards {
         /// Number of files (at least 1).
         count: usize,
+        /// File name pattern: `{n}` is the shard's number, five digits from `00000`, and `{ext}`
+        /// the format's extension; [`SHARD_PATTERN`] (`part-{n}.{ext}`) by default. Readers that
+        /// glob `part-*.json` want `part-{n}.json` for JSON Lines.
+        #[serde(default = "shard_pattern")]
+        file_pattern: String,
     },
     /// One folder per split (`train/`, `test/`, `val/`), each holding one file named by
     /// `file_pattern` with `{split}` and `{ext}` replaced. Rows are divided by the ratios (which
@@ -37,7 +43,22 @@ pub enum Layout {
     },
 }
 
+/// The default name of a shard: `part-00000.csv`, `part-00001.csv`, …
+pub const SHARD_PATTERN: &str = "part-{n}.{ext}";
+
+fn shard_pattern() -> String {
+    SHARD_PATTERN.to_owned()
+}
+
 impl Layout {
+    /// `count` shards named `part-00000.<ext>`, `part-00001.<ext>`, …
+    pub fn shards(count: usize) -> Layout {
+        Layout::Shards {
+            count,
+            file_pattern: shard_pattern(),
+        }
+    }
+
     /// `train/`, `test/`, `val/` at 70 / 15 / 15 with `{split}_processed_data.{ext}`.
     pub fn train_test_val() -> Layout {
         Layout::Splits {
@@ -64,10 +85,13 @@ impl Layout {
         let rows = table.rows();
         match self {
             Layout::Single => Ok(vec![write(table, dir.join(file_name))?]),
-            Layout::Shards { count } => shard_ranges(rows, *count)
+            Layout::Shards {
+                count,
+                file_pattern,
+            } => shard_ranges(rows, *count)
                 .enumerate()
                 .map(|(i, range)| {
-                    let name = format!("part-{i:05}.{}", format.extension());
+                    let name = shard_file_name(file_pattern, i, format);
                     write(&table.slice(range), dir.join(name))
                 })
                 .collect(),
@@ -96,9 +120,24 @@ impl Layout {
             Layout::Single => {
                 plain_relative(file_name)?;
             }
-            Layout::Shards { count } => {
+            Layout::Shards {
+                count,
+                file_pattern,
+            } => {
                 if *count == 0 {
                     return Err(invalid("a sharded layout needs at least one shard, not 0"));
+                }
+                if !file_pattern.contains("{n}") {
+                    return Err(invalid(format!(
+                        "shard file pattern `{file_pattern}` has no `{{n}}`: every shard would \
+                         have the same name"
+                    )));
+                }
+                let name = shard_file_name(file_pattern, 0, format);
+                if !is_plain_name(&name) {
+                    return Err(invalid(format!(
+                        "shard file pattern `{file_pattern}` gives `{name}`, not a plain file name"
+                    )));
                 }
             }
             Layout::Splits {
@@ -200,6 +239,12 @@ fn split_ranges(rows: usize, ratios: &[f64]) -> Vec<Range<usize>> {
         .collect()
 }
 
+fn shard_file_name(pattern: &str, index: usize, format: Format) -> String {
+    pattern
+        .replace("{n}", &format!("{index:05}"))
+        .replace("{ext}", format.extension())
+}
+
 fn split_file_name(pattern: &str, split: &str, format: Format) -> String {
     pattern
         .replace("{split}", split)
@@ -227,7 +272,7 @@ mod tests {
     fn shards_spread_rows_evenly_with_the_extra_rows_first() {
         let dir = tempfile::tempdir().unwrap();
         let data = GeneratedData {
-            layout: Layout::Shards { count: 3 },
+            layout: Layout::shards(3),
             ..rows(10)
         };
         let files = data.write_into(dir.path(), 1).unwrap();
@@ -243,7 +288,7 @@ mod tests {
         }
 
         let files = GeneratedData {
-            layout: Layout::Shards { count: 4 },
+            layout: Layout::shards(4),
             format: Format::Jsonl,
             ..rows(2)
         }
@@ -254,10 +299,45 @@ mod tests {
     }
 
     #[test]
+    fn shards_take_their_names_from_a_pattern() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = GeneratedData {
+            layout: Layout::Shards {
+                count: 2,
+                file_pattern: "part-{n}.json".into(),
+            },
+            format: Format::Jsonl,
+            ..rows(3)
+        }
+        .write_into(dir.path(), 1)
+        .unwrap();
+        assert_eq!(
+            names(&files, dir.path()),
+            ["part-00000.json", "part-00001.json"]
+        );
+        assert_eq!(row_counts(&files), [Some(2), Some(1)]);
+        for (pattern, complaint) in [
+            ("part.json", "has no `{n}`"),
+            ("../part-{n}.{ext}", "not a plain file name"),
+        ] {
+            let err = GeneratedData {
+                layout: Layout::Shards {
+                    count: 2,
+                    file_pattern: pattern.into(),
+                },
+                ..rows(3)
+            }
+            .write_into(&dir.path().join("bad"), 1)
+            .unwrap_err();
+            assert!(err.to_string().contains(complaint), "{pattern}: {err}");
+        }
+    }
+
+    #[test]
     fn zero_shards_is_an_error_that_says_so() {
         let dir = tempfile::tempdir().unwrap();
         let err = GeneratedData {
-            layout: Layout::Shards { count: 0 },
+            layout: Layout::shards(0),
             ..rows(10)
         }
         .write_into(dir.path(), 1)

@@ -22,7 +22,7 @@ pub use files::MaterializedFile;
 pub(crate) use format::NUMPY;
 pub use format::{Format, write_table};
 pub use generated::{GeneratedData, TableSource};
-pub use layout::{Layout, Split};
+pub use layout::{Layout, SHARD_PATTERN, Split};
 pub use plan::{ChannelPlan, DataError, DataPlan, channel_seed};
 pub use profile::{Profile, REFERENCE_DATE, RowCount, Size};
 pub use schema::{ColumnKind, ColumnProblem, ColumnSpec, Contract, LabelSpec, Schema, SchemaError};

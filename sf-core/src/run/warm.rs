@@ -261,6 +261,15 @@ struct End {
     proc: bool,
     #[serde(default)]
     tmp: bool,
+    /// Submodules the interpreter had learned from earlier cases (imported between cases).
+    #[serde(default)]
+    learned: usize,
+}
+
+/// Whether warm interpreters import, between cases, the installed submodules a case imported
+/// lazily (on unless sf's environment has `SF_WARM_LEARN=0`).
+fn learn_imports() -> bool {
+    std::env::var_os("SF_WARM_LEARN").is_none_or(|v| v != "0")
 }
 
 /// Longest a warm interpreter may take to load the script's imports.
@@ -320,7 +329,12 @@ impl Server {
             .collect();
         let invocation = Invocation {
             program: first.program.clone(),
-            args: vec![warm_py.into_os_string(), script, import_root],
+            args: vec![
+                warm_py.into_os_string(),
+                script,
+                import_root,
+                OsString::from(if learn_imports() { "1" } else { "0" }),
+            ],
             env,
             cwd: home.path().to_owned(),
             run_id: format!("{}-warm", first.run_id),
@@ -727,8 +741,16 @@ impl Server {
             sandbox,
             start: Start {
                 kind: StartKind::Warm,
-                note: (!self.loaded.is_empty())
-                    .then(|| format!("imports loaded once: {}", self.loaded.join(", "))),
+                note: (!self.loaded.is_empty()).then(|| {
+                    let mut note = format!("imports loaded once: {}", self.loaded.join(", "));
+                    if end.learned > 0 {
+                        note.push_str(&format!(
+                            "; {} submodules earlier cases imported",
+                            end.learned
+                        ));
+                    }
+                    note
+                }),
             },
         })
     }
@@ -1190,6 +1212,81 @@ def main(input_paths, output_paths, environ_vars, job_args):
             .collect();
         assert_ne!(drawn[0], drawn[1]);
         assert_ne!(drawn[1], drawn[2]);
+    }
+
+    #[test]
+    fn submodules_a_case_imported_lazily_are_loaded_for_the_next_when_safe() {
+        let setup = Setup::new();
+        // An installed package whose submodules a case imports inside main: one plain, one
+        // that starts a thread at import, one that imports a module the script's folder
+        // defines too.
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("pkgx");
+        std::fs::create_dir(&pkg).unwrap();
+        std::fs::write(pkg.join("__init__.py"), "").unwrap();
+        std::fs::write(pkg.join("plain.py"), "VALUE = 1\n").unwrap();
+        std::fs::write(
+            pkg.join("threaded.py"),
+            "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n",
+        )
+        .unwrap();
+        std::fs::write(pkg.join("shadows.py"), "import calendar\n").unwrap();
+        std::fs::write(setup.dir.path().join("calendar.py"), "LOCAL = True\n").unwrap();
+        let marker = setup.dir.path().join("evil-ran");
+        let spec = setup
+            .spec(
+                "lazy",
+                &format!(
+                    r#"import importlib, os, sys, pkgx
+NAMES = ("pkgx.plain", "pkgx.threaded", "pkgx.shadows", "pkgx.evil")
+MARK = {marker:?}
+EVIL = "try:\n    open(%r, 'a').write('x')\nexcept OSError:\n    pass\n" % MARK
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    seen = [n for n in NAMES if n in sys.modules]
+    # As libraries import lazily: by name, out of the script's own import statements.
+    for name in NAMES[:3]:
+        importlib.import_module(name)
+    assert sys.modules["calendar"].LOCAL
+    # A submodule of the case's own making, beside an installed package.
+    import tempfile
+    extra = tempfile.mkdtemp()
+    open(os.path.join(extra, "evil.py"), "w").write(EVIL)
+    pkgx.__path__.append(extra)
+    importlib.import_module("pkgx.evil")
+    open(os.path.join(output_paths["output"], "seen.txt"), "w").write(",".join(seen))
+"#,
+                    marker = marker.to_string_lossy()
+                ),
+            )
+            .env("PYTHONPATH", site.path().to_string_lossy())
+            .outputs(["output"])
+            .keep_workspace(crate::spec::KeepWorkspace::Always);
+        let pool = WarmPool::new();
+        let mut seen = Vec::new();
+        let mut notes = Vec::new();
+        for _ in 0..3 {
+            let r = crate::engine::run_warm(&spec, &pool);
+            assert_eq!(r.status, Status::Pass, "{:?}", r.error_message);
+            if !warm_or_say_why(&r) {
+                return;
+            }
+            seen.push(
+                std::fs::read_to_string(r.workspace.join("outputs/output/seen.txt")).unwrap(),
+            );
+            notes.push(r.execution.unwrap().start.note.unwrap_or_default());
+        }
+        // The first case imported everything itself; the next found only the safe one loaded.
+        assert_eq!(seen, ["", "pkgx.plain", "pkgx.plain"]);
+        assert!(
+            notes[2].contains("1 submodules earlier cases imported"),
+            "{notes:?}"
+        );
+        assert!(
+            !marker.exists(),
+            "the case's own module ran outside the case"
+        );
+        assert_eq!(processes_named("pkgx"), 0);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 """sf's warm interpreter for python-main scripts.
 
-Usage: SF_WARM_FD=N python warm.py SCRIPT [IMPORT_ROOT]
+Usage: SF_WARM_FD=N python warm.py SCRIPT [IMPORT_ROOT [LEARN]]
+
+LEARN `0` turns learned imports off (see below).
 
 Imports, once, the installed modules SCRIPT imports (pandas, sklearn, ...), never the script
 itself nor anything beside it, then serves cases sent by sf over the socket N, one at a time:
@@ -320,6 +322,8 @@ def script_process(req, out_w, err_w, rep_w, ready_w, done_w, hold_r):
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
         keep = {0, 1, 2, rep_w, ready_w, done_w, hold_r}
+        if LEARN_W is not None:
+            keep.add(LEARN_W)
         for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
             if fd not in keep:
                 try:
@@ -352,6 +356,8 @@ def script_process(req, out_w, err_w, rep_w, ready_w, done_w, hold_r):
         depth, frame = depth + 1, frame.f_back
     sys.setrecursionlimit(sys.getrecursionlimit() + depth + 1)
     code = 0
+    baseline = set(sys.modules)
+    learn_pipe = pipe_identity(LEARN_W)
     try:
         run_main(argv[1])
     except SystemExit as exc:
@@ -383,6 +389,7 @@ def script_process(req, out_w, err_w, rep_w, ready_w, done_w, hold_r):
         except BaseException:  # noqa: BLE001 - as the interpreter: a failed flush is status 120
             if code == 0:
                 code = 120
+    report_learned(baseline, learn_pipe)
     # The case's output is complete, and its PID 1 learns the status before the teardown.
     for fd in (0, 1, 2):
         try:
@@ -396,6 +403,212 @@ def script_process(req, out_w, err_w, rep_w, ready_w, done_w, hold_r):
     except OSError:
         pass
     _exit(code & 0xFF)
+
+
+# --- learned imports ---------------------------------------------------------------------
+#
+# A case may import, lazily, submodules of the packages warm-up loaded (scikit-learn's `fit`
+# imports some twenty). The case tells the warm interpreter their names; the interpreter imports
+# those that are installed submodules of packages it already loaded (tried first in a throwaway
+# fork, which must start no thread or process and leave no descriptor open), so the next case
+# finds them loaded. What the case says is only a list of names, checked here: it cannot make the
+# interpreter load anything that is not installed beside a package warm-up loaded.
+
+# The write end of the current case's learn pipe (in G, I and S), or None.
+LEARN_W = None
+LEARN_NAMES, LEARN_BYTES = 2000, 60000
+# How long a trial import may take before learning stops for this interpreter.
+LEARN_TRIAL_SECONDS = 10.0
+
+
+def drop_learn_pipe():
+    """G and I: the case (S) holds the learn pipe; they do not."""
+    global LEARN_W
+    if LEARN_W is not None:
+        try:
+            _close(LEARN_W)
+        except OSError:
+            pass
+        LEARN_W = None
+
+
+def pipe_identity(fd):
+    try:
+        st = os.fstat(fd) if fd is not None else None
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st is not None else None
+
+
+def report_learned(baseline, identity):
+    """S: the names of the modules this case imported that belong to packages loaded before it
+    ran, written once to the learn pipe (when it is still the pipe it was: a script may have
+    closed it and opened a file of its own under its number)."""
+    global LEARN_W
+    fd, LEARN_W = LEARN_W, None
+    if fd is None:
+        return
+    try:
+        if identity is not None and pipe_identity(fd) == identity:
+            names = [n for n in list(sys.modules) if n not in baseline and n.split(".")[0] in baseline]
+            data = json.dumps(names[:LEARN_NAMES]).encode()
+            if len(data) <= LEARN_BYTES:
+                os.set_blocking(fd, False)
+                os.write(fd, data)
+    except BaseException:  # noqa: BLE001 - learning is an optimisation; the case's end is not
+        pass
+    try:
+        _close(fd)
+    except OSError:
+        pass
+
+
+def installed_origin(spec, folders):
+    """Whether a module spec's files are installed: under the interpreter's own path, outside
+    the script's folders."""
+    origin = getattr(spec, "origin", None) or ""
+    paths = [p for p in [origin, *list(getattr(spec, "submodule_search_locations", None) or [])]
+             if p and p not in ("built-in", "frozen")]
+    if not paths:
+        return origin in ("built-in", "frozen")
+    roots = [os.path.realpath(p) for p in ORIGINAL_PATH if p]
+    return all(outside(p, folders) and not outside(p, roots) for p in paths)
+
+
+class Learner:
+    """The warm interpreter's side of learned imports."""
+
+    def __init__(self, folders):
+        self.folders = folders
+        self.learned = []
+        self.refused = set()
+        self.off = None  # why learning stopped
+        self.unsafe = None  # why the interpreter may no longer be forked
+
+    def candidates(self, data):
+        try:
+            names = json.loads(data) if data else []
+        except ValueError:
+            return []
+        if not isinstance(names, list):
+            return []
+        chosen = []
+        for name in names[:LEARN_NAMES]:
+            if not isinstance(name, str) or name in sys.modules or name in self.refused:
+                continue
+            parts = name.split(".")
+            if len(parts) < 2 or not all(p.isidentifier() for p in parts):
+                # Only submodules: a top-level module warm-up did not load is not learned.
+                continue
+            parent = name.rpartition(".")[0]
+            if parts[0] not in sys.modules or (parent not in sys.modules and parent not in chosen):
+                continue
+            chosen.append(name)
+        return chosen
+
+    def importable(self, names):
+        """The names whose modules are installed, as found from the loaded parents."""
+        found = []
+        for name in names:
+            parent = name.rpartition(".")[0]
+            if parent not in sys.modules:
+                # A parent chosen in this round: its own check comes first, and it imports then.
+                if parent in found:
+                    found.append(name)
+                continue
+            try:
+                spec = importlib.util.find_spec(name)
+            except BaseException:  # noqa: BLE001
+                spec = None
+            if spec is not None and installed_origin(spec, self.folders):
+                found.append(name)
+            else:
+                self.refused.add(name)
+        return found
+
+    def trial(self, names):
+        """Imports `names` in a throwaway fork: what they start or leave open, or why not."""
+        r, w = os.pipe()
+        pid = _fork()
+        if pid == 0:
+            _close(r)
+            try:
+                before = open_fds()
+                for name in names:
+                    try:
+                        __import__(name)
+                    except BaseException:  # noqa: BLE001
+                        pass
+                said = {"threads": threads(), "fds": len(open_fds() - before), "children": len(children()),
+                        "shadowed": len(shadowed(self.folders))}
+                write_all(w, json.dumps(said).encode())
+            finally:
+                _exit(0)
+        _close(w)
+        import select
+
+        data = b""
+        try:
+            ready, _, _ = select.select([r], [], [], LEARN_TRIAL_SECONDS)
+            if ready:
+                data = read_all(r)
+        finally:
+            _close(r)
+            if not data:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            _waitpid(pid, 0)
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+
+    def learn(self, data):
+        """Imports, in this interpreter, what the last case imported lazily, when that is safe."""
+        if self.off or self.unsafe:
+            return
+        names = self.importable(self.candidates(data))
+        if not names:
+            return
+        said = self.trial(names)
+        if said is None:
+            self.off = "an import the last case made did not finish in a trial"
+            return
+        if not safe(said):
+            # One of them is not safe to load here: each on its own, then. The unsafe ones the
+            # cases keep importing themselves.
+            kept = []
+            for name in names:
+                said = self.trial([name])
+                if said is None:
+                    self.off = "an import the last case made did not finish in a trial"
+                    return
+                if safe(said):
+                    kept.append(name)
+                else:
+                    self.refused.add(name)
+            names = kept
+        fds, kids = open_fds(), children()
+        for name in names:
+            try:
+                __import__(name)
+                self.learned.append(name)
+            except BaseException:  # noqa: BLE001 - the cases import it themselves, and see why
+                self.refused.add(name)
+        if threads() > 1 or open_fds() - fds or children() != kids or shadowed(self.folders):
+            self.unsafe = (
+                "imports learned from a case started a thread or process, left a descriptor open "
+                "or hid a module of the script's folder"
+            )
+
+
+def safe(said):
+    """Whether a trial import started nothing, left nothing open and hid none of the script's
+    modules."""
+    return (said.get("threads", 2) <= 1 and not said.get("fds") and not said.get("children")
+            and not said.get("shadowed"))
 
 
 # sf's runner, compiled once: every case runs the same source from its own workspace.
@@ -521,6 +734,7 @@ def init_process(requests, status_w):
     _close(ready_w)
     _close(done_w)
     _close(hold_r)
+    drop_learn_pipe()
     ready = read_all(ready_r)
     _close(ready_r)
     if ready != b"1":
@@ -665,6 +879,7 @@ def case_process(requests, result_w):
             _exit(127)
     init_end.close()
     _close(status_w)
+    drop_learn_pipe()
     got = receive(requests)
     requests.close()
     if got is None:
@@ -688,13 +903,17 @@ class Spare:
     two cases."""
 
     def __init__(self, control):
+        global LEARN_W
         self.requests, their_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.result_r, result_w = os.pipe()
+        self.learn_r, learn_w = os.pipe()
         self.pid = _fork()
         if self.pid == 0:
             control.close()
             self.requests.close()
             _close(self.result_r)
+            _close(self.learn_r)
+            LEARN_W = learn_w
             try:
                 libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 case_process(their_end, result_w)
@@ -706,6 +925,22 @@ class Spare:
             _exit(0)
         their_end.close()
         _close(result_w)
+        _close(learn_w)
+
+    def learned(self):
+        """What the case said it imported (it has ended: whatever it wrote is in the pipe)."""
+        os.set_blocking(self.learn_r, False)
+        data = b""
+        try:
+            while len(data) <= LEARN_BYTES:
+                chunk = _read(self.learn_r, 65536)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        _close(self.learn_r)
+        return data if len(data) <= LEARN_BYTES else b""
 
     def serve(self, msg, fds):
         """Runs the case; returns how it ended."""
@@ -776,7 +1011,9 @@ def main():
         "children": children(),
     }
     control.sendall(json.dumps(hello).encode())
+    learner = Learner(folders) if (sys.argv[3] if len(sys.argv) > 3 else "1") != "0" else None
     spare = Spare(control)
+    ending = None
     while True:
         try:
             got = receive(control)
@@ -785,10 +1022,24 @@ def main():
             continue
         if got is None:
             return
+        if learner is not None and learner.unsafe:
+            for fd in got[1]:
+                _close(fd)
+            control.sendall(json.dumps({"setup_failed": learner.unsafe}).encode())
+            continue
+        if ending is not None:
+            _waitpid(ending, 0)
+            ending = None
         end = spare.serve(*got)
+        learned = spare.learned()
+        if learner is not None:
+            end["learned"] = len(learner.learned)
         control.sendall(json.dumps(end).encode())
-        # The last case's processes end, and the next case's are made, while sf checks.
-        _waitpid(spare.pid, 0)
+        # The next case's processes are made while sf checks, and while the last case's end
+        # (a large interpreter takes a while to tear down); the next case starts once they have.
+        ending = spare.pid
+        if learner is not None:
+            learner.learn(learned)
         spare = Spare(control)
 
 
