@@ -334,6 +334,41 @@ mod tests {
     }
 
     #[test]
+    fn a_property_gives_a_steps_output_its_own_checks_by_step_and_channel() {
+        let s = Scripts::new();
+        let p = pipeline(&s);
+        let config = PropertyConfig {
+            cases: 4,
+            max_shrink_iters: 4,
+            max_rows: 4,
+            bundle_dir: s.dir.path().join("bundles"),
+            seed: 7,
+            outputs: BTreeMap::from([(
+                "prep.clean".to_owned(),
+                ChannelChecks {
+                    files: Some("missing.csv".to_owned()),
+                    ..ChannelChecks::output()
+                },
+            )]),
+            ..PropertyConfig::default()
+        };
+        let options = PipelineOptions {
+            jobs: 1,
+            keep: KeepWorkspace::OnFailure,
+            warm: None,
+        };
+        // The seeded run checks nothing of `clean`; every case checks the property's own.
+        let report = run_pipeline_property(&p, &config, &options);
+        let failure = report.failure.expect("no case writes missing.csv");
+        assert_eq!(failure.result.step("prep").unwrap().status, Status::Fail);
+        let message = failure.result.first_failure().unwrap_or_default();
+        assert!(
+            message.contains("output channel `clean` has no file matching `missing.csv`"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn pipeline_sources_hold_a_row_unless_min_rows_says_otherwise() {
         let s = Scripts::new();
         let mut p = pipeline(&s);
