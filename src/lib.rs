@@ -211,6 +211,32 @@
 //! }
 //! ```
 //!
+//! # What a script produced: archives and return values
+//!
+//! [`ChannelChecks::members`] are globs that must each match a member of every archive
+//! (`.tar.gz`, `.tgz`, `.tar`, `.zip`) of a channel, read from the archive's headers without
+//! extracting it, and [`ChannelChecks::min_members`] the fewest members each holds; an output
+//! archive with no members earns a recommendation even without them. [`TestSpec::returns`]
+//! checks what a python-main script's `main` returned (by JSON pointer, see [`returns_pointer`]),
+//! which the result records as [`TestResult::returned`]. In `sf.toml`:
+//! `members = ["*.bst"]` on an output, `returns = { status = "success" }` on a script.
+//!
+//! ```no_run
+//! use sf::{ChannelChecks, JsonExpectation, TestSpec, returns_pointer};
+//!
+//! let mut spec = TestSpec::new("examples/scripts/xgboost_training.py");
+//! spec.outputs.insert(
+//!     "model_output".into(),
+//!     ChannelChecks {
+//!         members: vec!["*.bst".into()],
+//!         ..ChannelChecks::output()
+//!     },
+//! );
+//! spec.returns.insert(returns_pointer("status"), JsonExpectation::Equals("success".into()));
+//! let result = sf::run(&spec);
+//! println!("main returned {:?}", result.returned);
+//! ```
+//!
 //! # Every test of `sf.toml` as a test case
 //!
 //! With the `harness` feature, [`harness::main`] is the `main` of a `harness = false` test target
@@ -276,8 +302,9 @@ pub use sf_core::pipeline::{
 
 // Checks of a channel's files: shape, value expectations, golden copies.
 pub use sf_core::{
-    Bounds, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff, Golden, GoldenDiff,
-    GoldenMode, GoldenStatus, JsonExpectation, Problem, RowsVsInput, Subject,
+    ArchiveError, Bounds, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff, Golden,
+    GoldenDiff, GoldenMode, GoldenStatus, JsonExpectation, Problem, RowsVsInput, Subject,
+    returns_pointer,
 };
 
 // `sf.toml`, and running what it describes.

@@ -292,7 +292,7 @@ fn run_in(
         }
         None => Runner::new(spec.limits.clone()).run(&prepared.invocation, &workspace.log_files()),
     };
-    adapter::interpret(&prepared, &mut execution);
+    let returned = adapter::interpret(&prepared, &mut execution);
     execution.installs = adapter::read_installs(workspace, spec.runtime_installs);
     tracing::info!(outcome = %execution.outcome.describe(), secs = execution.wall_time.as_secs_f64(), "script finished");
 
@@ -300,8 +300,8 @@ fn run_in(
     let (status, error_message) = checks::verdict(
         &execution,
         script.adapter,
-        spec.expect,
-        &spec.outputs,
+        spec,
+        returned.as_ref(),
         workspace,
         if spec.read_only_inputs {
             &input_changes
@@ -348,6 +348,19 @@ fn run_in(
                 .collect()
         } else {
             Vec::new()
+        },
+        archives: if failure.is_none() {
+            spec.outputs
+                .keys()
+                .flat_map(|c| checks::members::archive_notes(c, &workspace.output(c)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        returned_failure: if failure.is_none() && spec.returns.is_empty() {
+            checks::failure_in(returned.as_ref())
+        } else {
+            None
         },
         stray_writes: snapshot.stray_entries(workspace),
         input_changes: if spec.read_only_inputs {
@@ -406,6 +419,7 @@ fn run_in(
         script_path: Some(script.path.clone()),
         execution: Some(execution),
         golden,
+        returned,
         ..TestResult::not_run(
             spec.script_name(),
             spec.seed,

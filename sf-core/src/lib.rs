@@ -38,10 +38,11 @@ pub use run::{interrupt, sagemaker, sandbox, warm};
 pub use atomic::{write_atomic, write_json_atomic};
 pub use checks::recommendations::{HIGH_MEMORY_BYTES, SLOW_RUN};
 pub use checks::{
-    Bounds, ChannelChecks, Check, CheckFailure, ExpectationFailure, Expectations, FileDiff,
-    GOLDEN_LIMIT, Golden, GoldenDiff, GoldenMode, GoldenStatus, JsonExpectation, PENDING_SUFFIX,
-    Problem, RowsVsInput, Subject, TableError, accept_from_env, accept_pending, compare_pending,
-    find_pending, in_ci, pending_diff, pending_dir, reject_pending,
+    ArchiveError, Bounds, ChannelChecks, Check, CheckFailure, ExpectationFailure, Expectations,
+    FileDiff, GOLDEN_LIMIT, Golden, GoldenDiff, GoldenMode, GoldenStatus, JsonExpectation,
+    PENDING_SUFFIX, Problem, RowsVsInput, Subject, TableError, accept_from_env, accept_pending,
+    compare_pending, find_pending, in_ci, pending_diff, pending_dir, reject_pending,
+    returns_pointer,
 };
 pub use config::ConfigError;
 pub use data::{ChannelPlan, DataPlan, Format, GeneratedData, Profile, RowCount, Size};

@@ -70,6 +70,23 @@ pub struct TestResult {
     /// How each golden output compared with its golden copy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub golden: Vec<crate::checks::GoldenDiff>,
+    /// What a python-main script's `main` returned, as a bounded JSON summary (at most 8 KiB:
+    /// long text, lists and maps cut with a note of what was cut, NaN and infinities as text,
+    /// other objects as their `repr`); `null` when it returned `None`, absent when no value is
+    /// known (another adapter, a failed run, `sys.exit(0)`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub returned: Option<serde_json::Value>,
+}
+
+/// A JSON value that is there, `null` included (`Some(Null)`, where `Option` would read `None`).
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 impl TestResult {
@@ -98,6 +115,7 @@ impl TestResult {
             expected,
             execution: None,
             golden: Vec::new(),
+            returned: None,
         }
     }
 

@@ -119,6 +119,10 @@ pub struct TestSpec {
     pub golden_dir: Option<PathBuf>,
     /// Compare with the golden copies, or accept the run's outputs as the new ones.
     pub golden_mode: crate::checks::GoldenMode,
+    /// What `main`'s return value must hold (python-main scripts), by JSON pointer
+    /// (`/status`, `/metrics/auc`; see [`returns_pointer`](crate::returns_pointer)).
+    /// A run whose main returns `None`, or no value sf can see, fails these.
+    pub returns: BTreeMap<String, crate::checks::JsonExpectation>,
 }
 
 impl TestSpec {
@@ -162,6 +166,7 @@ impl TestSpec {
             golden: BTreeMap::new(),
             golden_dir: None,
             golden_mode: crate::checks::GoldenMode::Compare,
+            returns: BTreeMap::new(),
         }
     }
 

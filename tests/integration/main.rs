@@ -23,4 +23,5 @@ mod sagemaker;
 mod suite;
 mod support;
 mod ui;
+mod verdict;
 mod zoo;

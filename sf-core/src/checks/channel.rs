@@ -41,6 +41,14 @@ pub struct ChannelChecks {
     /// What the values of the tables and JSON files must be.
     #[serde(default)]
     pub expect: Expectations,
+    /// Globs (`*.bst`, `hyperparameters.json`) that must each match a member of every archive
+    /// (`.tar.gz`, `.tgz`, `.tar`, `.zip`) among the files `files` selects, or in the channel.
+    /// Members are read from the archive's headers; nothing is extracted.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Every such archive holds at least this many members (directories are not members).
+    #[serde(default)]
+    pub min_members: Option<usize>,
 }
 
 /// One kind of check, as results name it.
@@ -59,12 +67,15 @@ pub enum Check {
     Values,
     /// The files match their golden copies.
     Golden,
+    /// The archives hold the members asked for.
+    Members,
 }
 
 impl Check {
-    /// `non_empty`, `files`, `columns`, `rows`, `values` or `golden`.
+    /// `non_empty`, `files`, `members`, `columns`, `rows`, `values` or `golden`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Check::Members => "members",
             Check::Values => "values",
             Check::Golden => "golden",
             Check::NonEmpty => "non_empty",
@@ -138,6 +149,11 @@ impl CheckFailure {
                 Check::Values
             }
             Problem::Golden(_) => Check::Golden,
+            Problem::InvalidMemberGlob { .. }
+            | Problem::NoArchives { .. }
+            | Problem::UnreadableArchive { .. }
+            | Problem::MissingMember { .. }
+            | Problem::TooFewMembers { .. } => Check::Members,
         }
     }
 }
@@ -257,6 +273,55 @@ pub enum Problem {
     /// The files differ from their golden copies.
     #[error(": {0}")]
     Golden(Box<super::golden::GoldenDiff>),
+    /// A `members` glob is not a valid pattern.
+    #[error(": invalid members glob `{pattern}`: {source}")]
+    InvalidMemberGlob {
+        /// The glob.
+        pattern: String,
+        /// The parser's complaint.
+        #[source]
+        source: glob::PatternError,
+    },
+    /// Members were asked for, but no file is an archive.
+    #[error(" holds no archive (.tar.gz, .tgz, .tar, .zip) to look inside (files: {listing})")]
+    NoArchives {
+        /// Some of the files the checks looked at.
+        listing: String,
+    },
+    /// An archive's members cannot be read: corrupt, cut short, or not an archive.
+    #[error(": cannot read the members of {file}: {source}")]
+    UnreadableArchive {
+        /// The archive, relative to the channel.
+        file: String,
+        /// Why.
+        #[source]
+        source: super::members::ArchiveError,
+    },
+    /// No member of an archive matches a `members` glob.
+    #[error(": {file} has no member matching `{pattern}` (members: {listing})")]
+    MissingMember {
+        /// The archive, relative to the channel.
+        file: String,
+        /// The glob.
+        pattern: String,
+        /// Some of the members it does hold.
+        listing: String,
+    },
+    /// An archive holds fewer members than `min_members`.
+    #[error(
+        ": {file} holds {}, fewer than the {min} required (members: {listing})",
+        super::members::members_word(*count)
+    )]
+    TooFewMembers {
+        /// The archive, relative to the channel.
+        file: String,
+        /// Members read.
+        count: usize,
+        /// `min_members`.
+        min: usize,
+        /// Some of the members it does hold.
+        listing: String,
+    },
 }
 
 impl ChannelChecks {
@@ -270,6 +335,8 @@ impl ChannelChecks {
             readable: false,
             columns: Vec::new(),
             expect: Expectations::default(),
+            members: Vec::new(),
+            min_members: None,
         }
     }
 
@@ -344,6 +411,7 @@ impl ChannelChecks {
             }
             None => crate::tree::files(dir),
         };
+        self.check_members(dir, &files, held)?;
         let strict = self.min_rows.is_some() || !self.columns.is_empty();
         if !(strict || self.some_rows || self.readable) {
             return self.check_values(dir, &files, held, input);
@@ -396,6 +464,76 @@ impl ChannelChecks {
         self.check_values(dir, &files, held, input)
     }
 
+    /// `members` and `min_members` over the archives among `files`.
+    fn check_members(
+        &self,
+        dir: &Path,
+        files: &[PathBuf],
+        held: &mut Vec<Check>,
+    ) -> Result<(), Problem> {
+        if self.members.is_empty() && self.min_members.is_none() {
+            return Ok(());
+        }
+        let patterns = self
+            .members
+            .iter()
+            .map(|p| {
+                glob::Pattern::new(p).map_err(|source| Problem::InvalidMemberGlob {
+                    pattern: p.clone(),
+                    source,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let shown = |f: &PathBuf| f.strip_prefix(dir).unwrap_or(f).display().to_string();
+        let archives: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| super::members::is_archive(f))
+            .collect();
+        if archives.is_empty() {
+            let names: Vec<String> = files.iter().map(shown).collect();
+            return Err(Problem::NoArchives {
+                listing: if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    super::some_of(&names)
+                },
+            });
+        }
+        for archive in archives {
+            let file = shown(archive);
+            let mut matched = vec![false; patterns.len()];
+            let members =
+                super::members::read_members(archive, super::members::CHECK_BUDGET, |name| {
+                    for (hit, pattern) in matched.iter_mut().zip(&patterns) {
+                        *hit = *hit || pattern.matches_with(name, GLOB_OPTIONS);
+                    }
+                })
+                .map_err(|source| Problem::UnreadableArchive {
+                    file: file.clone(),
+                    source,
+                })?;
+            if let Some(i) = matched.iter().position(|hit| !hit) {
+                return Err(Problem::MissingMember {
+                    file,
+                    pattern: self.members[i].clone(),
+                    listing: members.listing(),
+                });
+            }
+            if let Some(min) = self.min_members
+                && members.count < min
+            {
+                return Err(Problem::TooFewMembers {
+                    file,
+                    count: members.count,
+                    min,
+                    listing: members.listing(),
+                });
+            }
+        }
+        held.push(Check::Members);
+        Ok(())
+    }
+
     fn check_values(
         &self,
         dir: &Path,
@@ -430,6 +568,13 @@ impl ChannelChecks {
     }
 }
 
+/// As a shell (and `glob::glob`) reads a pattern: `*` stays within one folder, `**` crosses.
+const GLOB_OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
 /// Whether `pattern` could match outside the directory it is relative to.
 pub(crate) fn glob_leaves_its_directory(pattern: &str) -> bool {
     let path = Path::new(pattern);
@@ -453,12 +598,7 @@ fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Problem> {
         pattern: pattern.to_owned(),
         source,
     })?;
-    // As a shell (and `glob::glob`) reads a pattern: `*` stays within one folder, `**` crosses.
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: false,
-    };
+    let options = GLOB_OPTIONS;
     let mut files = Vec::new();
     for entry in crate::tree::entries(dir).unwrap_or_default() {
         if !compiled.matches_path_with(&entry.rel, options) {

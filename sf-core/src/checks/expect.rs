@@ -547,11 +547,7 @@ impl Expectations {
             let Some(found) = doc.pointer(pointer) else {
                 return Err(fail(Some(pointer), name, "nothing at this pointer".into()));
             };
-            let holds = match expected {
-                JsonExpectation::Range(b) => found.as_f64().is_some_and(|x| b.contains(x)),
-                JsonExpectation::Equals(v) => json_equal(found, v),
-            };
-            if !holds {
+            if !json_holds(found, expected) {
                 return Err(fail(Some(pointer), name, format!("found {found}")));
             }
         }
@@ -596,6 +592,14 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Cell)
         serde_json::Value::Array(_) => {}
         scalar if !prefix.is_empty() => out.push((prefix.to_owned(), Cell::from_json(scalar))),
         _ => {}
+    }
+}
+
+/// Whether `found` meets `expected`: a number within the bounds, or the value (numbers by value).
+pub(crate) fn json_holds(found: &serde_json::Value, expected: &JsonExpectation) -> bool {
+    match expected {
+        JsonExpectation::Range(b) => found.as_f64().is_some_and(|x| b.contains(x)),
+        JsonExpectation::Equals(v) => json_equal(found, v),
     }
 }
 

@@ -6,9 +6,11 @@ mod channel;
 mod expect;
 mod golden;
 mod parquet;
+pub(crate) mod members;
 #[cfg(test)]
 pub(crate) use golden::GOLDEN_MARKER;
 pub(crate) mod recommendations;
+mod returns;
 mod rows;
 mod shape;
 mod stray;
@@ -22,7 +24,10 @@ pub use golden::{
     accept_from_env, accept_pending, compare_pending, find_pending, in_ci, pending_diff,
     pending_dir, reject_pending,
 };
+pub use members::ArchiveError;
 pub(crate) use recommendations::some_of;
+pub use returns::returns_pointer;
+pub(crate) use returns::{failure_in, shown_value};
 pub use shape::TableError;
 pub(crate) use stray::Snapshot;
 pub(crate) use verdict::{golden_verdict, script_failure, verdict};

@@ -17,6 +17,11 @@ pub(crate) struct Findings<'a> {
     /// The test expected the script to fail, and it did: its failure needs no fixing.
     pub(crate) failure_expected: bool,
     pub(crate) empty_outputs: Vec<String>,
+    /// Archives in the outputs that hold no member or cannot be read.
+    pub(crate) archives: Vec<super::members::ArchiveNote>,
+    /// What `main` returned, when it says the script failed although it returned (and no
+    /// `returns` check looked at it).
+    pub(crate) returned_failure: Option<String>,
     pub(crate) stray_writes: Vec<String>,
     /// Input files the script changed, when inputs are writable copies.
     pub(crate) input_changes: Vec<String>,
@@ -124,6 +129,26 @@ pub(crate) fn recommend(f: &Findings<'_>) -> Vec<String> {
     for channel in &f.empty_outputs {
         out.push(format!(
             "Output channel `{channel}` is empty: the script wrote nothing under output_paths[\"{channel}\"]"
+        ));
+    }
+    for note in &f.archives {
+        out.push(match &note.unreadable {
+            None => format!(
+                "Output channel `{}`: {} is an archive with no members: the script packed \
+                 nothing (members = [\"...\"] or min_members on the output makes this a failure)",
+                note.channel, note.file
+            ),
+            Some(why) => format!(
+                "Output channel `{}`: the members of {} cannot be read ({why}): the archive is \
+                 corrupt, cut short or not an archive",
+                note.channel, note.file
+            ),
+        });
+    }
+    if let Some(returned) = &f.returned_failure {
+        out.push(format!(
+            "main returned {returned}, which reads as a failure that sf does not check: make it \
+             a check with returns = {{ status = \"success\" }} (or the key the script reports)"
         ));
     }
     if !f.stray_writes.is_empty() {

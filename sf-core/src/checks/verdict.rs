@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use super::channel::{ChannelChecks, CheckFailure, Problem, Subject};
 use super::golden::{GoldenDiff, compare};
+use super::returns::failed_returns_check;
 use crate::result::Status;
 use crate::run::execution::{ExecutionResult, Outcome, ScriptErrorKind};
 use crate::script::AdapterKind;
-use crate::spec::Expectation;
+use crate::spec::{Expectation, TestSpec};
 use crate::workspace::Workspace;
 
 /// Why the script itself failed, in one line; `None` when it succeeded.
@@ -67,18 +68,19 @@ fn signal_meaning(signal: i32) -> Option<&'static str> {
     })
 }
 
-/// The verdict for a run against what the test expected, the output checks, and the inputs the
-/// script changed although they were read-only (`changed_read_only_inputs`: the sandbox missing,
-/// or the script stepping around it, fails a test that otherwise passed).
+/// The verdict for a run against what the test expected (`spec`: the expectation, the checks of
+/// main's return value — `returned`, when one is known — and of the outputs), and the inputs
+/// the script changed although they were read-only (`changed_read_only_inputs`: the sandbox
+/// missing, or the script stepping around it, fails a test that otherwise passed).
 pub(crate) fn verdict(
     execution: &ExecutionResult,
     adapter: AdapterKind,
-    expect: Expectation,
-    outputs: &BTreeMap<String, ChannelChecks>,
+    spec: &TestSpec,
+    returned: Option<&serde_json::Value>,
     workspace: &Workspace,
     changed_read_only_inputs: &[String],
 ) -> (Status, Option<String>) {
-    match verdict_of_run(execution, adapter, expect, outputs, workspace) {
+    match verdict_of_run(execution, adapter, spec, returned, workspace) {
         (Status::Pass, _) if !changed_read_only_inputs.is_empty() => (
             Status::Fail,
             Some(format!(
@@ -93,17 +95,22 @@ pub(crate) fn verdict(
 fn verdict_of_run(
     execution: &ExecutionResult,
     adapter: AdapterKind,
-    expect: Expectation,
-    outputs: &BTreeMap<String, ChannelChecks>,
+    spec: &TestSpec,
+    returned: Option<&serde_json::Value>,
     workspace: &Workspace,
 ) -> (Status, Option<String>) {
     let failure = script_failure(execution, adapter);
-    match (expect, failure) {
+    match (spec.expect, failure) {
         (Expectation::Pass, Some(reason)) => (Status::Fail, Some(reason)),
-        (Expectation::Pass, None) => match failed_output_check(outputs, workspace) {
-            Some(reason) => (Status::Fail, Some(reason)),
-            None => (Status::Pass, None),
-        },
+        (Expectation::Pass, None) => {
+            // What the script says of its own run comes before what its files say.
+            match failed_returns_check(&spec.returns, returned)
+                .or_else(|| failed_output_check(&spec.outputs, workspace))
+            {
+                Some(reason) => (Status::Fail, Some(reason)),
+                None => (Status::Pass, None),
+            }
+        }
         (Expectation::Fail, None) => (
             Status::Fail,
             Some("expected the script to fail, but it succeeded".to_owned()),

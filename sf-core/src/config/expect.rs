@@ -168,16 +168,7 @@ pub(super) fn build_expectations(
                 "a JSON pointer starts with `/` (`/auc_roc`, `/metrics/f1`)".to_owned(),
             ));
         }
-        let expected =
-            match v {
-                toml::Value::Array(a) if a.len() == 2 && a.iter().all(is_number) => {
-                    let n: Vec<f64> = a.iter().filter_map(as_f64).collect();
-                    JsonExpectation::Range(bounds("json", pointer, &n)?)
-                }
-                other => JsonExpectation::Equals(serde_json::to_value(other).map_err(|e| {
-                    err(&format!("json.{pointer:?}"), format!("cannot be JSON: {e}"))
-                })?),
-            };
+        let expected = json_expectation(cx, &format!("{key}.json.{pointer:?}"), span.clone(), v)?;
         json.insert(pointer.clone(), expected);
     }
     Ok(Expectations {
@@ -191,6 +182,29 @@ pub(super) fn build_expectations(
         expr,
         json,
     })
+}
+
+/// What a value at a JSON pointer must be, as written at `key`: `[min, max]` for a number within
+/// bounds, anything else for that exact value.
+pub(super) fn json_expectation(
+    cx: &Cx<'_>,
+    key: &str,
+    span: Option<Range<usize>>,
+    v: &toml::Value,
+) -> Result<JsonExpectation> {
+    match v {
+        toml::Value::Array(a) if a.len() == 2 && a.iter().all(is_number) => {
+            match a.iter().filter_map(as_f64).collect::<Vec<f64>>()[..] {
+                [min, max] if min.is_finite() && max.is_finite() && min <= max => {
+                    Ok(JsonExpectation::Range(Bounds { min, max }))
+                }
+                _ => Err(cx.err(key, span, "needs two numbers [min, max] with min <= max")),
+            }
+        }
+        other => serde_json::to_value(other)
+            .map(JsonExpectation::Equals)
+            .map_err(|e| cx.err(key, span, format!("cannot be JSON: {e}"))),
+    }
 }
 
 fn is_number(v: &toml::Value) -> bool {

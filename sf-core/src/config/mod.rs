@@ -9,6 +9,7 @@ mod discover;
 mod error;
 mod expect;
 mod load;
+mod outputs;
 mod pipelines;
 mod raw;
 mod schema;

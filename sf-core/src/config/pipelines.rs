@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::channel::build_channel;
 use super::context::{Cx, Result};
 use super::expect::build_expectations;
+use super::outputs::{apply_step_outputs, build_property_outputs};
 use super::raw::RawPipeline;
 use super::script::{check_property_rows, property_config};
 use crate::checks::ChannelChecks;
@@ -74,10 +75,22 @@ pub(super) fn build_pipelines(
                     )?;
                     spec.data.channels.insert(channel.clone(), built);
                 }
+                if let Some(outputs) = &t.outputs {
+                    apply_step_outputs(cx, &skey, step.span(), &script, &mut spec, outputs)?;
+                }
                 for (channel, r) in t.reads.iter().flatten() {
                     cx.channel(&format!("{skey}.reads.{channel}"), step.span(), channel)?;
                     if let Some(files) = &r.files {
                         cx.glob(format!("{skey}.reads.{channel}.files"), step.span(), files)?;
+                    }
+                    for (i, pattern) in r.members.iter().enumerate() {
+                        if let Err(e) = glob::Pattern::new(pattern) {
+                            return Err(cx.err(
+                                format!("{skey}.reads.{channel}.members[{i}]"),
+                                Some(step.span()),
+                                format!("invalid glob `{pattern}`: {e}"),
+                            ));
+                        }
                     }
                     reads.insert(
                         channel.clone(),
@@ -85,6 +98,8 @@ pub(super) fn build_pipelines(
                             files: r.files.clone(),
                             columns: r.columns.clone(),
                             some_rows: !r.allow_empty,
+                            members: r.members.clone(),
+                            min_members: r.min_members,
                             expect: build_expectations(
                                 cx,
                                 &format!("{skey}.reads.{channel}"),
@@ -124,7 +139,41 @@ pub(super) fn build_pipelines(
         if let Some(prop) = &p.proptest {
             let test_name = format!("{PIPELINE_PREFIX}{name}::proptest");
             let prop_key = format!("{key}.proptest");
-            let config = property_config(cx, &prop_key, prop, &test_name, DEFAULT_SEED)?;
+            let mut config = property_config(cx, &prop_key, prop, &test_name, DEFAULT_SEED)?;
+            config.outputs = build_property_outputs(cx, &prop_key, prop, &|name| {
+                // A step's name may hold a dot itself: the longest that names a step wins.
+                let found = name
+                    .match_indices('.')
+                    .rev()
+                    .map(|(i, _)| (&name[..i], &name[i + 1..]))
+                    .find_map(|(step, channel)| {
+                        pipeline.find_step(step).map(|found| (step, channel, found))
+                    });
+                let Some((step, channel, found)) = found else {
+                    return Err(match name.split_once('.') {
+                        Some((step, _)) => {
+                            format!("no step `{step}` (steps: {})", step_names(&pipeline))
+                        }
+                        None => format!(
+                            "name an output as STEP.CHANNEL (steps: {})",
+                            step_names(&pipeline)
+                        ),
+                    });
+                };
+                if !found.spec.outputs.contains_key(channel) {
+                    return Err(format!(
+                        "step `{step}` has no output `{channel}` (outputs: {})",
+                        found
+                            .spec
+                            .outputs
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                Ok(found.spec.data.channels.keys().cloned().collect())
+            })?;
             // The sources: generated inputs no upstream output is bound to.
             for b in &plan.bindings {
                 if let BindingSource::Data(_) = b.source
@@ -145,6 +194,14 @@ pub(super) fn build_pipelines(
         out.push(Entry::pipeline(pipeline, ignored, None));
     }
     Ok(out)
+}
+
+fn step_names(p: &Pipeline) -> String {
+    p.steps
+        .iter()
+        .map(|s| s.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Pipeline {

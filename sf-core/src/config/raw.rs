@@ -50,6 +50,7 @@ pub(crate) struct RawStep {
     pub(crate) env: Option<BTreeMap<String, String>>,
     pub(crate) job_args: Option<BTreeMap<String, toml::Value>>,
     pub(crate) inputs: Option<BTreeMap<String, Spanned<RawChannel>>>,
+    pub(crate) outputs: Option<BTreeMap<String, Spanned<RawOutput>>>,
     pub(crate) reads: Option<BTreeMap<String, RawReads>>,
 }
 
@@ -62,6 +63,9 @@ pub(crate) struct RawReads {
     pub(crate) columns: Vec<String>,
     #[serde(default)]
     pub(crate) allow_empty: bool,
+    #[serde(default)]
+    pub(crate) members: Vec<String>,
+    pub(crate) min_members: Option<usize>,
     // Value expectations, as on an output.
     pub(crate) not_null: Option<Vec<String>>,
     pub(crate) unique: Option<Vec<String>>,
@@ -160,6 +164,7 @@ pub(crate) struct RawScript {
     pub(crate) proptest: Option<Spanned<RawProptest>>,
     pub(crate) inputs: Option<BTreeMap<String, Spanned<RawChannel>>>,
     pub(crate) outputs: Option<BTreeMap<String, Spanned<RawOutput>>>,
+    pub(crate) returns: Option<BTreeMap<String, Spanned<toml::Value>>>,
 }
 
 /// `proptest = { cases = 32, max_shrink_iters = 100, min_rows = 1, max_rows = 50,
@@ -177,6 +182,7 @@ pub(crate) struct RawProptest {
     pub(crate) output_checks: Option<String>,
     pub(crate) edge_checks: Option<bool>,
     pub(crate) keep_cases: Option<bool>,
+    pub(crate) outputs: Option<BTreeMap<String, Spanned<RawOutput>>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -265,6 +271,9 @@ pub(crate) struct RawOutput {
     pub(crate) file: Option<Spanned<String>>,
     pub(crate) min_rows: Option<usize>,
     pub(crate) columns: Option<Vec<String>>,
+    // Archive members.
+    pub(crate) members: Option<Vec<String>>,
+    pub(crate) min_members: Option<usize>,
     // Value expectations.
     pub(crate) not_null: Option<Vec<String>>,
     pub(crate) unique: Option<Vec<String>>,

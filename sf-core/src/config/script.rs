@@ -11,9 +11,9 @@ use toml::Spanned;
 use super::channel::build_channel;
 use super::channel::parse_size;
 use super::context::{Cx, Result};
-use super::expect::{build_expectations, build_golden};
+use super::expect::json_expectation;
+use super::outputs::{apply_output, build_property_outputs};
 use super::raw::{RawBytes, RawDuration, RawScript};
-use crate::checks::ChannelChecks;
 use crate::data::{ChannelPlan, DataPlan, GeneratedData, Profile, RowCount, Size, TableSource};
 use crate::script::AdapterKind;
 use crate::spec::Expectation;
@@ -67,6 +67,7 @@ pub(super) fn merge(defaults: &RawScript, script: Option<&RawScript>) -> RawScri
         proptest: s.proptest.or(d.proptest),
         inputs: maps(d.inputs, s.inputs),
         outputs: maps(d.outputs, s.outputs),
+        returns: maps(d.returns, s.returns),
     }
 }
 
@@ -242,60 +243,38 @@ pub(super) fn build_script(
     if let Some(outputs) = &raw.outputs {
         spec.outputs = BTreeMap::new();
         spec.output_files = BTreeMap::new();
-        let inputs: Vec<String> = spec.data.channels.keys().cloned().collect();
         for (channel, out) in outputs {
-            cx.channel(&format!("{key}.outputs.{channel}"), out.span(), channel)?;
-            let o = out.get_ref();
-            if let Some(files) = &o.files {
-                cx.glob(
-                    format!("{key}.outputs.{channel}.files"),
-                    files.span(),
-                    files.get_ref(),
-                )?;
-            }
-            spec.outputs.insert(
-                channel.clone(),
-                ChannelChecks {
-                    non_empty: o.non_empty,
-                    files: o.files.as_ref().map(|f| f.get_ref().clone()),
-                    min_rows: o.min_rows,
-                    columns: o.columns.clone().unwrap_or_default(),
-                    expect: build_expectations(
-                        cx,
-                        &format!("{key}.outputs.{channel}"),
-                        Some(out.span()),
-                        o.into(),
-                        Some(&inputs),
-                    )?,
-                    ..ChannelChecks::output()
-                },
-            );
-            if let Some(golden) =
-                build_golden(cx, &format!("{key}.outputs.{channel}"), Some(out.span()), o)?
-            {
-                if spec.expect == Expectation::Fail {
-                    return Err(cx.err(
-                        format!("{key}.outputs.{channel}.golden"),
-                        Some(out.span()),
-                        "a golden copy is of a passing run's outputs; it does not apply with expect = \"fail\"",
-                    ));
-                }
-                spec.golden.insert(channel.clone(), golden);
-            }
-            if let Some(file) = &o.file {
-                let name = file.get_ref();
-                if !plain_file_name(name) {
-                    return Err(cx.err(
-                        format!("{key}.outputs.{channel}.file"),
-                        Some(file.span()),
-                        format!(
-                            "`{name}` is not a plain file name (no `/`, not `.` or `..`, no control characters)"
-                        ),
-                    ));
-                }
-                spec = spec.output_file(channel.clone(), name.clone());
-            }
+            let okey = format!("{key}.outputs.{channel}");
+            cx.channel(&okey, out.span(), channel)?;
+            apply_output(cx, &okey, &mut spec, channel, out)?;
         }
+    }
+    for (k, v) in raw.returns.iter().flatten() {
+        let rkey = format!("{key}.returns.{k:?}");
+        if spec.expect == Expectation::Fail {
+            return Err(cx.err(
+                rkey,
+                Some(v.span()),
+                "`returns` checks what a passing run's main returns; it does not apply with expect = \"fail\"",
+            ));
+        }
+        if spec.adapter == Some(AdapterKind::Command) {
+            return Err(cx.err(
+                rkey,
+                Some(v.span()),
+                "`returns` checks what main returns, which needs the python-main adapter (a command has only its exit status)",
+            ));
+        }
+        if spec.sagemaker.is_some() {
+            return Err(cx.err(
+                rkey,
+                Some(v.span()),
+                "`returns` checks what main returns; layout = \"sagemaker\" runs the script's __main__ block, which returns nothing sf sees",
+            ));
+        }
+        let expected = json_expectation(cx, &rkey, Some(v.span()), v.get_ref())?;
+        spec.returns
+            .insert(crate::checks::returns_pointer(k), expected);
     }
     let ignored = raw.ignore.unwrap_or(false);
     // Variants: every profile × every size asked for; names join the parts that vary.
@@ -348,13 +327,27 @@ pub(super) fn build_script(
                     .collect::<Vec<_>>()
                     .join("::"),
             );
-            let config = property_config(
+            let mut config = property_config(
                 cx,
                 &format!("{key}.proptest"),
                 p,
                 &variant.test_name(),
                 variant.seed,
             )?;
+            let inputs: Vec<String> = variant.data.channels.keys().cloned().collect();
+            let outputs: Vec<String> = variant.outputs.keys().cloned().collect();
+            config.outputs =
+                build_property_outputs(cx, &format!("{key}.proptest"), p, &|channel| {
+                    if outputs.iter().any(|o| o == channel) {
+                        Ok(inputs.clone())
+                    } else {
+                        Err(format!(
+                            "no output `{channel}` to check differently in property cases \
+                             (outputs: {})",
+                            outputs.join(", ")
+                        ))
+                    }
+                })?;
             for (channel, plan) in &variant.data.channels {
                 if let ChannelPlan::Generated(data) = plan {
                     check_property_rows(
@@ -428,6 +421,7 @@ pub(super) fn property_config(
         output_checks,
         edge_checks: p.edge_checks.unwrap_or(defaults.edge_checks),
         keep_cases: p.keep_cases.unwrap_or(defaults.keep_cases),
+        outputs: std::collections::BTreeMap::new(),
         max_shrink_iters: p.max_shrink_iters.unwrap_or(defaults.max_shrink_iters),
         min_rows: p.min_rows,
         max_rows,
@@ -460,14 +454,4 @@ pub(super) fn check_property_rows(
         ));
     }
     Ok(())
-}
-
-/// One file name: not empty, `.` or `..`, no `/`, backslash or control characters.
-fn plain_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name
-            .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control())
 }

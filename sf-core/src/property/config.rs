@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::spec::DEFAULT_SEED;
 
 /// How a property run explores and shrinks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PropertyConfig {
     /// Generated datasets that must pass (64 by default). A spec without generated channels runs
     /// once, since every case would be the same.
@@ -59,6 +59,11 @@ pub struct PropertyConfig {
     /// at most [`MAX_KEPT_CASES`] of them per run.
     #[serde(default)]
     pub keep_cases: bool,
+    /// Output checks of the property cases' own, each replacing the seeded run's checks of one
+    /// output (whatever [`PropertyConfig::output_checks`] says): by channel for a script, by
+    /// `STEP.CHANNEL` for a pipeline. Empty checks leave that output unchecked.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub outputs: std::collections::BTreeMap<String, crate::checks::ChannelChecks>,
 }
 
 /// The most passing cases one property run keeps with [`PropertyConfig::keep_cases`].
@@ -68,8 +73,8 @@ pub const MAX_KEPT_CASES: u32 = 256;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputChecks {
-    /// The files and columns the outputs must have, and their value expectations; no row
-    /// counts (`min_rows`, rows present).
+    /// The files, columns and archive members the outputs must have, and their value
+    /// expectations; no row counts (`min_rows`, rows present).
     #[default]
     Shape,
     /// Every output check of the seeded run, row counts included.
@@ -107,6 +112,8 @@ impl OutputChecks {
                 checks.some_rows = false;
                 checks.readable = false;
                 checks.columns.clear();
+                checks.members.clear();
+                checks.min_members = None;
                 checks.expect = crate::checks::Expectations::default();
             }
         }
@@ -182,6 +189,7 @@ impl Default for PropertyConfig {
             output_checks: OutputChecks::Shape,
             edge_checks: false,
             keep_cases: false,
+            outputs: std::collections::BTreeMap::new(),
         }
     }
 }

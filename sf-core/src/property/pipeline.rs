@@ -49,8 +49,11 @@ pub fn run_pipeline_property(
     // The steps' output checks, as the property keeps them.
     let mut cases = p.clone();
     for step in &mut cases.steps {
-        for checks in step.spec.outputs.values_mut() {
-            config.output_checks.apply(checks);
+        for (channel, checks) in step.spec.outputs.iter_mut() {
+            match config.outputs.get(&format!("{}.{channel}", step.name)) {
+                Some(own) => *checks = own.clone(),
+                None => config.output_checks.apply(checks),
+            }
         }
         // Golden copies are of the seeded data; a case's outputs have nothing to match.
         step.spec.golden.clear();
@@ -328,6 +331,41 @@ mod tests {
         let replayed = again.failure.unwrap();
         assert!(replayed.from_saved_bundle);
         assert_eq!(replayed.minimal_rows["prep.input"], 1);
+    }
+
+    #[test]
+    fn a_property_gives_a_steps_output_its_own_checks_by_step_and_channel() {
+        let s = Scripts::new();
+        let p = pipeline(&s);
+        let config = PropertyConfig {
+            cases: 4,
+            max_shrink_iters: 4,
+            max_rows: 4,
+            bundle_dir: s.dir.path().join("bundles"),
+            seed: 7,
+            outputs: BTreeMap::from([(
+                "prep.clean".to_owned(),
+                ChannelChecks {
+                    files: Some("missing.csv".to_owned()),
+                    ..ChannelChecks::output()
+                },
+            )]),
+            ..PropertyConfig::default()
+        };
+        let options = PipelineOptions {
+            jobs: 1,
+            keep: KeepWorkspace::OnFailure,
+            warm: None,
+        };
+        // The seeded run checks nothing of `clean`; every case checks the property's own.
+        let report = run_pipeline_property(&p, &config, &options);
+        let failure = report.failure.expect("no case writes missing.csv");
+        assert_eq!(failure.result.step("prep").unwrap().status, Status::Fail);
+        let message = failure.result.first_failure().unwrap_or_default();
+        assert!(
+            message.contains("output channel `clean` has no file matching `missing.csv`"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub fn run_property(spec: &TestSpec, config: &PropertyConfig) -> PropertyReport 
             warm: warm.as_ref(),
             cold: cold.unwrap_or_default(),
             output_checks: config.output_checks,
+            outputs: &config.outputs,
         },
         config,
     )
@@ -45,14 +46,19 @@ struct ScriptSubject<'a> {
     cold: &'static str,
     /// Which of the seeded run's output checks the cases keep.
     output_checks: super::config::OutputChecks,
+    /// The cases' own checks of some outputs, replacing the seeded run's.
+    outputs: &'a std::collections::BTreeMap<String, crate::checks::ChannelChecks>,
 }
 
 impl ScriptSubject<'_> {
     /// Runs `spec` as a property case: with the output checks the property keeps.
     fn run(&self, spec: &TestSpec) -> TestResult {
         let mut spec = spec.clone();
-        for checks in spec.outputs.values_mut() {
-            self.output_checks.apply(checks);
+        for (channel, checks) in spec.outputs.iter_mut() {
+            match self.outputs.get(channel) {
+                Some(own) => *checks = own.clone(),
+                None => self.output_checks.apply(checks),
+            }
         }
         // Golden copies are of the seeded data; a case's outputs have nothing to match.
         spec.golden.clear();
@@ -689,12 +695,45 @@ def main(input_paths, output_paths, environ_vars, job_args):
         let failure = report.failure.expect("an empty input fails min_rows = 1");
         assert_eq!(failure.minimal_rows["input"], 0);
 
+        // The property's own checks of an output replace the seeded run's, as written: its
+        // min_rows holds in every case, whatever `output_checks` says.
+        let own = PropertyConfig {
+            outputs: std::collections::BTreeMap::from([(
+                "output".to_owned(),
+                crate::checks::ChannelChecks {
+                    min_rows: Some(1),
+                    ..crate::checks::ChannelChecks::output()
+                },
+            )]),
+            bundle_dir: setup.dir.path().join("own"),
+            ..config.clone()
+        };
+        let failure = run_property(&spec, &own)
+            .failure
+            .expect("the property's own min_rows = 1 fails an empty input");
+        assert_eq!(failure.minimal_rows["input"], 0);
+
         // The shape still holds every case: a missing file fails.
         spec.outputs.get_mut("output").unwrap().files = Some("other.csv".to_owned());
         let shape = PropertyConfig {
             bundle_dir: setup.dir.path().join("shape"),
-            ..config
+            ..config.clone()
         };
         assert!(!run_property(&spec, &shape).is_successful());
+        // Unless the property's own checks of that output drop it.
+        let dropped = PropertyConfig {
+            outputs: std::collections::BTreeMap::from([(
+                "output".to_owned(),
+                crate::checks::ChannelChecks::output(),
+            )]),
+            bundle_dir: setup.dir.path().join("dropped"),
+            ..config
+        };
+        let report = run_property(&spec, &dropped);
+        assert!(
+            report.is_successful(),
+            "{:?}",
+            report.failure.map(|f| f.result.error_message)
+        );
     }
 }

@@ -53,6 +53,15 @@ pub fn render_text(result: &TestResult, color: bool) -> String {
             paint(&error, red, color)
         );
     }
+    // `None`, what most scripts return, is no news.
+    if let Some(returned) = result.returned.as_ref().filter(|v| !v.is_null()) {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            paint("returned:", label, color),
+            sanitize_line(&crate::checks::shown_value(returned))
+        );
+    }
     for diff in result.golden.iter().filter(|d| !d.holds()) {
         let _ = writeln!(
             out,

@@ -95,6 +95,8 @@ struct TestView {
 struct Failure {
     error: Option<String>,
     outcome: Option<String>,
+    /// What main returned, unless `None`.
+    returned: Option<String>,
     traceback: Option<String>,
     stderr: Option<String>,
     stderr_path: Option<String>,
@@ -358,6 +360,11 @@ fn failure(r: &TestResult, replay: &str, outcome: &EntryOutcome) -> Failure {
     Failure {
         error: r.error_message.as_deref().map(visible),
         outcome: exec.map(|e| visible(&e.outcome.describe())),
+        returned: r
+            .returned
+            .as_ref()
+            .filter(|v| !v.is_null())
+            .map(|v| visible(&crate::checks::shown_value(v))),
         traceback: exec
             .and_then(|e| e.script_error.as_ref())
             .and_then(|e| e.traceback.as_deref())

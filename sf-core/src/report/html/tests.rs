@@ -296,16 +296,21 @@ fn text_a_script_produced_never_becomes_markup() {
         pipeline,
         run(
             "evil</script>::small",
-            failing(
-                "evil</script>",
-                hostile,
-                &format!("File \"x.py\", line 1\n{hostile}"),
-                &format!("{hostile}\n{invalid}"),
-            ),
+            TestResult {
+                // What main returned is the script's text too.
+                returned: Some(serde_json::json!({ "status": hostile })),
+                ..failing(
+                    "evil</script>",
+                    hostile,
+                    &format!("File \"x.py\", line 1\n{hostile}"),
+                    &format!("{hostile}\n{invalid}"),
+                )
+            },
             EntryOutcome::Script,
         ),
     ];
     let html = page(&runs, &[]);
+    assert!(html.contains("<h4>main returned</h4>"));
     // The page's only script is sf's own, at its end.
     assert_eq!(count(&html, "<script>"), 1);
     assert_eq!(count(&html, "</script>"), 1);

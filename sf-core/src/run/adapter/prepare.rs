@@ -299,10 +299,16 @@ fn prepare_sagemaker(
     })
 }
 
-/// Fills in what only the adapter knows: the script's own error, or that its report is missing.
-pub(crate) fn interpret(prepared: &Prepared, result: &mut ExecutionResult) {
+/// Fills in what only the adapter knows: the script's own error, or that its report is missing;
+/// returns what main returned, when the adapter knows.
+pub(crate) fn interpret(
+    prepared: &Prepared,
+    result: &mut ExecutionResult,
+) -> Option<serde_json::Value> {
     if prepared.runner_reports {
-        python::interpret(result);
+        python::interpret(result)
+    } else {
+        None
     }
 }
 

@@ -202,6 +202,9 @@ struct Report {
     message: Option<String>,
     traceback: Option<String>,
     environment: Option<ReportedEnvironment>,
+    /// What main returned (`null`: `None`); absent when main did not return.
+    #[serde(default, deserialize_with = "crate::result::present")]
+    returned: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,9 +215,10 @@ struct ReportedEnvironment {
     packages: std::collections::BTreeMap<String, String>,
 }
 
-/// Reads the runner's report from what arrived on the report pipe. A report that is missing, cut
-/// short or not the runner's shape is no report, and so never a PASS.
-pub(super) fn interpret(result: &mut ExecutionResult) {
+/// Reads the runner's report from what arrived on the report pipe; returns what main returned,
+/// when it returned. A report that is missing, cut short or not the runner's shape is no report,
+/// and so never a PASS.
+pub(super) fn interpret(result: &mut ExecutionResult) -> Option<serde_json::Value> {
     let report = result
         .report
         .as_deref()
@@ -227,7 +231,7 @@ pub(super) fn interpret(result: &mut ExecutionResult) {
         });
     }
     match report {
-        Some(r) if r.status == "ok" => {}
+        Some(r) if r.status == "ok" => r.returned,
         Some(r) => {
             result.script_error = Some(ScriptError {
                 kind: r.kind.unwrap_or(ScriptErrorKind::Exception),
@@ -235,9 +239,11 @@ pub(super) fn interpret(result: &mut ExecutionResult) {
                 message: r.message.unwrap_or_default(),
                 traceback: r.traceback.filter(|t| !t.trim().is_empty()),
             });
+            None
         }
         None => {
             result.report_missing = matches!(result.outcome, Outcome::Exited { .. });
+            None
         }
     }
 }

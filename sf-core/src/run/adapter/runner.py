@@ -11,6 +11,7 @@ import argparse
 import importlib.util
 import inspect
 import json
+import math
 import os
 import re
 import sys
@@ -48,6 +49,79 @@ def write_report(payload):
     while view:
         view = view[os.write(REPORT_FD, view):]
     os.close(REPORT_FD)
+
+
+# What a report keeps of main's return value: a JSON summary of at most this many bytes.
+RETURN_LIMIT = 8 * 1024
+# Nesting a summary goes into before showing what is deeper as its repr.
+RETURN_DEPTH = 8
+
+
+def cut(text, limit):
+    """`text` as JSON can carry it (lone surrogates escaped), with what is past `limit`
+    characters cut and counted."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} characters cut)"
+
+
+def repr_of(value):
+    try:
+        return repr(value)
+    except BaseException as failed:  # noqa: BLE001 - a __repr__ that raises must not lose the report
+        return f"<{type(value).__name__} whose repr raised {type(failed).__name__}>"
+
+
+def to_json(value, items, text, depth):
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if -(2**63) <= value < 2**64:
+            return int(value)
+        return f"<int of {value.bit_length()} bits>"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float(value)
+    if isinstance(value, str):
+        return cut(value, text)
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        # A NumPy scalar (np.float64(0.91)) is the number it holds.
+        try:
+            return to_json(value.item(), items, text, depth + 1)
+        except BaseException:  # noqa: BLE001
+            pass
+    if depth < RETURN_DEPTH and isinstance(value, dict):
+        out = {}
+        for i, (k, v) in enumerate(value.items()):
+            if i == items:
+                out["…"] = f"{len(value) - items} more keys cut"
+                break
+            key = cut(k if isinstance(k, str) else repr_of(k), text)
+            out[key] = to_json(v, items, text, depth + 1)
+        return out
+    if depth < RETURN_DEPTH and isinstance(value, (list, tuple)):
+        out = [to_json(v, items, text, depth + 1) for v in value[:items]]
+        if len(value) > items:
+            out.append(f"… {len(value) - items} more items cut")
+        return out
+    return cut(repr_of(value), text)
+
+
+def summarize(value):
+    """main's return value as JSON of at most RETURN_LIMIT bytes: fewer items and shorter text
+    until it fits."""
+    try:
+        for items, text in ((100, 1024), (20, 200), (5, 40)):
+            summary = to_json(value, items, text, 0)
+            if len(json.dumps(summary).encode("utf-8")) <= RETURN_LIMIT:
+                return summary
+        return f"<{type(value).__name__} too large to summarize in {RETURN_LIMIT} bytes>"
+    except BaseException as failed:  # noqa: BLE001 - the return value must not lose the report
+        return f"<the return value could not be summarized: {type(failed).__name__}>"
 
 
 def format_traceback(exc):
@@ -231,7 +305,7 @@ def run(script, context_file, dotted=None, import_root=None):
             async def awaited():
                 return await returned
 
-            asyncio.run(awaited())
+            returned = asyncio.run(awaited())
     except SystemExit as exc:
         code = exc.code
         if code is None or code == 0:
@@ -240,7 +314,7 @@ def run(script, context_file, dotted=None, import_root=None):
         return error("system_exit", exc, message=f"main called sys.exit({code!r})", exit_code=exit_code)
     except BaseException as exc:  # noqa: BLE001
         return error("exception", exc)
-    return {"status": "ok"}
+    return {"status": "ok", "returned": summarize(returned)}
 
 
 def environment():
