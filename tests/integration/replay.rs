@@ -163,13 +163,19 @@ fn the_replay_of_an_output_check_failure_fails_with_the_same_check() {
 
 #[test]
 fn a_property_bundle_replays_with_the_checks_its_cases_keep() {
-    let sandbox = Sandbox::new();
-    // Every case's output is checked in full: an input of fewer than 10 rows fails `min_rows`.
-    let config = repo(
-        &sandbox,
-        COPIES,
+    // Every case's output is checked in full, or with the property's own check of the output:
+    // either way an input of fewer than 10 rows fails `min_rows`, and so does its replay.
+    for proptest in [
         "proptest = { cases = 16, max_rows = 20, output_checks = \"all\" }",
-    );
+        "proptest = { cases = 16, max_rows = 20, outputs = { output = { min_rows = 10 } } }",
+    ] {
+        property_bundle_replays(proptest);
+    }
+}
+
+fn property_bundle_replays(proptest: &str) {
+    let sandbox = Sandbox::new();
+    let config = repo(&sandbox, COPIES, proptest);
     let (code, result) = sf_test_json(&sandbox, &config, &["--exact", "short::proptest"]);
     assert_eq!(code, 1, "{result:#}");
     let error = result["error_message"].as_str().unwrap().to_owned();

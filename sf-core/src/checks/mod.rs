@@ -5,8 +5,8 @@
 mod channel;
 mod expect;
 mod golden;
-mod parquet;
 pub(crate) mod members;
+mod parquet;
 #[cfg(test)]
 pub(crate) use golden::GOLDEN_MARKER;
 pub(crate) mod recommendations;

@@ -69,6 +69,33 @@ pub struct PropertyConfig {
 /// The most passing cases one property run keeps with [`PropertyConfig::keep_cases`].
 pub const MAX_KEPT_CASES: u32 = 256;
 
+impl PropertyConfig {
+    /// `spec`'s output checks as its property cases keep them: an output's own checks from
+    /// [`PropertyConfig::outputs`], else the seeded run's cut down by
+    /// [`PropertyConfig::output_checks`]; no golden copies (they are of the seeded data).
+    pub(crate) fn case_checks(&self, spec: &mut crate::spec::TestSpec) {
+        self.case_checks_as(spec, |channel| channel.to_owned());
+    }
+
+    /// The same for every step of a pipeline, whose own checks are keyed `STEP.CHANNEL`.
+    pub(crate) fn case_pipeline(&self, p: &mut crate::pipeline::Pipeline) {
+        for step in &mut p.steps {
+            let name = step.name.clone();
+            self.case_checks_as(&mut step.spec, |channel| format!("{name}.{channel}"));
+        }
+    }
+
+    fn case_checks_as(&self, spec: &mut crate::spec::TestSpec, key: impl Fn(&str) -> String) {
+        for (channel, checks) in spec.outputs.iter_mut() {
+            match self.outputs.get(&key(channel)) {
+                Some(own) => *checks = own.clone(),
+                None => self.output_checks.apply(checks),
+            }
+        }
+        spec.golden.clear();
+    }
+}
+
 /// Which output checks of a test's seeded run apply to its property cases.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

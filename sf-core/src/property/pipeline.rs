@@ -48,16 +48,7 @@ pub fn run_pipeline_property(
     };
     // The steps' output checks, as the property keeps them.
     let mut cases = p.clone();
-    for step in &mut cases.steps {
-        for (channel, checks) in step.spec.outputs.iter_mut() {
-            match config.outputs.get(&format!("{}.{channel}", step.name)) {
-                Some(own) => *checks = own.clone(),
-                None => config.output_checks.apply(checks),
-            }
-        }
-        // Golden copies are of the seeded data; a case's outputs have nothing to match.
-        step.spec.golden.clear();
-    }
+    config.case_pipeline(&mut cases);
     super::core::run(
         &PipelineSubject {
             p: &cases,

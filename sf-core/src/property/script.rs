@@ -31,8 +31,7 @@ pub fn run_property(spec: &TestSpec, config: &PropertyConfig) -> PropertyReport 
             spec,
             warm: warm.as_ref(),
             cold: cold.unwrap_or_default(),
-            output_checks: config.output_checks,
-            outputs: &config.outputs,
+            config,
         },
         config,
     )
@@ -44,24 +43,15 @@ struct ScriptSubject<'a> {
     warm: Option<&'a crate::run::warm::WarmPool>,
     /// Why the cases start cold, when they do.
     cold: &'static str,
-    /// Which of the seeded run's output checks the cases keep.
-    output_checks: super::config::OutputChecks,
-    /// The cases' own checks of some outputs, replacing the seeded run's.
-    outputs: &'a std::collections::BTreeMap<String, crate::checks::ChannelChecks>,
+    /// The property's settings: which output checks the cases keep.
+    config: &'a PropertyConfig,
 }
 
 impl ScriptSubject<'_> {
     /// Runs `spec` as a property case: with the output checks the property keeps.
     fn run(&self, spec: &TestSpec) -> TestResult {
         let mut spec = spec.clone();
-        for (channel, checks) in spec.outputs.iter_mut() {
-            match self.outputs.get(channel) {
-                Some(own) => *checks = own.clone(),
-                None => self.output_checks.apply(checks),
-            }
-        }
-        // Golden copies are of the seeded data; a case's outputs have nothing to match.
-        spec.golden.clear();
+        self.config.case_checks(&mut spec);
         let spec = &spec;
         match self.warm {
             Some(pool) => crate::engine::run_warm(spec, pool),

@@ -658,9 +658,11 @@ impl Server {
                     End::default()
                 } else {
                     drop(capture.finish());
-                    return Err(Failure::MayHaveRun(
-                        self.died("the warm interpreter stopped answering"),
-                    ));
+                    return Err(Failure::MayHaveRun(self.died(if watched.started {
+                        "the warm interpreter stopped answering"
+                    } else {
+                        "the warm interpreter did not start the case"
+                    })));
                 }
             }
         };
@@ -757,45 +759,55 @@ impl Server {
 
     /// Watches a case until the interpreter says it ended: its memory (the whole container's,
     /// as a cold run's counts its interpreter), its timeout, the limit.
-    fn watch(&self, start: Instant, limits: &Limits, oom_before: u64) -> Watched {
-        let deadline = start + limits.timeout.min(sf_vocab::MAX_TIMEOUT);
+    fn watch(&self, sent: Instant, limits: &Limits, oom_before: u64) -> Watched {
         let mut watched = Watched {
             end: None,
             wall_time: Duration::ZERO,
             peak: 0,
             timed_out: false,
             out_of_memory: false,
+            started: false,
         };
+        // The case's time and memory count from the interpreter's word that the case starts:
+        // not the last case's teardown, nor imports learned from it. Until then only the
+        // interpreter is waited for, as long as a warm-up may take.
+        let mut start = sent;
+        let mut deadline = sent + WARM_UP;
         let mut term_sent: Option<Instant> = None;
         let mut killed_at: Option<Instant> = None;
         let mut poll = POLL_MIN;
         loop {
-            watched.peak = watched.peak.max(self.processes.memory_bytes("", &[]));
-            let kernel_oom = self
-                .processes
-                .cgroup
-                .as_ref()
-                .is_some_and(|c| c.oom_kills() > oom_before);
-            if let Some(limit) = limits.memory_limit
-                && (watched.peak > limit || kernel_oom)
-                && !watched.out_of_memory
-            {
-                watched.out_of_memory = true;
-                self.kill_case();
-                killed_at.get_or_insert_with(Instant::now);
-            }
             let now = Instant::now();
-            match term_sent {
-                None if now >= deadline => {
-                    watched.timed_out = true;
-                    self.signal_case(sys::Sig::SIGTERM);
-                    term_sent = Some(now);
-                }
-                Some(at) if killed_at.is_none() && now >= at + limits.kill_grace => {
+            if watched.started {
+                watched.peak = watched.peak.max(self.processes.memory_bytes("", &[]));
+                let kernel_oom = self
+                    .processes
+                    .cgroup
+                    .as_ref()
+                    .is_some_and(|c| c.oom_kills() > oom_before);
+                if let Some(limit) = limits.memory_limit
+                    && (watched.peak > limit || kernel_oom)
+                    && !watched.out_of_memory
+                {
+                    watched.out_of_memory = true;
                     self.kill_case();
-                    killed_at = Some(now);
+                    killed_at.get_or_insert_with(Instant::now);
                 }
-                _ => {}
+                match term_sent {
+                    None if now >= deadline => {
+                        watched.timed_out = true;
+                        self.signal_case(sys::Sig::SIGTERM);
+                        term_sent = Some(now);
+                    }
+                    Some(at) if killed_at.is_none() && now >= at + limits.kill_grace => {
+                        self.kill_case();
+                        killed_at = Some(now);
+                    }
+                    _ => {}
+                }
+            } else if now >= deadline {
+                // The interpreter never started the case: it is no longer to be trusted.
+                break;
             }
             if let Some(at) = killed_at
                 && now >= at + Duration::from_secs(5)
@@ -804,6 +816,13 @@ impl Server {
                 break;
             }
             match self.receive(Instant::now() + poll) {
+                Ok(bytes) if !watched.started && is_started(&bytes) => {
+                    watched.started = true;
+                    start = Instant::now();
+                    deadline = start + limits.timeout.min(sf_vocab::MAX_TIMEOUT);
+                    poll = POLL_MIN;
+                    continue;
+                }
                 Ok(bytes) => {
                     watched.wall_time = start.elapsed();
                     watched.end = Some(serde_json::from_slice(&bytes).unwrap_or(End {
@@ -862,6 +881,14 @@ struct Watched {
     peak: u64,
     timed_out: bool,
     out_of_memory: bool,
+    /// The interpreter said the case starts.
+    started: bool,
+}
+
+/// The interpreter's word that a case starts: `{"started": true}`.
+fn is_started(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|v| v.get("started") == Some(&serde_json::Value::Bool(true)))
 }
 
 impl Drop for Server {
@@ -1231,6 +1258,8 @@ def main(input_paths, output_paths, environ_vars, job_args):
         )
         .unwrap();
         std::fs::write(pkg.join("shadows.py"), "import calendar\n").unwrap();
+        // Registers itself in its parent, as `sklearn.experimental.enable_*` does.
+        std::fs::write(pkg.join("enable.py"), "import pkgx\npkgx.ENABLED = True\n").unwrap();
         std::fs::write(setup.dir.path().join("calendar.py"), "LOCAL = True\n").unwrap();
         let marker = setup.dir.path().join("evil-ran");
         let spec = setup
@@ -1238,14 +1267,16 @@ def main(input_paths, output_paths, environ_vars, job_args):
                 "lazy",
                 &format!(
                     r#"import importlib, os, sys, pkgx
-NAMES = ("pkgx.plain", "pkgx.threaded", "pkgx.shadows", "pkgx.evil")
+NAMES = ("pkgx.plain", "pkgx.threaded", "pkgx.shadows", "pkgx.enable", "pkgx.evil")
 MARK = {marker:?}
 EVIL = "try:\n    open(%r, 'a').write('x')\nexcept OSError:\n    pass\n" % MARK
 
 def main(input_paths, output_paths, environ_vars, job_args):
     seen = [n for n in NAMES if n in sys.modules]
+    # What another case's import did to the package is not this case's.
+    assert not getattr(pkgx, "ENABLED", False)
     # As libraries import lazily: by name, out of the script's own import statements.
-    for name in NAMES[:3]:
+    for name in NAMES[:4]:
         importlib.import_module(name)
     assert sys.modules["calendar"].LOCAL
     # A submodule of the case's own making, beside an installed package.
@@ -1287,6 +1318,48 @@ def main(input_paths, output_paths, environ_vars, job_args):
             "the case's own module ran outside the case"
         );
         assert_eq!(processes_named("pkgx"), 0);
+    }
+
+    #[test]
+    fn the_time_spent_learning_imports_is_not_the_next_cases() {
+        let setup = Setup::new();
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("slowpkg");
+        std::fs::create_dir(&pkg).unwrap();
+        std::fs::write(pkg.join("__init__.py"), "").unwrap();
+        std::fs::write(pkg.join("slow.py"), "import time\ntime.sleep(1.2)\n").unwrap();
+        // The first case imports the slow submodule (1.2 s of its 2.5 s); the interpreter then
+        // tries it and loads it (2.4 s) before the next case starts, which must not count.
+        let spec = setup
+            .spec(
+                "slow",
+                "import importlib, slowpkg\n\ndef main(i, o, e, a):\n    importlib.import_module('slowpkg.slow')\n",
+            )
+            .env("PYTHONPATH", site.path().to_string_lossy())
+            .timeout(Duration::from_millis(2500));
+        let pool = WarmPool::new();
+        for i in 0..2 {
+            let r = crate::engine::run_warm(&spec, &pool);
+            assert_eq!(r.status, Status::Pass, "case {i}: {:?}", r.error_message);
+            if !warm_or_say_why(&r) {
+                return;
+            }
+            if i == 1 {
+                let execution = r.execution.unwrap();
+                assert!(
+                    execution.wall_time < Duration::from_secs(1),
+                    "{:?}",
+                    execution.wall_time
+                );
+                assert!(
+                    execution
+                        .start
+                        .note
+                        .unwrap_or_default()
+                        .contains("1 submodules")
+                );
+            }
+        }
     }
 
     #[test]

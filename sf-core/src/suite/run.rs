@@ -123,15 +123,16 @@ impl Entry {
             (EntryKind::Script(spec), property) => {
                 let mut spec = (**spec).clone().inputs_from(dir)?;
                 if let Some(property) = property {
-                    for checks in spec.outputs.values_mut() {
-                        property.output_checks.apply(checks);
-                    }
-                    spec.golden.clear();
+                    property.case_checks(&mut spec);
                 }
                 EntryKind::Script(Box::new(spec))
             }
-            (EntryKind::Pipeline(pipeline), _) => {
-                EntryKind::Pipeline(Box::new((**pipeline).clone().data_from(dir)?))
+            (EntryKind::Pipeline(pipeline), property) => {
+                let mut pipeline = (**pipeline).clone().data_from(dir)?;
+                if let Some(property) = property {
+                    property.case_pipeline(&mut pipeline);
+                }
+                EntryKind::Pipeline(Box::new(pipeline))
             }
         };
         Ok(Entry {

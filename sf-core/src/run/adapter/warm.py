@@ -417,8 +417,9 @@ def script_process(req, out_w, err_w, rep_w, ready_w, done_w, hold_r):
 # The write end of the current case's learn pipe (in G, I and S), or None.
 LEARN_W = None
 LEARN_NAMES, LEARN_BYTES = 2000, 60000
-# How long a trial import may take before learning stops for this interpreter.
-LEARN_TRIAL_SECONDS = 10.0
+# How long a trial import may take, and a whole round of learning (trials one by one included),
+# before learning stops for this interpreter.
+LEARN_TRIAL_SECONDS, LEARN_ROUND_SECONDS = 10.0, 20.0
 
 
 def drop_learn_pipe():
@@ -478,12 +479,16 @@ def installed_origin(spec, folders):
 class Learner:
     """The warm interpreter's side of learned imports."""
 
-    def __init__(self, folders):
+    def __init__(self, folders, roots):
         self.folders = folders
+        # Top-level packages the script's own imports loaded at warm-up: only their submodules
+        # are learned (not those of what sf's warm interpreter and runner load for themselves).
+        self.roots = roots
         self.learned = []
         self.refused = set()
         self.off = None  # why learning stopped
         self.unsafe = None  # why the interpreter may no longer be forked
+        self.budget = 0.0  # when this round of learning must end (time.monotonic())
 
     def candidates(self, data):
         try:
@@ -497,11 +502,13 @@ class Learner:
             if not isinstance(name, str) or name in sys.modules or name in self.refused:
                 continue
             parts = name.split(".")
-            if len(parts) < 2 or not all(p.isidentifier() for p in parts):
-                # Only submodules: a top-level module warm-up did not load is not learned.
+            if len(parts) < 2 or not all(p.isidentifier() for p in parts) or "__main__" in parts:
+                # Only submodules (never a package's `__main__`, which runs a command line): a
+                # top-level module warm-up did not load is not learned.
                 continue
             parent = name.rpartition(".")[0]
-            if parts[0] not in sys.modules or (parent not in sys.modules and parent not in chosen):
+            if parts[0] not in self.roots or parts[0] not in sys.modules or (
+                    parent not in sys.modules and parent not in chosen):
                 continue
             chosen.append(name)
         return chosen
@@ -534,24 +541,38 @@ class Learner:
             _close(r)
             try:
                 before = open_fds()
+                loaded = module_globals()
                 for name in names:
                     try:
                         __import__(name)
                     except BaseException:  # noqa: BLE001
                         pass
                 said = {"threads": threads(), "fds": len(open_fds() - before), "children": len(children()),
-                        "shadowed": len(shadowed(self.folders))}
+                        "shadowed": len(shadowed(self.folders)), "patched": patched(loaded)}
                 write_all(w, json.dumps(said).encode())
             finally:
                 _exit(0)
         _close(w)
         import select
+        import time
 
-        data = b""
+        data, ended = b"", False
+        deadline = time.monotonic() + max(0.0, min(LEARN_TRIAL_SECONDS, self.budget - time.monotonic()))
         try:
-            ready, _, _ = select.select([r], [], [], LEARN_TRIAL_SECONDS)
-            if ready:
-                data = read_all(r)
+            # Read until the trial closes its end, or the time is up: a process an import
+            # started may hold the pipe open for ever.
+            while not ended and len(data) <= 65536:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    data = b""
+                    break
+                ready, _, _ = select.select([r], [], [], left)
+                if ready:
+                    chunk = _read(r, 65536)
+                    ended = not chunk
+                    data += chunk
+            if not ended:
+                data = b""
         finally:
             _close(r)
             if not data:
@@ -572,6 +593,9 @@ class Learner:
         names = self.importable(self.candidates(data))
         if not names:
             return
+        import time
+
+        self.budget = time.monotonic() + LEARN_ROUND_SECONDS
         said = self.trial(names)
         if said is None:
             self.off = "an import the last case made did not finish in a trial"
@@ -605,10 +629,56 @@ class Learner:
 
 
 def safe(said):
-    """Whether a trial import started nothing, left nothing open and hid none of the script's
-    modules."""
+    """Whether a trial import started nothing, left nothing open, hid none of the script's
+    modules and changed no module loaded before it."""
     return (said.get("threads", 2) <= 1 and not said.get("fds") and not said.get("children")
-            and not said.get("shadowed"))
+            and not said.get("shadowed") and not said.get("patched", 1))
+
+
+def module_globals():
+    """Every loaded module's globals, by name: the identity of each value."""
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if name in ("__main__", "__mp_main__"):
+            continue
+        try:
+            found[name] = {k: id(v) for k, v in list(vars(module).items())}
+        except BaseException:  # noqa: BLE001 - not a module with globals
+            continue
+    return found, warning_filters()
+
+
+def warning_filters():
+    """The warning filters in force (a list changed in place, so not seen by identity)."""
+    warnings = sys.modules.get("warnings")
+    try:
+        return list(warnings.filters) if warnings is not None else []
+    except BaseException:  # noqa: BLE001
+        return []
+
+
+def patched(before):
+    """How many modules of `before` an import changed beyond binding its new submodules: a
+    submodule that registers itself in its parent (`sklearn.experimental.enable_...`), sets a
+    backend or a filter, must not be loaded for cases that did not import it."""
+    before, filters = before
+    new = set(sys.modules) - set(before)
+    count = int(warning_filters() != filters)
+    for name, old in before.items():
+        module = sys.modules.get(name)
+        try:
+            now = vars(module) if module is not None else None
+        except BaseException:  # noqa: BLE001
+            now = None
+        if now is None:
+            count += 1
+            continue
+        keys = list(now)
+        if any(k not in now for k in old) or any(
+                (k in old and id(now[k]) != old[k]) or (k not in old and f"{name}.{k}" not in new)
+                for k in keys):
+            count += 1
+    return count
 
 
 # sf's runner, compiled once: every case runs the same source from its own workspace.
@@ -997,7 +1067,9 @@ def main():
     # What sf's runner imports, for every case.
     for name in ("argparse", "importlib.util", "inspect", "json", "logging", "re", "runpy", "traceback"):
         __import__(name)
+    before_warm_up = set(sys.modules)
     loaded, skipped = warm_up(script, import_root)
+    roots = {n.split(".")[0] for n in sys.modules if n not in before_warm_up}
     folders = [os.path.realpath(os.path.dirname(script))] + ([os.path.realpath(import_root)] if import_root else [])
     hello = {
         "ready": True,
@@ -1011,7 +1083,7 @@ def main():
         "children": children(),
     }
     control.sendall(json.dumps(hello).encode())
-    learner = Learner(folders) if (sys.argv[3] if len(sys.argv) > 3 else "1") != "0" else None
+    learner = Learner(folders, roots) if (sys.argv[3] if len(sys.argv) > 3 else "1") != "0" else None
     spare = Spare(control)
     ending = None
     while True:
@@ -1030,6 +1102,9 @@ def main():
         if ending is not None:
             _waitpid(ending, 0)
             ending = None
+        # sf counts the case's time and memory from here: the last case is gone, and so are the
+        # trial imports learned from it.
+        control.sendall(b'{"started": true}')
         end = spare.serve(*got)
         learned = spare.learned()
         if learner is not None:
