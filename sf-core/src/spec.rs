@@ -579,6 +579,12 @@ impl TestSpec {
                 "the test runs its own command line (argv), which this command does not".into(),
             );
         }
+        if !self.returns.is_empty() {
+            gaps.push(format!(
+                "the test checks what main returns ({}), which this command does not",
+                self.returns.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
         // A name is looked up with its extension, which sf then reads as the CLI would.
         let by_extension = match &self.script {
             ScriptRef::Path(p) => Some(AdapterKind::for_path(p)),
@@ -689,6 +695,18 @@ mod tests {
         // Without a configuration, the command line cannot carry the row count, and says so.
         assert_eq!(spec.replay_gaps().len(), 1, "{:?}", spec.replay_gaps());
         assert!(spec.replay_gaps()[0].contains("output `output`"));
+        // Nor what main must return.
+        spec.returns.insert(
+            "/status".into(),
+            crate::checks::JsonExpectation::Equals("success".into()),
+        );
+        assert!(
+            spec.replay_gaps()
+                .iter()
+                .any(|g| g.contains("what main returns (/status)")),
+            "{:?}",
+            spec.replay_gaps()
+        );
         spec.config = Some("/repo/sf.toml".into());
         assert_eq!(
             spec.replay_command(None, std::path::Path::new("/tmp/ws 1")),

@@ -148,7 +148,8 @@ pub(crate) fn read_members(
         ))
     })?;
     let file = File::open(path).map_err(ArchiveError::Io)?;
-    if file.metadata().map_err(ArchiveError::Io)?.len() == 0 {
+    let length = file.metadata().map_err(ArchiveError::Io)?.len();
+    if length == 0 {
         return Err(ArchiveError::EmptyFile);
     }
     let mut members = Members {
@@ -170,15 +171,15 @@ pub(crate) fn read_members(
         Kind::Zip => zip_members(file, &mut each)?,
         Kind::Tar => tar_members(
             Bounded::new(BufReader::new(file), budget.bytes),
-            true,
+            Some(length),
             &mut each,
         )?,
         Kind::TarGz => tar_members(
             Bounded::new(
-                flate2::read::GzDecoder::new(BufReader::new(file)),
+                flate2::read::MultiGzDecoder::new(BufReader::new(file)),
                 budget.bytes,
             ),
-            false,
+            None,
             &mut each,
         )?,
     };
@@ -187,11 +188,14 @@ pub(crate) fn read_members(
 }
 
 /// Walks a tar stream's headers; returns whether reading stopped before the end (the budget).
+/// `length` is the file's, for a tar read by seeking past its members' data: a member whose
+/// data would end past it is a tar cut short (reading it sequentially finds that by itself).
 fn tar_members<R: Read + MaybeSeek>(
     reader: Bounded<R>,
-    seek: bool,
+    length: Option<u64>,
     each: &mut dyn FnMut(&str) -> bool,
 ) -> Result<bool, ArchiveError> {
+    let seek = length.is_some();
     let mut archive = tar::Archive::new(reader);
     let mut stopped = false;
     let walked = (|| -> io::Result<()> {
@@ -202,13 +206,21 @@ fn tar_members<R: Read + MaybeSeek>(
         };
         for entry in entries {
             let entry = entry?;
-            let kind = entry.header().entry_type();
-            if kind.is_dir()
-                || kind.is_pax_global_extensions()
-                || kind.is_pax_local_extensions()
-                || kind.is_gnu_longname()
-                || kind.is_gnu_longlink()
+            if let Some(length) = length
+                && entry.raw_file_position().saturating_add(entry.size()) > length
             {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the archive is cut short: {} ends past the end of the file",
+                        String::from_utf8_lossy(&entry.path_bytes())
+                    ),
+                ));
+            }
+            // Files only: folders, links (a link named `model.bst` is no model), devices and
+            // the tar format's own headers are not members.
+            let kind = entry.header().entry_type();
+            if !(kind.is_file() || kind.is_contiguous()) {
                 continue;
             }
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -286,7 +298,7 @@ impl MaybeSeek for BufReader<File> {
     }
 }
 
-impl<R: Read> MaybeSeek for flate2::read::GzDecoder<R> {
+impl<R: io::BufRead> MaybeSeek for flate2::read::MultiGzDecoder<R> {
     fn seek_to(&mut self, _pos: SeekFrom) -> io::Result<u64> {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -401,6 +413,66 @@ mod tests {
         checks
             .check(&Subject::Output("model".into()), dir)
             .map_err(|e| e.to_string())
+    }
+
+    /// A plain tar of `members`, each of `size` bytes.
+    fn tar(path: &Path, members: &[&str], size: usize) {
+        let mut tar = tar::Builder::new(fs::File::create(path).unwrap());
+        for name in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(size as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            tar.append_data(&mut header, name, &*vec![b'x'; size])
+                .unwrap();
+        }
+        tar.into_inner().unwrap();
+    }
+
+    #[test]
+    fn a_tar_cut_short_links_and_concatenated_gzip_are_read_as_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        // Cut inside the last member's data: `tar -tf` reports an error, and so does the check.
+        let cut = dir.path().join("cut.tar");
+        tar(&cut, &["a.json", "model.json"], 4096);
+        let bytes = fs::read(&cut).unwrap();
+        fs::write(&cut, &bytes[..512 + 4096 + 512 + 100]).unwrap();
+        let err = check(&members(&["model.json"], None), dir.path()).unwrap_err();
+        assert!(
+            err.contains("cut.tar") && err.contains("cut short"),
+            "{err}"
+        );
+        fs::remove_file(&cut).unwrap();
+
+        // A link named like the model is no model.
+        let linked = dir.path().join("linked.tar");
+        let mut builder = tar::Builder::new(fs::File::create(&linked).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        builder
+            .append_link(&mut header, "xgboost.bst", "/nonexistent")
+            .unwrap();
+        builder.into_inner().unwrap();
+        let err = check(&members(&["*.bst"], None), dir.path()).unwrap_err();
+        assert!(err.contains("no member matching `*.bst`"), "{err}");
+        fs::remove_file(&linked).unwrap();
+
+        // Two gzip streams one after the other (`cat a.gz b.gz`) are one tar.
+        let plain = dir.path().join("plain.tar");
+        tar(&plain, &["model.json"], 10);
+        let mut data = fs::read(&plain).unwrap();
+        fs::remove_file(&plain).unwrap();
+        // The first stream ends half way through the member's header.
+        let tail = data.split_off(256);
+        let mut joined = Vec::new();
+        for part in [&data, &tail] {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(part).unwrap();
+            joined.extend(gz.finish().unwrap());
+        }
+        fs::write(dir.path().join("model.tar.gz"), joined).unwrap();
+        assert!(check(&members(&["model.json"], Some(1)), dir.path()).is_ok());
     }
 
     #[test]

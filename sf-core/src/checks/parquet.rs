@@ -50,6 +50,12 @@ pub(crate) fn for_each_row(
         return Err(TableError::TooLarge { limit });
     }
     let declared = metadata.file_metadata().num_rows();
+    if u64::try_from(declared).unwrap_or(u64::MAX) > MAX_ROWS {
+        // Null runs take a few bytes: a small file can say it holds billions of rows.
+        return Err(TableError::Parquet(format!(
+            "the footer says {declared} rows, more than the {MAX_ROWS} sf reads of a Parquet file"
+        )));
+    }
     let fields = metadata
         .file_metadata()
         .schema_descr()
@@ -86,6 +92,10 @@ pub(crate) fn for_each_row(
     }
     Ok(columns)
 }
+
+/// The most rows sf reads of one Parquet file.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+const MAX_ROWS: u64 = 100_000_000;
 
 /// The columns pandas writes for a DataFrame's index.
 #[cfg_attr(not(feature = "parquet"), allow(dead_code))]

@@ -65,8 +65,14 @@ pub(crate) fn failed_returns_check(
     for (pointer, expected) in returns {
         let key = shown_key(pointer);
         let Some(found) = value.pointer(pointer) else {
+            let cut = if value.to_string().contains("cut") {
+                " (main's return value was cut to fit sf's 8 KiB summary: return the checked \
+                 values in a smaller dict, or near its start)"
+            } else {
+                ""
+            };
             return Some(format!(
-                "main's return value has no `{key}` (returns expects it {}; main returned {})",
+                "main's return value has no `{key}` (returns expects it {}; main returned {}){cut}",
                 expectation(expected),
                 shown_value(value)
             ));

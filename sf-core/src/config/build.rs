@@ -91,7 +91,7 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
         || root.join(DEFAULT_WORKSPACE_ROOT),
         |w| cx.path(w.get_ref()),
     );
-    let mut discovered = discover(&cx, raw.discover, !raw.scripts.is_empty())?;
+    let discovered = discover(&cx, raw.discover, !raw.scripts.is_empty())?;
     // A discovered script that sections name by `path` is tested by those sections only:
     // `[scripts.mvi_small]` and `[scripts.mvi_large]` on scripts/mvi.py are two tests, not three.
     let claimed: BTreeSet<std::path::PathBuf> = raw
@@ -100,8 +100,14 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
         .filter_map(|s| s.get_ref().path.as_ref())
         .map(|p| canonical(&cx.path(p.get_ref())))
         .collect();
-    discovered
-        .retain(|name, path| raw.scripts.contains_key(name) || !claimed.contains(&canonical(path)));
+    // Still a script of the configuration, which a pipeline step may name; not a test.
+    let claimed: BTreeSet<&String> = discovered
+        .iter()
+        .filter(|(name, path)| {
+            !raw.scripts.contains_key(*name) && claimed.contains(&canonical(path))
+        })
+        .map(|(name, _)| name)
+        .collect();
 
     let names: BTreeSet<&String> = discovered.keys().chain(raw.scripts.keys()).collect();
     let mut tests = Vec::new();
@@ -158,6 +164,9 @@ pub(super) fn build(file: &Path, root: &Path, text: &str) -> Result<Built> {
         match built {
             Ok((base, variants)) => {
                 bases.insert(name.clone(), base);
+                if claimed.contains(name) {
+                    continue;
+                }
                 for entry in variants {
                     // A name given twice is an error at the section that gives it again.
                     if let Some(first) = named.insert(entry.name.clone(), key.clone()) {

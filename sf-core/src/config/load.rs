@@ -123,18 +123,26 @@ sizes = ["small"]
 [scripts.mvi_large]
 path = "scripts/alpha.py"
 sizes = ["large"]
+[[pipelines.p.steps]]
+script = "alpha"
 "#,
         )
         .unwrap();
         let names: Vec<_> = suite.entries.iter().map(|t| t.name.as_str()).collect();
         // Two tests, not three: the script the sections name is theirs; the other discovered
         // script is a test under its own name.
+        // The script is still one a pipeline step can name.
         assert_eq!(
             names,
-            ["beta::small", "mvi_large::large", "mvi_small::small"]
+            [
+                "beta::small",
+                "mvi_large::large",
+                "mvi_small::small",
+                "pipeline::p"
+            ]
         );
         assert!(
-            suite.entries[1..]
+            suite.entries[1..3]
                 .iter()
                 .all(|e| spec(e).script_name() == "alpha")
         );

@@ -55,6 +55,8 @@ def write_report(payload):
 RETURN_LIMIT = 8 * 1024
 # Nesting a summary goes into before showing what is deeper as its repr.
 RETURN_DEPTH = 8
+# The most values (containers and leaves) a summary looks at.
+RETURN_VALUES = 5000
 
 
 def cut(text, limit):
@@ -73,7 +75,12 @@ def repr_of(value):
         return f"<{type(value).__name__} whose repr raised {type(failed).__name__}>"
 
 
-def to_json(value, items, text, depth):
+def to_json(value, items, text, depth, budget):
+    # However the value nests (a list holding itself 100 times over, 8 deep), a bounded number
+    # of values is looked at.
+    budget[0] -= 1
+    if budget[0] < 0:
+        return "… (more values cut)"
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -91,7 +98,7 @@ def to_json(value, items, text, depth):
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
         # A NumPy scalar (np.float64(0.91)) is the number it holds.
         try:
-            return to_json(value.item(), items, text, depth + 1)
+            return to_json(value.item(), items, text, depth + 1, budget)
         except BaseException:  # noqa: BLE001
             pass
     if depth < RETURN_DEPTH and isinstance(value, dict):
@@ -101,10 +108,10 @@ def to_json(value, items, text, depth):
                 out["…"] = f"{len(value) - items} more keys cut"
                 break
             key = cut(k if isinstance(k, str) else repr_of(k), text)
-            out[key] = to_json(v, items, text, depth + 1)
+            out[key] = to_json(v, items, text, depth + 1, budget)
         return out
     if depth < RETURN_DEPTH and isinstance(value, (list, tuple)):
-        out = [to_json(v, items, text, depth + 1) for v in value[:items]]
+        out = [to_json(v, items, text, depth + 1, budget) for v in value[:items]]
         if len(value) > items:
             out.append(f"… {len(value) - items} more items cut")
         return out
@@ -116,7 +123,7 @@ def summarize(value):
     until it fits."""
     try:
         for items, text in ((100, 1024), (20, 200), (5, 40)):
-            summary = to_json(value, items, text, 0)
+            summary = to_json(value, items, text, 0, [RETURN_VALUES])
             if len(json.dumps(summary).encode("utf-8")) <= RETURN_LIMIT:
                 return summary
         return f"<{type(value).__name__} too large to summarize in {RETURN_LIMIT} bytes>"
