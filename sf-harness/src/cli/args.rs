@@ -516,7 +516,7 @@ mod tests {
         let err = generate_data(&["generic", "--format", "xlsx"]).unwrap_err();
         assert!(
             err.to_string()
-                .contains("[possible values: csv, tsv, jsonl, npy, npz]"),
+                .contains("[possible values: csv, tsv, jsonl, npy, npz, parquet]"),
             "{err}"
         );
     }
