@@ -413,7 +413,7 @@ mod tests {
             [
                 "unknown profile `images`; expected one of currency, tabular, training, generic",
                 "unknown size `huge`; expected one of small, medium, large",
-                "unknown format `xlsx`; expected one of csv, tsv, jsonl, npy, npz",
+                "unknown format `xlsx`; expected one of csv, tsv, jsonl, npy, npz, parquet",
                 "unknown expectation `maybe`; expected one of pass, fail",
             ]
         );
