@@ -1,8 +1,9 @@
 //! Property runs, warm and cold side by side: cases per second against a stdlib-only Python
 //! script, and how long finding and shrinking the example's planted bug takes. A third pair runs
 //! a script that imports pandas and scikit-learn: from the interpreter `SF_BENCH_PYTHON` names,
-//! else from a virtual environment the bench makes once under `target/bench-venv` with pip
-//! (skipped, with a message, when pip cannot install them). Run: `cargo bench --bench property`.
+//! else from a virtual environment the bench makes once under `target/bench-venv` with pip, with
+//! pyarrow beside them as pandas users usually have it (skipped, with a message, when pip cannot
+//! install them). Run: `cargo bench --bench property`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -170,7 +171,7 @@ fn heavy_python() -> Result<std::ffi::OsString, String> {
     let python = venv.join("bin/python");
     let has_them = |python: &Path| {
         std::process::Command::new(python)
-            .args(["-c", "import pandas, sklearn"])
+            .args(["-c", "import pandas, sklearn, pyarrow"])
             .output()
             .is_ok_and(|o| o.status.success())
     };
@@ -205,11 +206,22 @@ fn heavy_python() -> Result<std::ffi::OsString, String> {
     )?;
     run(
         &python,
-        &["-m", "pip", "install", "--quiet", "pandas", "scikit-learn"],
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "pandas",
+            "scikit-learn",
+            "pyarrow",
+        ],
     )?;
     if has_them(&python) {
         Ok(python.into_os_string())
     } else {
-        Err("pandas and scikit-learn still do not import after pip installed them".to_owned())
+        Err(
+            "pandas, scikit-learn and pyarrow still do not import after pip installed them"
+                .to_owned(),
+        )
     }
 }

@@ -388,7 +388,7 @@ impl Server {
             .map_err(|e| format!("the warm interpreter said something unreadable: {e}"))?;
         if hello.threads > 1 {
             return Err(format!(
-                "the warm interpreter runs {} thread(s) besides its own (not OpenBLAS workers) once \
+                "the warm interpreter runs {} thread(s) besides its own (not OpenBLAS workers nor jemalloc's background threads) once \
                  the script's imports are loaded; forking it is not safe",
                 hello.threads - 1
             ));

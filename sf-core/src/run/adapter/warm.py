@@ -188,15 +188,33 @@ def openblas_workers():
     return total
 
 
+def jemalloc_threads():
+    """jemalloc's background threads (pyarrow's allocator, started when pandas imports it):
+    jemalloc's own fork handlers stop them before a fork and the child starts its own when it
+    needs them, so they do not make forking unsafe."""
+    count = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 0
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm") as f:
+                count += f.read().strip() == "jemalloc_bg_thd"
+        except OSError:
+            continue
+    return count
+
+
 def threads():
     """Threads that would be lost in a fork with whatever they hold: Python threads, and native
-    threads other than OpenBLAS's workers."""
+    threads other than OpenBLAS's workers and jemalloc's background threads."""
     try:
         native = len(os.listdir("/proc/self/task")) - 1
     except OSError:
         native = 0
     python = threading.active_count() - 1
-    return max(python, native - openblas_workers()) + 1
+    return max(python, native - openblas_workers() - jemalloc_threads()) + 1
 
 
 # --- one case --------------------------------------------------------------------------------
