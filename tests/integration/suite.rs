@@ -146,6 +146,21 @@ fn list_filter_and_exact_select_tests() {
         .assert()
         .success()
         .stdout("currency_conversion::small: test\nstrict_loader::rows_0: test\n\n2 tests\n");
+    // A filter that selects nothing runs nothing and says so: never a green run of no test.
+    let out = sandbox
+        .sf()
+        .args(["test", "--exact", "--config"])
+        .arg(examples_config())
+        .arg("currency_conversion::smal")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: no test matches `currency_conversion::smal`; the tests are: ")
+            && stderr.contains("currency_conversion::small"),
+        "{stderr}"
+    );
 }
 
 #[test]

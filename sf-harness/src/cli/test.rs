@@ -116,6 +116,27 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         }
         return Ok(exit_code::PASS);
     }
+    if selected.is_empty() && !args.filters.is_empty() && args.data_from.is_none() {
+        // A filter that selects nothing is a mistake, not a pass: CI would go green without
+        // running a test (`cargo nextest` refuses it the same way).
+        let known: Vec<&str> = suite.entries.iter().map(|e| e.name.as_str()).collect();
+        eprintln!(
+            "error: no test matches {}; the tests are: {}{} (sf test --list)",
+            args.filters
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            known
+                .iter()
+                .take(20)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if known.len() > 20 { ", …" } else { "" }
+        );
+        return Ok(exit_code::USAGE);
+    }
     let replayed: Entry;
     let (selected, to_run): (Vec<(&Entry, bool)>, Vec<&Entry>) = match &args.data_from {
         Some(dir) => {
