@@ -7,6 +7,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::shape::Budget as ReadBudget;
+
 /// How much of one archive sf reads at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Budget {
@@ -170,15 +172,18 @@ pub(crate) fn read_members(
     let stopped = match kind {
         Kind::Zip => zip_members(file, &mut each)?,
         Kind::Tar => tar_members(
-            Bounded::new(BufReader::new(file), budget.bytes),
+            ReadBudget {
+                inner: BufReader::new(file),
+                left: budget.bytes,
+            },
             Some(length),
             &mut each,
         )?,
         Kind::TarGz => tar_members(
-            Bounded::new(
-                flate2::read::MultiGzDecoder::new(BufReader::new(file)),
-                budget.bytes,
-            ),
+            ReadBudget {
+                inner: flate2::read::MultiGzDecoder::new(BufReader::new(file)),
+                left: budget.bytes,
+            },
             None,
             &mut each,
         )?,
@@ -191,7 +196,7 @@ pub(crate) fn read_members(
 /// `length` is the file's, for a tar read by seeking past its members' data: a member whose
 /// data would end past it is a tar cut short (reading it sequentially finds that by itself).
 fn tar_members<R: Read + MaybeSeek>(
-    reader: Bounded<R>,
+    reader: ReadBudget<R>,
     length: Option<u64>,
     each: &mut dyn FnMut(&str) -> bool,
 ) -> Result<bool, ArchiveError> {
@@ -231,7 +236,8 @@ fn tar_members<R: Read + MaybeSeek>(
         }
         Ok(())
     })();
-    let exhausted = archive.into_inner().exhausted;
+    // The budget's reader fails once it has given its bytes.
+    let exhausted = archive.into_inner().left == 0;
     match walked {
         // Past the byte budget the stream looks cut short: that is sf stopping, not corruption.
         Err(_) | Ok(()) if exhausted => Ok(true),
@@ -255,38 +261,6 @@ fn zip_members(file: File, each: &mut dyn FnMut(&str) -> bool) -> Result<bool, A
     Ok(false)
 }
 
-/// A reader that ends (and says so) after `limit` bytes: decompressing a gzip bomb stops there.
-struct Bounded<R> {
-    inner: R,
-    left: u64,
-    exhausted: bool,
-}
-
-impl<R> Bounded<R> {
-    fn new(inner: R, limit: u64) -> Bounded<R> {
-        Bounded {
-            inner,
-            left: limit,
-            exhausted: false,
-        }
-    }
-}
-
-impl<R: Read> Read for Bounded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            self.exhausted = true;
-            return Ok(0);
-        }
-        let room = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..room])?;
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
 /// Seeking through a plain tar skips member data without reading it; a gzip stream cannot seek.
 trait MaybeSeek {
     fn seek_to(&mut self, pos: SeekFrom) -> io::Result<u64>;
@@ -307,7 +281,7 @@ impl<R: io::BufRead> MaybeSeek for flate2::read::MultiGzDecoder<R> {
     }
 }
 
-impl<R: MaybeSeek> Seek for Bounded<R> {
+impl<R: MaybeSeek> Seek for ReadBudget<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         self.inner.seek_to(pos)
     }
